@@ -1,0 +1,1 @@
+namespace Realtime.Testing; internal static class Placeholder { }
