@@ -1,1 +1,0 @@
-namespace Realtime.Testing; internal static class Placeholder { }

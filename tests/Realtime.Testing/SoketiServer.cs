@@ -1,0 +1,91 @@
+namespace Realtime.Testing;
+
+/// <summary>Settings for a soketi instance; defaults match soketi's own.</summary>
+public sealed record SoketiSettings
+{
+    public string AppId { get; init; } = "app-id";
+    public string Key { get; init; } = "app-key";
+    public string Secret { get; init; } = "app-secret";
+    public bool ClientMessages { get; init; } = true;
+    public bool UserAuthentication { get; init; } = true;
+    /// <summary>JSON for SOKETI_DEFAULT_APP_WEBHOOKS, e.g. [{"url":"...","event_types":["channel_occupied"]}].</summary>
+    public string? WebhooksJson { get; init; }
+}
+
+/// <summary>
+/// A real soketi (Pusher-protocol server) on a free loopback port. Can be stopped,
+/// killed and started again on the same port, for reconnection tests.
+/// </summary>
+public sealed class SoketiServer : IAsyncDisposable
+{
+    private ManagedProcess? _process;
+
+    private SoketiServer(SoketiSettings settings, int port, int metricsPort)
+    {
+        Settings = settings;
+        Port = port;
+        MetricsPort = metricsPort;
+    }
+
+    public SoketiSettings Settings { get; }
+    public int Port { get; }
+    public int MetricsPort { get; }
+    public string Host => "127.0.0.1";
+    public string HttpUrl => $"http://{Host}:{Port}";
+    public bool IsRunning => _process is { HasExited: false };
+    public string RecentOutput => _process?.RecentOutput ?? "";
+
+    public static async Task<SoketiServer> StartAsync(SoketiSettings? settings = null)
+    {
+        var server = new SoketiServer(settings ?? new SoketiSettings(), FreePort.Next(), FreePort.Next());
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts (or restarts) the process on the same ports.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (IsRunning) return;
+        var bin = RepoPaths.NodeBin("soketi");
+        if (!File.Exists(bin))
+            throw new InvalidOperationException($"soketi is not installed at {bin}: run 'npm ci' in {RepoPaths.Root} (make test does).");
+        var env = new Dictionary<string, string?>
+        {
+            ["SOKETI_HOST"] = Host,
+            ["SOKETI_PORT"] = Port.ToString(),
+            ["SOKETI_METRICS_SERVER_PORT"] = MetricsPort.ToString(),
+            ["SOKETI_METRICS_ENABLED"] = "false",
+            ["SOKETI_DEFAULT_APP_ID"] = Settings.AppId,
+            ["SOKETI_DEFAULT_APP_KEY"] = Settings.Key,
+            ["SOKETI_DEFAULT_APP_SECRET"] = Settings.Secret,
+            ["SOKETI_DEFAULT_APP_ENABLE_CLIENT_MESSAGES"] = Settings.ClientMessages ? "true" : "false",
+            ["SOKETI_DEFAULT_APP_USER_AUTHENTICATION"] = Settings.UserAuthentication ? "true" : "false",
+            ["SOKETI_DEFAULT_APP_WEBHOOKS"] = Settings.WebhooksJson,
+            ["SOKETI_SHUTDOWN_GRACE_PERIOD"] = "100",
+            ["NODE_NO_WARNINGS"] = "1",
+        };
+        _process = new ManagedProcess(bin, ["start"], env);
+        try
+        {
+            await Wait.UntilAsync(() => Wait.HttpOkAsync(HttpUrl + "/"), TimeSpan.FromSeconds(20), $"soketi on port {Port}");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "\n" + _process.RecentOutput, e);
+        }
+    }
+
+    /// <summary>Ends the process at once (SIGKILL): connected clients see the connection drop.</summary>
+    public void Kill() => _process?.Kill();
+
+    public async Task StopAsync()
+    {
+        if (_process is not null) await _process.StopAsync(TimeSpan.FromSeconds(5));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _process?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
