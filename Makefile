@@ -1,0 +1,29 @@
+# Realtime Bridge — two commands do all the set-up (see README.md):
+#   make dev    install what is missing, start soketi and the relay, print what to do next
+#   make test   install what is missing, run every suite, exit non-zero on any failure
+SHELL := /bin/bash
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: dev test deps build bench format clean
+
+dev: deps build
+	@scripts/dev.sh
+
+test: deps build
+	@scripts/test.sh
+
+deps:
+	@scripts/ensure-deps.sh
+
+build:
+	@echo "==> dotnet build"
+	@dotnet build Realtime.sln --no-restore --nologo -clp:ErrorsOnly -v quiet
+
+format:
+	node_modules/.bin/stylua roblox-plugin
+
+clean:
+	dotnet clean Realtime.sln --nologo -v quiet
+	rm -rf .run

@@ -1,0 +1,53 @@
+using System.Text;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+using Realtime.Relay.Configuration;
+using Realtime.Relay.Infrastructure;
+
+namespace Realtime.Relay.Identity;
+
+public static class AuthenticationSetup
+{
+    public const string PlatformUserPolicy = "PlatformUser";
+
+    /// <summary>Platform users authenticate with an HS256 JWT signed with AUTH_JWT_SECRET.</summary>
+    public static IServiceCollection AddPlatformAuthentication(this IServiceCollection services, JwtSettings jwt)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(options =>
+            {
+                options.MapInboundClaims = false; // keep "sub", "role", "classes" as the token says
+                options.TokenValidationParameters = new TokenValidationParameters
+                {
+                    IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwt.Secret)),
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    ValidateIssuer = jwt.Issuer is not null,
+                    ValidIssuer = jwt.Issuer,
+                    ValidateAudience = jwt.Audience is not null,
+                    ValidAudience = jwt.Audience,
+                    NameClaimType = "name",
+                    RoleClaimType = "role",
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                };
+                options.Events = new JwtBearerEvents
+                {
+                    OnChallenge = async ctx =>
+                    {
+                        ctx.HandleResponse();
+                        var detail = ctx.AuthenticateFailure is null
+                            ? "A platform JWT is required (Authorization: Bearer <token>)."
+                            : "The platform JWT is not valid (expired, wrong signature, issuer or audience).";
+                        await Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, detail);
+                    },
+                    OnForbidden = ctx => Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
+                        "Your role does not allow this."),
+                };
+            });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(PlatformUserPolicy, policy => policy
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+                .RequireClaim("sub")
+                .RequireClaim("role", PlatformUser.Roles));
+        return services;
+    }
+}

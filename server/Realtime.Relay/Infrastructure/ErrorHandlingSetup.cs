@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Realtime.Relay.Infrastructure;
+
+/// <summary>
+/// Every error leaves the relay as problem+json with a <c>code</c>: invalid input (400),
+/// unknown routes (404), bodies over the limit (413), and — should a bug slip through — 500
+/// without internals.
+/// </summary>
+public static class ErrorHandlingSetup
+{
+    public static IServiceCollection AddRelayProblemDetails(this IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ctx =>
+        {
+            var status = ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode;
+            ctx.ProblemDetails.Extensions.TryAdd("code", ErrorCodes.ForStatus(status));
+            ctx.ProblemDetails.Extensions.TryAdd("traceId", ctx.HttpContext.TraceIdentifier);
+            if (status == StatusCodes.Status404NotFound && ctx.ProblemDetails.Detail is null)
+                ctx.ProblemDetails.Detail = $"No route {ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}.";
+        });
+        services.Configure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ctx =>
+        {
+            var errors = ctx.ModelState
+                .Where(e => e.Value is { Errors.Count: > 0 })
+                .ToDictionary(e => string.IsNullOrEmpty(e.Key) ? "body" : e.Key,
+                    e => e.Value!.Errors.Select(x => string.IsNullOrEmpty(x.ErrorMessage) ? "is not valid" : x.ErrorMessage).ToArray());
+            return Problems.Result(ctx.HttpContext, 400, ErrorCodes.InvalidRequest, "The request is not valid.", errors);
+        });
+        return services;
+    }
+
+    public static IApplicationBuilder UseRelayErrorHandling(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler(errorApp => errorApp.Run(async http =>
+        {
+            var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+            // Kestrel's own limits (body too large, bad framing) are the client's fault.
+            if (error is BadHttpRequestException bad)
+            {
+                var code = bad.StatusCode == 413 ? ErrorCodes.PayloadTooLarge : ErrorCodes.InvalidRequest;
+                await Problems.WriteAsync(http, bad.StatusCode, code, bad.StatusCode == 413
+                    ? $"The request body is larger than {RequestLimits.MaxBodyBytes / 1024} KB."
+                    : "The request could not be read.");
+                return;
+            }
+            await Problems.WriteAsync(http, 500, ErrorCodes.InternalError, "The relay failed to handle this request; it has been logged.");
+        }));
+        app.UseStatusCodePages();
+        return app;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Realtime.Relay.PusherAuth;
+
+public static class PusherAuthSetup
+{
+    public static IServiceCollection AddPusherAuth(this IServiceCollection services)
+    {
+        services.AddSingleton<ChannelPolicy>();
+        services.AddSingleton<IPluginOwnership, NoPluginsYet>();
+        return services;
+    }
+}

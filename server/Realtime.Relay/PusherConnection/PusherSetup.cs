@@ -1,0 +1,18 @@
+using Realtime.Pusher;
+using Realtime.Pusher.Auth;
+using Realtime.Relay.Configuration;
+
+namespace Realtime.Relay.PusherConnection;
+
+/// <summary>The relay's link to Pusher: signing, the REST client, and its readiness.</summary>
+public static class PusherSetup
+{
+    public static IServiceCollection AddPusher(this IServiceCollection services, PusherSettings settings)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Options);
+        if (!settings.Enabled) return services;
+        services.AddSingleton(new PusherAuthorizer(settings.Options));
+        return services;
+    }
+}

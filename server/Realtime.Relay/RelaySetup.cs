@@ -1,0 +1,44 @@
+using Newtonsoft.Json.Serialization;
+using Prometheus;
+using Realtime.Relay.Configuration;
+using Realtime.Relay.Identity;
+using Realtime.Relay.Infrastructure;
+using Realtime.Relay.Meta;
+using Realtime.Relay.PusherAuth;
+using Realtime.Relay.PusherConnection;
+
+namespace Realtime.Relay;
+
+/// <summary>The relay's services and pipeline, one feature per line.</summary>
+public static class RelaySetup
+{
+    public static WebApplicationBuilder AddRelay(this WebApplicationBuilder builder)
+    {
+        var settings = RelaySettingsLoader.Load(builder.Configuration);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddRelayLogging(builder.Configuration);
+        builder.WebHost.UseRelayRequestLimits();
+        builder.Services.AddRelayProblemDetails();
+        builder.Services.AddControllers()
+            .AddNewtonsoftJson(o => o.SerializerSettings.ContractResolver = new CamelCasePropertyNamesContractResolver());
+        builder.Services.AddOpenApi();
+        builder.Services.AddPlatformAuthentication(settings.Jwt);
+        builder.Services.AddPusher(settings.Pusher);
+        builder.Services.AddPusherAuth();
+        return builder;
+    }
+
+    public static WebApplication MapRelay(this WebApplication app)
+    {
+        app.UseRelayErrorHandling();
+        app.UseRelayRequestLogging();
+        app.UseBodySizeLimit();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapControllers();
+        app.MapOpenApi();
+        app.MapMetrics();
+        return app;
+    }
+}
