@@ -41,9 +41,9 @@ public sealed class ChannelAuthRequestValidator : AbstractValidator<PusherAuthRe
     public ChannelAuthRequestValidator()
     {
         RuleFor(r => r.SocketId).Must(PusherLimits.IsValidSocketId)
-            .WithName("socket_id").WithMessage("socket_id must look like 1234.5678 (digits, a dot, digits).");
+            .OverridePropertyName("socket_id").WithMessage("socket_id must look like 1234.5678 (digits, a dot, digits).");
         RuleFor(r => r.ChannelName).Must(PusherLimits.IsValidChannelName)
-            .WithName("channel_name").WithMessage($"channel_name must be 1-{PusherLimits.MaxChannelNameLength} characters of A-Z a-z 0-9 _ - = @ , . ;");
+            .OverridePropertyName("channel_name").WithMessage($"channel_name must be 1-{PusherLimits.MaxChannelNameLength} characters of A-Z a-z 0-9 _ - = @ , . ;");
     }
 }
 
@@ -52,6 +52,6 @@ public sealed class UserAuthRequestValidator : AbstractValidator<PusherAuthReque
     public UserAuthRequestValidator()
     {
         RuleFor(r => r.SocketId).Must(PusherLimits.IsValidSocketId)
-            .WithName("socket_id").WithMessage("socket_id must look like 1234.5678 (digits, a dot, digits).");
+            .OverridePropertyName("socket_id").WithMessage("socket_id must look like 1234.5678 (digits, a dot, digits).");
     }
 }

@@ -1,0 +1,60 @@
+using System.Net;
+using Realtime.Testing;
+
+namespace Realtime.Relay.Tests.Processes;
+
+/// <summary>The relay process as an operator starts it: bad settings stop it with one line.</summary>
+public sealed class StartupTests
+{
+    private static Dictionary<string, string?> GoodEnvironment() => new()
+    {
+        ["PUSHER_ENABLED"] = "true",
+        ["PUSHER_APP_ID"] = "app-id",
+        ["PUSHER_KEY"] = "app-key",
+        ["PUSHER_SECRET"] = "app-secret",
+        ["PUSHER_HOST"] = "127.0.0.1",
+        ["PUSHER_PORT"] = "1",
+        ["PUSHER_SCHEME"] = "http",
+        ["AUTH_JWT_SECRET"] = TestJwt.Secret,
+        ["RELAY_DB_PATH"] = Path.Combine(Path.GetTempPath(), "relay-start-" + Guid.NewGuid().ToString("N"), "relay.db"),
+    };
+
+    [Theory]
+    [InlineData("PUSHER_SECRET", null, "PUSHER_SECRET is not set")]
+    [InlineData("AUTH_JWT_SECRET", null, "AUTH_JWT_SECRET is not set")]
+    [InlineData("AUTH_JWT_SECRET", "short", "AUTH_JWT_SECRET is too short")]
+    [InlineData("PUSHER_PORT", "seventy", "PUSHER_PORT must be a port number")]
+    [InlineData("PUSHER_SCHEME", "ftp", "PUSHER_SCHEME must be http or https")]
+    [InlineData("PUSHER_ENABLED", "maybe", "PUSHER_ENABLED must be true or false")]
+    public async Task A_missing_or_invalid_setting_stops_start_up_with_one_clear_line(string name, string? value, string expected)
+    {
+        var env = GoodEnvironment();
+        env[name] = value;
+        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, env, waitUntilHealthy: false);
+        Assert.True(await relay.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the relay should have stopped");
+        Assert.Equal(2, relay.ExitCode);
+        var errorLines = relay.RecentOutput.Split('\n').Where(l => l.Contains("configuration error")).ToList();
+        var line = Assert.Single(errorLines);
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain("   at ", relay.RecentOutput); // no stack trace
+    }
+
+    [Fact]
+    public async Task Secrets_from_the_environment_never_reach_the_log()
+    {
+        var env = GoodEnvironment();
+        env["PUSHER_SECRET"] = "very-secret-pusher-value";
+        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, env);
+        using var http = new HttpClient();
+        var token = TestJwt.For("u1", "educator");
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var res = await http.PostAsync(relay.BaseUrl + "/api/v1/pusher/auth",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["socket_id"] = "1.1", ["channel_name"] = "presence-game-1" }));
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        await relay.StopAsync();
+        Assert.Contains("/api/v1/pusher/auth", relay.RecentOutput); // the request was logged…
+        Assert.DoesNotContain("very-secret-pusher-value", relay.RecentOutput); // …without secrets
+        Assert.DoesNotContain(TestJwt.Secret, relay.RecentOutput);
+        Assert.DoesNotContain(token, relay.RecentOutput);
+    }
+}
