@@ -18,11 +18,11 @@ for project in tests/Realtime.Pusher.Tests tests/Realtime.Relay.Tests; do
   suite "xunit: $name"
   log=.run/$name.log
   dotnet test "$project" --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$log" \
-    | grep -E '^\s+(Passed|Failed|Skipped) |^(Passed|Failed)!|error' || true
+    | grep -E '^\s+Failed |^\s+Error Message|^\s+Skipped |^\s*(Total tests|Passed|Failed|Skipped):|error'
   status=${PIPESTATUS[0]}
-  summary=$(grep -E '(Passed|Failed)! +- ' "$log" | tail -1)
-  p=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$summary"); f=$(sed -nE 's/.*Failed: +([0-9]+),.*/\1/p' <<<"$summary")
-  if [ -z "$summary" ]; then echo "no test summary from $name (build or host failure): see $log"; status=1; fi
+  [ "$status" -ne 0 ] && grep -E -A12 '^\s+Failed ' "$log" | head -150
+  p=$(sed -nE 's/^ +Passed: +([0-9]+)$/\1/p' "$log" | tail -1); f=$(sed -nE 's/^ +Failed: +([0-9]+)$/\1/p' "$log" | tail -1)
+  if ! grep -q '^Total tests:' "$log"; then echo "no test summary from $name (build or test-host failure): see $log"; status=1; fi
   record "$name" "$status" "${p:-0}" "${f:-0}"
 done
 
