@@ -1,11 +1,13 @@
 using Newtonsoft.Json.Serialization;
 using Prometheus;
+using Realtime.Relay.Clients;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Meta;
 using Realtime.Relay.PusherAuth;
 using Realtime.Relay.PusherConnection;
+using Realtime.Relay.Storage;
 
 namespace Realtime.Relay;
 
@@ -25,6 +27,8 @@ public static class RelaySetup
         builder.Services.AddPlatformAuthentication(settings.Jwt);
         builder.Services.AddPusher(settings.Pusher);
         builder.Services.AddPusherAuth();
+        builder.Services.AddRelayStorage();
+        builder.Services.AddRelayClients();
         return builder;
     }
 

@@ -1,5 +1,7 @@
 using Realtime.Pusher;
 using Realtime.Pusher.Auth;
+using Realtime.Pusher.Rest;
+using Realtime.Relay.Meta;
 using Realtime.Relay.Configuration;
 
 namespace Realtime.Relay.PusherConnection;
@@ -13,6 +15,10 @@ public static class PusherSetup
         services.AddSingleton(settings.Options);
         if (!settings.Enabled) return services;
         services.AddSingleton(new PusherAuthorizer(settings.Options));
+        services.AddSingleton(TimeProvider.System);
+        // One HttpClient for the process, owned by the REST client (PusherServer's socket-exhaustion pitfall).
+        services.AddSingleton(sp => new PusherRestClient(sp.GetRequiredService<PusherOptions>()));
+        services.AddSingleton<IReadinessCheck, PusherReadinessCheck>();
         return services;
     }
 }
