@@ -73,6 +73,13 @@ public sealed class PusherJsClient : IAsyncDisposable
 
     public void Unsubscribe(string channel) => Send(new { op = "unsubscribe", channel });
 
+    /// <summary>pusher:signin through the user authentication endpoint; waits for success.</summary>
+    public Task<JObject> SignInAsync(TimeSpan? timeout = null)
+    {
+        Send(new { op = "signin" });
+        return WaitForAsync(m => (string?)m["type"] == "signed_in", timeout ?? TimeSpan.FromSeconds(10), "pusher:signin_success");
+    }
+
     public void TriggerClientEvent(string channel, string eventName, object data) =>
         Send(new { op = "trigger", channel, @event = eventName, data });
 

@@ -9,7 +9,7 @@
 // Output (stdout): {type:"state", current, socketId} | {type:"subscribed", channel, members?}
 //   | {type:"subscription_error", channel, status, error} | {type:"event", channel, event, data, userId}
 //   | {type:"member_added"|"member_removed", channel, id, info} | {type:"members", channel, members}
-//   | {type:"triggered", channel, event, ok} | {type:"signed_in"} | {type:"error", message}
+//   | {type:"triggered", channel, event, ok} | {type:"signed_in", userData} | {type:"error", message}
 import { createRequire } from 'node:module';
 import readline from 'node:readline';
 
@@ -43,6 +43,11 @@ pusher.connection.bind('state_change', ({ current }) =>
   emit({ type: 'state', current, socketId: pusher.connection.socket_id ?? null }));
 pusher.connection.bind('error', (err) =>
   emit({ type: 'error', message: JSON.stringify(err?.error ?? err ?? null) }));
+
+// pusher-js keeps sign-in success internal; the raw connection message says it.
+pusher.connection.bind('message', (msg) => {
+  if (msg.event === 'pusher:signin_success') emit({ type: 'signed_in', userData: msg.data?.user_data ?? null });
+});
 
 const membersOf = (channel) => {
   const list = [];
@@ -78,10 +83,7 @@ rl.on('line', (line) => {
       break;
     }
     case 'members': emit({ type: 'members', channel: cmd.channel, members: membersOf(pusher.channel(cmd.channel) ?? {}) }); break;
-    case 'signin':
-      pusher.user.bind('pusher:signin_success', () => emit({ type: 'signed_in' }));
-      pusher.signin();
-      break;
+    case 'signin': pusher.signin(); break;
     case 'disconnect': pusher.disconnect(); break;
     default: emit({ type: 'error', message: 'unknown op ' + cmd.op });
   }

@@ -61,4 +61,13 @@ public sealed class DashboardAuthTests(SoketiAndRelay env) : IClassFixture<Soket
         Assert.Equal("subscription_error", (string?)refused["type"]);
         Assert.Equal(401, (int?)refused["status"]);
     }
+
+    [Fact]
+    public async Task Pusherjs_signs_in_through_the_relays_user_auth_endpoint()
+    {
+        await using var dashboard = await env.DashboardAsync("teacher-3", "educator");
+        var signedIn = await dashboard.SignInAsync();
+        var userData = Newtonsoft.Json.Linq.JObject.Parse((string)signedIn["userData"]!);
+        Assert.Equal("teacher-3", (string?)userData["id"]);
+    }
 }
