@@ -3,6 +3,7 @@ using Prometheus;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.Identity;
+using Realtime.Relay.Inbox;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Meta;
 using Realtime.Relay.PusherAuth;
@@ -29,6 +30,7 @@ public static class RelaySetup
         builder.Services.AddPusherAuth();
         builder.Services.AddRelayStorage();
         builder.Services.AddRelayClients();
+        builder.Services.AddInboxes(builder.Configuration);
         return builder;
     }
 

@@ -1,6 +1,8 @@
 using Realtime.Pusher;
 using Realtime.Pusher.Auth;
 using Realtime.Pusher.Rest;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Realtime.Relay.Inbox;
 using Realtime.Relay.Meta;
 using Realtime.Relay.Configuration;
 
@@ -13,9 +15,14 @@ public static class PusherSetup
     {
         services.AddSingleton(settings);
         services.AddSingleton(settings.Options);
-        if (!settings.Enabled) return services;
+        services.TryAddSingleton(TimeProvider.System);
+        if (!settings.Enabled)
+        {
+            services.AddSingleton<IPusherFeed, DisabledPusherFeed>();
+            return services;
+        }
         services.AddSingleton(new PusherAuthorizer(settings.Options));
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IPusherFeed, DisabledPusherFeed>(); // TEMPORARY until the WebSocket pool is merged
         // One HttpClient for the process, owned by the REST client (PusherServer's socket-exhaustion pitfall).
         services.AddSingleton(sp => new PusherRestClient(sp.GetRequiredService<PusherOptions>()));
         services.AddSingleton<IReadinessCheck, PusherReadinessCheck>();

@@ -1,0 +1,146 @@
+using System.Text;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Infrastructure;
+
+namespace Realtime.Relay.Inbox;
+
+/// <summary>
+/// What a Roblox client hears: its inbox by long-poll (<c>GET P/events</c>, live game servers
+/// and Studio alike) or as Server-Sent Events (<c>GET P/stream</c>, Studio's WebStreamClient).
+/// </summary>
+[ApiController]
+[Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
+public sealed class EventsController(InboxWriter writer, InboxReader reader, InboxSignals signals, InboxOptions options) : ControllerBase
+{
+    public const string RevokedEvent = "relay:revoked";
+
+    [HttpGet("/api/v1/plugins/{pluginId}/events")]
+    [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/events")]
+    public async Task<IActionResult> Poll([FromQuery] long? after, [FromQuery] int? wait, [FromQuery] int? limit, CancellationToken ct)
+    {
+        var client = RelayClientAccess.Authorize(this, out var refusal);
+        if (client is null) return refusal!;
+        var problems = new Dictionary<string, string[]>();
+        if (after < 0) problems["after"] = ["after must be 0 or a seq the relay returned."];
+        if (wait is < 0 || wait > options.MaxWaitSeconds) problems["wait"] = [$"wait must be 0-{options.MaxWaitSeconds} seconds."];
+        if (limit is < 1 || limit > options.MaxLimit) problems["limit"] = [$"limit must be 1-{options.MaxLimit}."];
+        if (problems.Count > 0)
+            return Problems.Result(HttpContext, 400, ErrorCodes.InvalidRequest, string.Join(" ", problems.Values.SelectMany(v => v)), problems);
+
+        var cursor = after ?? 0;
+        var take = limit ?? options.DefaultLimit;
+        var deadline = TimeSpan.FromSeconds(wait ?? options.DefaultWaitSeconds);
+        var state = writer.StateOf(client.InboxId);
+        if (state is null) return Revoked(cursor);
+        if (cursor > state.AckedSeq) _ = writer.AcknowledgeAsync(client.InboxId, cursor);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(deadline);
+        while (true)
+        {
+            var changed = signals.Current(client.InboxId);
+            state = writer.StateOf(client.InboxId);
+            if (state is null) return Revoked(cursor);
+            var events = reader.ReadAfter(client.InboxId, cursor, take);
+            if (events.Count > 0 || timeout.IsCancellationRequested)
+                return Answer(events, cursor, gap: cursor < state.DroppedThrough);
+            try { await changed.WaitAsync(timeout.Token); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+        }
+    }
+
+    [HttpGet("/api/v1/plugins/{pluginId}/stream")]
+    [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/stream")]
+    public async Task Stream([FromQuery] long? after, CancellationToken ct)
+    {
+        var client = RelayClientAccess.Authorize(this, out var refusal);
+        if (client is null)
+        {
+            await refusal!.ExecuteResultAsync(ControllerContext);
+            return;
+        }
+        var cursor = after ?? 0;
+        if (long.TryParse(Request.Headers["Last-Event-ID"].ToString(), out var lastEventId) && lastEventId >= 0) cursor = lastEventId;
+        if (cursor < 0)
+        {
+            await Problems.WriteAsync(HttpContext, 400, ErrorCodes.InvalidRequest, "after must be 0 or a seq the relay returned.");
+            return;
+        }
+        var state = writer.StateOf(client.InboxId);
+        if (state is not null && cursor > state.AckedSeq) _ = writer.AcknowledgeAsync(client.InboxId, cursor);
+
+        Response.ContentType = "text/event-stream";
+        Response.Headers.CacheControl = "no-cache";
+        Response.Headers["X-Accel-Buffering"] = "no";
+        await Response.Body.FlushAsync(ct);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var changed = signals.Current(client.InboxId);
+                state = writer.StateOf(client.InboxId);
+                if (state is null)
+                {
+                    await WriteSseAsync(cursor + 1, RevokedEvent, RevokedEnvelope(client, cursor + 1), ct);
+                    return;
+                }
+                var events = reader.ReadAfter(client.InboxId, cursor, options.DefaultLimit);
+                foreach (var e in events)
+                {
+                    await WriteSseAsync(e.Seq, e.Event, InboxEnvelope.ToJson(e), ct);
+                    cursor = e.Seq;
+                }
+                if (events.Count == options.DefaultLimit) continue;
+                var heartbeat = Task.Delay(options.SseHeartbeat, ct);
+                if (await Task.WhenAny(changed, heartbeat) == heartbeat)
+                {
+                    await Response.WriteAsync(": heartbeat\n\n", ct);
+                    await Response.Body.FlushAsync(ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // the client went away
+    }
+
+    private async Task WriteSseAsync(long id, string eventName, JObject envelope, CancellationToken ct)
+    {
+        var frame = new StringBuilder()
+            .Append("id: ").Append(id).Append('\n')
+            .Append("event: ").Append(eventName).Append('\n')
+            .Append("data: ").Append(envelope.ToString(Formatting.None)).Append("\n\n");
+        await Response.WriteAsync(frame.ToString(), ct);
+        await Response.Body.FlushAsync(ct);
+    }
+
+    private IActionResult Answer(List<StoredEvent> events, long cursor, bool gap) => Ok(new JObject
+    {
+        ["events"] = new JArray(events.Select(InboxEnvelope.ToJson)),
+        ["next"] = events.Count > 0 ? events[^1].Seq : cursor,
+        ["gap"] = gap,
+    });
+
+    /// <summary>The inbox is gone (the plugin was revoked, the session ended): say so once, in-band.</summary>
+    private IActionResult Revoked(long cursor)
+    {
+        var client = ClientTokenAuthentication.ClientOf(HttpContext)!;
+        return Ok(new JObject
+        {
+            ["events"] = new JArray(RevokedEnvelope(client, cursor + 1)),
+            ["next"] = cursor + 1,
+            ["gap"] = false,
+        });
+    }
+
+    private static JObject RevokedEnvelope(RelayClient client, long seq) => new()
+    {
+        ["seq"] = seq,
+        ["channel"] = client.OwnChannel,
+        ["event"] = RevokedEvent,
+        ["data"] = new JObject { ["reason"] = "This client's access was revoked or its session ended; pair or register again." },
+        ["at"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
+    };
+}

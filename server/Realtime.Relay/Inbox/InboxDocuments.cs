@@ -1,0 +1,52 @@
+using LiteDB;
+using Realtime.Relay.Clients;
+
+namespace Realtime.Relay.Inbox;
+
+/// <summary>
+/// One client's inbox: its sequence counter, what it has acknowledged, what retention
+/// dropped unacknowledged, and the extra channels it listens to. Only the writer changes it.
+/// </summary>
+public sealed class InboxState
+{
+    [BsonId] public string InboxId { get; set; } = "";
+    public ClientKind Kind { get; set; }
+    public string ClientId { get; set; } = "";
+    public string? GameId { get; set; }
+    /// <summary>The seq the next event gets (the first is 1).</summary>
+    public long NextSeq { get; set; } = 1;
+    /// <summary>Everything up to here is acknowledged (and deleted).</summary>
+    public long AckedSeq { get; set; }
+    /// <summary>Highest seq that retention dropped before it was acknowledged (0: none).</summary>
+    public long DroppedThrough { get; set; }
+    /// <summary>Lowest seq still stored (retention and acks move it).</summary>
+    public long FirstSeq { get; set; } = 1;
+    /// <summary>Channels heard besides the client's own.</summary>
+    public List<string> Subscriptions { get; set; } = [];
+    public DateTime CreatedAt { get; set; }
+
+    public RelayClient ToClient() => new(Kind, ClientId, GameId);
+    public long LastSeq => NextSeq - 1;
+}
+
+/// <summary>One stored event. The id sorts by inbox, then seq, so a range scan reads an inbox in order.</summary>
+public sealed class StoredEvent
+{
+    [BsonId] public string Id { get; set; } = "";
+    public string InboxId { get; set; } = "";
+    public long Seq { get; set; }
+    public string Channel { get; set; } = "";
+    public string Event { get; set; } = "";
+    /// <summary>The Pusher payload as received (a JSON text or a plain string).</summary>
+    public string Data { get; set; } = "";
+    public string? UserId { get; set; }
+    public DateTime At { get; set; }
+
+    public static string KeyOf(string inboxId, long seq) => inboxId + "/" + seq.ToString("D19");
+
+    /// <summary>Just past every key of this inbox ('0' follows '/').</summary>
+    public static string EndOf(string inboxId) => inboxId + "0";
+}
+
+/// <summary>An event on its way into inboxes: from Pusher, or added by the relay itself.</summary>
+public sealed record IncomingEvent(string Channel, string Event, string Data, string? UserId = null);

@@ -1,0 +1,29 @@
+namespace Realtime.Relay.Inbox;
+
+/// <summary>Inbox limits (configuration section "Inbox"). DESIGN.md gives the defaults.</summary>
+public sealed record InboxOptions
+{
+    public TimeSpan Retention { get; init; } = TimeSpan.FromHours(24);
+    public int MaxEventsPerClient { get; init; } = 10_000;
+    public int DefaultWaitSeconds { get; init; } = 20;
+    public int MaxWaitSeconds { get; init; } = 25;
+    public int DefaultLimit { get; init; } = 100;
+    public int MaxLimit { get; init; } = 1000;
+    public TimeSpan SseHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan RetentionSweepInterval { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>Most operations the writer commits in one transaction.</summary>
+    public int MaxBatch { get; init; } = 2000;
+
+    public static InboxOptions From(IConfiguration config)
+    {
+        var section = config.GetSection("Inbox");
+        var defaults = new InboxOptions();
+        return new InboxOptions
+        {
+            Retention = TimeSpan.FromSeconds(section.GetValue("RetentionSeconds", defaults.Retention.TotalSeconds)),
+            MaxEventsPerClient = section.GetValue("MaxEventsPerClient", defaults.MaxEventsPerClient),
+            SseHeartbeat = TimeSpan.FromSeconds(section.GetValue("SseHeartbeatSeconds", defaults.SseHeartbeat.TotalSeconds)),
+            RetentionSweepInterval = TimeSpan.FromSeconds(section.GetValue("RetentionSweepSeconds", defaults.RetentionSweepInterval.TotalSeconds)),
+        };
+    }
+}

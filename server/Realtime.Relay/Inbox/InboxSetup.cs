@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Realtime.Relay.Inbox;
+
+public static class InboxSetup
+{
+    public static IServiceCollection AddInboxes(this IServiceCollection services, IConfiguration config)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(InboxOptions.From(config));
+        services.AddSingleton<InboxSignals>();
+        services.AddSingleton<InboxWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<InboxWriter>());
+        services.AddHostedService<InboxRetention>();
+        services.AddSingleton<InboxReader>();
+        services.AddSingleton<ChannelRouter>();
+        services.AddSingleton<SubscriptionPolicy>();
+        services.AddSingleton<IInboxLifecycle, InboxLifecycle>();
+        return services;
+    }
+}

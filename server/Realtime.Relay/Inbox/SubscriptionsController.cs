@@ -1,0 +1,65 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Infrastructure;
+
+namespace Realtime.Relay.Inbox;
+
+public sealed record SubscriptionsRequest(List<string>? Channels);
+
+public sealed class SubscriptionsRequestValidator : AbstractValidator<SubscriptionsRequest>
+{
+    public SubscriptionsRequestValidator()
+    {
+        RuleFor(r => r.Channels).NotNull().WithMessage("channels is required (a list of channel names).");
+        RuleFor(r => r.Channels!.Count).LessThanOrEqualTo(SubscriptionPolicy.MaxChannelsPerClient)
+            .When(r => r.Channels is not null).OverridePropertyName("channels")
+            .WithMessage($"At most {SubscriptionPolicy.MaxChannelsPerClient} channels.");
+        RuleForEach(r => r.Channels).NotEmpty().OverridePropertyName("channels").WithMessage("Channel names cannot be empty.");
+    }
+}
+
+/// <summary><c>GET|PUT P/subscriptions</c>: what else the client hears. Its own channel is always included.</summary>
+[ApiController]
+[Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
+public sealed class SubscriptionsController(InboxWriter writer, SubscriptionPolicy policy, ChannelRouter router) : ControllerBase
+{
+    private static readonly SubscriptionsRequestValidator Rules = new();
+
+    [HttpGet("/api/v1/plugins/{pluginId}/subscriptions")]
+    [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/subscriptions")]
+    public IActionResult Get()
+    {
+        var client = RelayClientAccess.Authorize(this, out var refusal);
+        if (client is null) return refusal!;
+        var state = writer.StateOf(client.InboxId);
+        if (state is null) return Gone();
+        return Ok(new { channels = ChannelRouter.ChannelsOf(state) });
+    }
+
+    [HttpPut("/api/v1/plugins/{pluginId}/subscriptions")]
+    [HttpPut("/api/v1/games/{gameId}/servers/{jobId}/subscriptions")]
+    public async Task<IActionResult> Put([FromBody] SubscriptionsRequest? request)
+    {
+        var client = RelayClientAccess.Authorize(this, out var refusal);
+        if (client is null) return refusal!;
+        request ??= new SubscriptionsRequest(null);
+        var validation = Rules.Validate(request);
+        if (!validation.IsValid) return validation.ToProblem(HttpContext);
+
+        var refused = request.Channels!.Select(c => policy.Refusal(client, c)).OfType<string>().ToList();
+        if (refused.Count > 0)
+            return Problems.Result(HttpContext, 403, ErrorCodes.Forbidden, string.Join(" ", refused),
+                new Dictionary<string, string[]> { ["channels"] = refused.ToArray() });
+
+        var extras = request.Channels!.Where(c => c != client.OwnChannel).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var state = writer.StateOf(client.InboxId);
+        if (state is null) return Gone();
+        await writer.SetSubscriptionsAsync(client.InboxId, extras);
+        router.Update(writer.StateOf(client.InboxId)!);
+        return Ok(new { channels = ChannelRouter.ChannelsOf(writer.StateOf(client.InboxId)!) });
+    }
+
+    private ObjectResult Gone() => Problems.Result(HttpContext, 410, "inbox_closed", "This client's inbox was closed (revoked or session ended).");
+}

@@ -1,0 +1,10 @@
+using Realtime.Relay.Inbox;
+
+namespace Realtime.Relay.PusherConnection;
+
+/// <summary>With PUSHER_ENABLED=false the relay hears nothing from Pusher; inboxes still work for relay events.</summary>
+public sealed class DisabledPusherFeed : IPusherFeed
+{
+    public void Subscribe(string channel) { }
+    public void Unsubscribe(string channel) { }
+}

@@ -1,0 +1,39 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+using Newtonsoft.Json.Linq;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Inbox;
+
+namespace Realtime.Relay.Tests.Inbox;
+
+/// <summary>
+/// A client with an open inbox and its token, made through the relay's own services (as
+/// pairing does), and events put in the way the Pusher feed puts them.
+/// </summary>
+public sealed class InboxHarness(RelayFactory relay)
+{
+    public async Task<(RelayClient Client, HttpClient Http)> NewClientAsync(ClientKind kind = ClientKind.Plugin, string? gameId = null)
+    {
+        var client = kind == ClientKind.Plugin
+            ? new RelayClient(ClientKind.Plugin, ClientTokens.NewId(), gameId)
+            : new RelayClient(ClientKind.GameServer, "job-" + ClientTokens.NewId(), gameId ?? "game1");
+        var token = relay.Services.GetRequiredService<ClientCredentialStore>().Issue(client);
+        await relay.Services.GetRequiredService<IInboxLifecycle>().OpenAsync(client, default);
+        var http = relay.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        http.Timeout = TimeSpan.FromSeconds(60);
+        return (client, http);
+    }
+
+    public Task HeardOnPusherAsync(string channel, string eventName, string data, string? userId = null) =>
+        relay.Services.GetRequiredService<ChannelRouter>().DeliverAsync(new IncomingEvent(channel, eventName, data, userId));
+
+    public static async Task<JObject> PollAsync(HttpClient http, RelayClient client, long after = 0, int wait = 0, int? limit = null)
+    {
+        var url = $"{client.BasePath}/events?after={after}&wait={wait}" + (limit is null ? "" : $"&limit={limit}");
+        var res = await http.GetAsync(url);
+        var body = await res.Content.ReadAsStringAsync();
+        Assert.True(res.IsSuccessStatusCode, $"{url} -> {(int)res.StatusCode}: {body}");
+        return JObject.Parse(body);
+    }
+}
