@@ -22,16 +22,16 @@ public sealed class ChannelRouter
     private readonly object _gate = new();
     private readonly Dictionary<string, HashSet<string>> _inboxesByChannel = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _channelsByInbox = new(StringComparer.Ordinal);
-    private readonly InboxWriter _writer;
+    private readonly InboxStore _inboxes;
     private readonly IPusherFeed _feed;
     private readonly ILogger<ChannelRouter> _log;
 
-    public ChannelRouter(InboxWriter writer, IPusherFeed feed, ILogger<ChannelRouter> log)
+    public ChannelRouter(InboxStore inboxes, IPusherFeed feed, ILogger<ChannelRouter> log)
     {
-        _writer = writer;
+        _inboxes = inboxes;
         _feed = feed;
         _log = log;
-        foreach (var state in writer.AllStates) Update(state);
+        foreach (var state in inboxes.AllStates) Update(state);
     }
 
     /// <summary>Every channel an inbox hears: its own first, then its subscriptions.</summary>
@@ -89,7 +89,7 @@ public sealed class ChannelRouter
     {
         var inboxes = InboxesFor(e.Channel);
         if (exceptInboxId is not null) inboxes = inboxes.Where(i => i != exceptInboxId).ToList();
-        return inboxes.Count == 0 ? Task.CompletedTask : _writer.AppendAsync(inboxes, e);
+        return inboxes.Count == 0 ? Task.CompletedTask : _inboxes.AppendAsync(inboxes, e);
     }
 
     /// <summary>
@@ -115,8 +115,8 @@ public sealed class ChannelRouter
         foreach (var (inbox, list) in affected)
         {
             var data = new JObject { ["channels"] = new JArray(list), ["reason"] = "pusher_reconnected" }.ToString(Newtonsoft.Json.Formatting.None);
-            var ownChannel = _writer.StateOf(inbox)?.ToClient().OwnChannel ?? list[0];
-            await _writer.AppendAsync([inbox], new IncomingEvent(ownChannel, GapEvent, data));
+            var ownChannel = _inboxes.StateOf(inbox)?.ToClient().OwnChannel ?? list[0];
+            await _inboxes.AppendAsync([inbox], new IncomingEvent(ownChannel, GapEvent, data));
         }
     }
 }

@@ -14,7 +14,7 @@ namespace Realtime.Relay.Inbox;
 /// </summary>
 [ApiController]
 [Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
-public sealed class EventsController(InboxWriter writer, InboxReader reader, InboxSignals signals, InboxOptions options) : ControllerBase
+public sealed class EventsController(InboxStore inboxes, InboxReader reader, InboxSignals signals, InboxOptions options) : ControllerBase
 {
     public const string RevokedEvent = "relay:revoked";
 
@@ -34,16 +34,16 @@ public sealed class EventsController(InboxWriter writer, InboxReader reader, Inb
         var cursor = after ?? 0;
         var take = limit ?? options.DefaultLimit;
         var deadline = TimeSpan.FromSeconds(wait ?? options.DefaultWaitSeconds);
-        var state = writer.StateOf(client.InboxId);
+        var state = inboxes.StateOf(client.InboxId);
         if (state is null) return Revoked(cursor);
-        if (cursor > state.AckedSeq) _ = writer.AcknowledgeAsync(client.InboxId, cursor);
+        if (cursor > state.AckedSeq) _ = inboxes.AcknowledgeAsync(client.InboxId, cursor);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(deadline);
         while (true)
         {
             var changed = signals.Current(client.InboxId);
-            state = writer.StateOf(client.InboxId);
+            state = inboxes.StateOf(client.InboxId);
             if (state is null) return Revoked(cursor);
             var events = reader.ReadAfter(client.InboxId, cursor, take);
             if (events.Count > 0 || timeout.IsCancellationRequested)
@@ -70,8 +70,8 @@ public sealed class EventsController(InboxWriter writer, InboxReader reader, Inb
             await Problems.WriteAsync(HttpContext, 400, ErrorCodes.InvalidRequest, "after must be 0 or a seq the relay returned.");
             return;
         }
-        var state = writer.StateOf(client.InboxId);
-        if (state is not null && cursor > state.AckedSeq) _ = writer.AcknowledgeAsync(client.InboxId, cursor);
+        var state = inboxes.StateOf(client.InboxId);
+        if (state is not null && cursor > state.AckedSeq) _ = inboxes.AcknowledgeAsync(client.InboxId, cursor);
 
         Response.ContentType = "text/event-stream";
         Response.Headers.CacheControl = "no-cache";
@@ -82,7 +82,7 @@ public sealed class EventsController(InboxWriter writer, InboxReader reader, Inb
             while (!ct.IsCancellationRequested)
             {
                 var changed = signals.Current(client.InboxId);
-                state = writer.StateOf(client.InboxId);
+                state = inboxes.StateOf(client.InboxId);
                 if (state is null)
                 {
                     await WriteSseAsync(cursor + 1, RevokedEvent, RevokedEnvelope(client, cursor + 1), ct);

@@ -9,8 +9,7 @@ public static class InboxSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(InboxOptions.From(config));
         services.AddSingleton<InboxSignals>();
-        services.AddSingleton<InboxWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<InboxWriter>());
+        services.AddSingleton<InboxStore>();
         services.AddHostedService<InboxRetention>();
         services.AddSingleton<InboxReader>();
         services.AddSingleton<ChannelRouter>();

@@ -23,7 +23,7 @@ public sealed class SubscriptionsRequestValidator : AbstractValidator<Subscripti
 /// <summary><c>GET|PUT P/subscriptions</c>: what else the client hears. Its own channel is always included.</summary>
 [ApiController]
 [Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
-public sealed class SubscriptionsController(InboxWriter writer, SubscriptionPolicy policy, ChannelRouter router) : ControllerBase
+public sealed class SubscriptionsController(InboxStore inboxes, SubscriptionPolicy policy, ChannelRouter router) : ControllerBase
 {
     private static readonly SubscriptionsRequestValidator Rules = new();
 
@@ -33,7 +33,7 @@ public sealed class SubscriptionsController(InboxWriter writer, SubscriptionPoli
     {
         var client = RelayClientAccess.Authorize(this, out var refusal);
         if (client is null) return refusal!;
-        var state = writer.StateOf(client.InboxId);
+        var state = inboxes.StateOf(client.InboxId);
         if (state is null) return Gone();
         return Ok(new { channels = ChannelRouter.ChannelsOf(state) });
     }
@@ -54,11 +54,11 @@ public sealed class SubscriptionsController(InboxWriter writer, SubscriptionPoli
                 new Dictionary<string, string[]> { ["channels"] = refused.ToArray() });
 
         var extras = request.Channels!.Where(c => c != client.OwnChannel).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var state = writer.StateOf(client.InboxId);
+        var state = inboxes.StateOf(client.InboxId);
         if (state is null) return Gone();
-        await writer.SetSubscriptionsAsync(client.InboxId, extras);
-        router.Update(writer.StateOf(client.InboxId)!);
-        return Ok(new { channels = ChannelRouter.ChannelsOf(writer.StateOf(client.InboxId)!) });
+        await inboxes.SetSubscriptionsAsync(client.InboxId, extras);
+        router.Update(inboxes.StateOf(client.InboxId)!);
+        return Ok(new { channels = ChannelRouter.ChannelsOf(inboxes.StateOf(client.InboxId)!) });
     }
 
     private ObjectResult Gone() => Problems.Result(HttpContext, 410, "inbox_closed", "This client's inbox was closed (revoked or session ended).");

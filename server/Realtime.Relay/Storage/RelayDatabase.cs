@@ -53,6 +53,8 @@ public static class StorageSetup
     public static IServiceCollection AddRelayStorage(this IServiceCollection services)
     {
         services.AddSingleton<RelayDatabase>();
+        services.AddSingleton<StoreWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
         services.AddSingleton<IReadinessCheck, DatabaseReadinessCheck>();
         return services;
     }

@@ -71,7 +71,7 @@ public sealed class LongPollTests : IDisposable
 
         var replay = await InboxHarness.PollAsync(http, client, after: 0);
         Assert.Equal(new[] { 3L, 4L }, ((JArray)replay["events"]!).Select(e => (long)e["seq"]!));
-        var state = _relay.Services.GetRequiredService<InboxWriter>().StateOf(client.InboxId)!;
+        var state = _relay.Services.GetRequiredService<InboxStore>().StateOf(client.InboxId)!;
         Assert.Equal(2, state.AckedSeq);
     }
 

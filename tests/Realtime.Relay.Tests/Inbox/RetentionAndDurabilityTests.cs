@@ -45,7 +45,7 @@ public sealed class RetentionAndDurabilityTests
         await inbox.HeardOnPusherAsync(client.OwnChannel, "old", "{}");
         await Task.Delay(1500);
         await inbox.HeardOnPusherAsync(client.OwnChannel, "fresh", "{}");
-        await relay.Services.GetRequiredService<InboxWriter>().ExpireAsync();
+        await relay.Services.GetRequiredService<InboxStore>().ExpireAsync();
 
         var answer = await InboxHarness.PollAsync(http, client, after: 0);
         Assert.True((bool)answer["gap"]!);

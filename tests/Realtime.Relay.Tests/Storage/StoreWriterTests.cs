@@ -1,0 +1,88 @@
+using LiteDB;
+using Microsoft.Extensions.Logging.Abstractions;
+using Realtime.Pusher;
+using Realtime.Relay.Configuration;
+using Realtime.Relay.Storage;
+
+namespace Realtime.Relay.Tests.Storage;
+
+public sealed class StoreWriterTests : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "store-writer-" + Guid.NewGuid().ToString("N"));
+    private RelayDatabase _db = null!;
+    private StoreWriter _writer = null!;
+
+    public sealed class Doc
+    {
+        public int Id { get; set; }
+        public string Text { get; set; } = "";
+    }
+
+    public async Task InitializeAsync()
+    {
+        var settings = new RelaySettings
+        {
+            DatabasePath = Path.Combine(_dir, "relay.db"),
+            Jwt = new JwtSettings { Secret = new string('x', 32) },
+            Pusher = new PusherSettings { Enabled = false, Options = new PusherOptions { AppId = "", Key = "", Secret = "" } },
+        };
+        _db = new RelayDatabase(settings, NullLogger<RelayDatabase>.Instance);
+        _writer = new StoreWriter(_db, NullLogger<StoreWriter>.Instance);
+        await _writer.StartAsync(default);
+    }
+
+    [Fact]
+    public async Task Many_writes_queued_together_are_all_committed()
+    {
+        var docs = _db.Collection<Doc>("docs");
+        await Task.WhenAll(Enumerable.Range(1, 500).Select(i => _writer.WriteAsync(_ => { docs.Insert(new Doc { Id = i, Text = "t" + i }); })));
+        Assert.Equal(500, docs.Count());
+    }
+
+    [Fact]
+    public async Task One_failing_write_is_rolled_back_without_losing_its_neighbours()
+    {
+        var docs = _db.Collection<Doc>("docs");
+        var undone = 0;
+        var writes = new List<Task>();
+        for (var i = 1; i <= 20; i++)
+        {
+            var id = i;
+            writes.Add(_writer.WriteAsync(ctx =>
+            {
+                docs.Insert(new Doc { Id = id });
+                if (id == 7)
+                {
+                    ctx.OnRolledBack(() => Interlocked.Increment(ref undone));
+                    throw new InvalidOperationException("bad write");
+                }
+            }));
+        }
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => writes[6]);
+        Assert.Equal("bad write", failed.Message);
+        await Task.WhenAll(writes.Where((_, i) => i != 6));
+        Assert.Equal(19, docs.Count());
+        Assert.Null(docs.FindById(7));
+        Assert.True(undone >= 1);
+    }
+
+    [Fact]
+    public async Task Committed_callbacks_run_after_the_data_is_visible()
+    {
+        var docs = _db.Collection<Doc>("docs");
+        var seen = new TaskCompletionSource<int>();
+        await _writer.WriteAsync(ctx =>
+        {
+            docs.Insert(new Doc { Id = 1 });
+            ctx.OnCommitted(() => seen.SetResult(docs.Count()));
+        });
+        Assert.Equal(1, await seen.Task);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _writer.StopAsync(default);
+        _db.Dispose();
+        try { Directory.Delete(_dir, recursive: true); } catch (DirectoryNotFoundException) { }
+    }
+}
