@@ -6,6 +6,7 @@ using Realtime.Relay.Identity;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Meta;
+using Realtime.Relay.Publishing;
 using Realtime.Relay.PusherAuth;
 using Realtime.Relay.PusherConnection;
 using Realtime.Relay.Storage;
@@ -31,6 +32,7 @@ public static class RelaySetup
         builder.Services.AddRelayStorage();
         builder.Services.AddRelayClients();
         builder.Services.AddInboxes(builder.Configuration);
+        builder.Services.AddPublishing(settings.Pusher.Enabled);
         return builder;
     }
 

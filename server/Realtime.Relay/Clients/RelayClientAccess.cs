@@ -26,7 +26,7 @@ public static class RelayClientAccess
     {
         var caller = ClientTokenAuthentication.ClientOf(controller.HttpContext);
         var named = FromRoute(controller.RouteData.Values);
-        if (caller is null || named is null || caller != named)
+        if (caller is null || named is null || caller.InboxId != named.InboxId)
         {
             refusal = Problems.Result(controller.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
                 "This token belongs to another client: it works only under its own path.");

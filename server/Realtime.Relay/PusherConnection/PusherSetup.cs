@@ -4,6 +4,7 @@ using Realtime.Pusher.Rest;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Meta;
+using Realtime.Relay.Publishing;
 using Realtime.Relay.Configuration;
 
 namespace Realtime.Relay.PusherConnection;
@@ -18,11 +19,15 @@ public static class PusherSetup
         services.TryAddSingleton(TimeProvider.System);
         if (!settings.Enabled)
         {
-            services.AddSingleton<IPusherFeed, DisabledPusherFeed>();
+            services.AddSingleton<DisabledPusherFeed>();
+            services.AddSingleton<IPusherFeed>(sp => sp.GetRequiredService<DisabledPusherFeed>());
+            services.AddSingleton<IRelaySocketIds>(sp => sp.GetRequiredService<DisabledPusherFeed>());
             return services;
         }
         services.AddSingleton(new PusherAuthorizer(settings.Options));
-        services.AddSingleton<IPusherFeed, DisabledPusherFeed>(); // TEMPORARY until the WebSocket pool is merged
+        services.AddSingleton<DisabledPusherFeed>(); // TEMPORARY until the WebSocket pool is merged
+        services.AddSingleton<IPusherFeed>(sp => sp.GetRequiredService<DisabledPusherFeed>());
+        services.AddSingleton<IRelaySocketIds>(sp => sp.GetRequiredService<DisabledPusherFeed>());
         // One HttpClient for the process, owned by the REST client (PusherServer's socket-exhaustion pitfall).
         services.AddSingleton(sp => new PusherRestClient(sp.GetRequiredService<PusherOptions>()));
         services.AddSingleton<IReadinessCheck, PusherReadinessCheck>();

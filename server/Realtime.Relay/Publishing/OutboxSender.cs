@@ -1,0 +1,91 @@
+using Prometheus;
+using Realtime.Pusher.Rest;
+using Realtime.Pusher.Validation;
+
+namespace Realtime.Relay.Publishing;
+
+/// <summary>
+/// Publishes the outbox to Pusher in acceptance order, up to 10 events per batch call. While
+/// Pusher is unreachable or answers 5xx it retries the same batch with growing back-off, so
+/// order per channel holds; a 4xx is final for the event Pusher refused (logged, counted).
+/// </summary>
+public sealed class OutboxSender(
+    Outbox outbox, PusherRestClient rest, IRelaySocketIds socketIds, ILogger<OutboxSender> log) : BackgroundService
+{
+    private static readonly Counter Published = Metrics.CreateCounter("relay_outbox_published_total", "Events published to Pusher from the outbox.");
+    private static readonly Counter Rejected = Metrics.CreateCounter("relay_outbox_rejected_total", "Outbox events Pusher refused for good (4xx).");
+    private static readonly Counter Retries = Metrics.CreateCounter("relay_outbox_retries_total", "Outbox batch attempts that failed and will be retried.");
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        var prunedAt = DateTime.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (DateTime.UtcNow - prunedAt > TimeSpan.FromMinutes(10))
+            {
+                await outbox.ForgetOldKeysAsync();
+                prunedAt = DateTime.UtcNow;
+            }
+            var batch = outbox.Oldest(PusherLimits.MaxEventsPerBatch);
+            if (batch.Count == 0)
+            {
+                await outbox.WaitForMoreAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                continue;
+            }
+            try
+            {
+                await PublishAsync(batch, stoppingToken);
+                failures = 0;
+            }
+            catch (Exception e) when (IsTransient(e) && !stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                Retries.Inc();
+                var delay = Backoff(failures);
+                log.LogWarning("Publishing {Count} outbox events failed ({Reason}); retrying in {Delay:0.0} s",
+                    batch.Count, e.Message, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken);
+            }
+        }
+    }
+
+    private async Task PublishAsync(List<OutboxEntry> batch, CancellationToken ct)
+    {
+        try
+        {
+            await rest.TriggerBatchAsync(batch.Select(ToBatchEvent).ToList(), ct);
+            await outbox.CompleteAsync(batch);
+            Published.Inc(batch.Count);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e) && batch.Count > 1)
+        {
+            // One event spoiled the batch: send them one by one to find it, keeping order.
+            foreach (var entry in batch) await PublishAsync([entry], ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e))
+        {
+            var entry = batch[0];
+            log.LogError("Pusher refused outbox event {Id} ({Event} on {Channel}) for good: {Reason}", entry.Id, entry.Event, entry.Channel, e.Message);
+            Rejected.Inc();
+            await outbox.RejectAsync(entry);
+        }
+    }
+
+    private BatchEvent ToBatchEvent(OutboxEntry e) => new(e.Channel, e.Event, e.Data, socketIds.SocketIdFor(e.Channel));
+
+    private static bool IsTransient(Exception e) => e switch
+    {
+        PusherApiException api => api.IsTransient,
+        PusherValidationException => false,
+        OperationCanceledException => false,
+        _ => true,
+    };
+
+    private static TimeSpan Backoff(int failures)
+    {
+        var ms = Math.Min(MaxBackoff.TotalMilliseconds, 250 * Math.Pow(2, failures - 1));
+        return TimeSpan.FromMilliseconds(ms * (0.8 + Random.Shared.NextDouble() * 0.4));
+    }
+}
