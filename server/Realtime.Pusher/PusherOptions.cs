@@ -22,8 +22,11 @@ public sealed record PusherOptions
     /// <summary>Per-request timeout for the REST API.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How many times a timeout or 5xx is retried (4xx never is).</summary>
+    /// <summary>How many times a timeout, network error or 5xx is retried (4xx never is).</summary>
     public int MaxRetries { get; init; } = 2;
+
+    /// <summary>Delay before the first retry; doubled for each further retry (capped at 2 s).</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public bool UseTls => string.Equals(Scheme, "https", StringComparison.OrdinalIgnoreCase);
 
