@@ -305,6 +305,7 @@ public sealed class PusherConnection : IAsyncDisposable
         public long StartedAt { get; } = startedAt;
         public string? SocketId { get; set; }
         public volatile bool Established;
+        public TaskCompletionSource EstablishedSignal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TimeSpan ActivityTimeout { get; set; }
         public long LastReceived = startedAt;
         public volatile string? AbortReason;
@@ -511,8 +512,11 @@ public sealed class PusherConnection : IAsyncDisposable
     {
         var token = session.Cts.Token;
         // Handshake: pusher:connection_established must come within the connect timeout.
-        await Task.Delay(_client.ConnectTimeout, _time, token).ConfigureAwait(false);
-        if (!session.Established)
+        try
+        {
+            await session.EstablishedSignal.Task.WaitAsync(_client.ConnectTimeout, _time, token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
         {
             session.Abort($"no pusher:connection_established within {_client.ConnectTimeout.TotalSeconds:0.#} s");
             return;
@@ -603,6 +607,7 @@ public sealed class PusherConnection : IAsyncDisposable
         session.SocketId = socketId;
         session.ActivityTimeout = activity;
         session.Established = true;
+        session.EstablishedSignal.TrySetResult();
 
         bool reconnect;
         lock (_gate)
