@@ -84,6 +84,9 @@ public sealed class PusherConnection : IAsyncDisposable
 
     public PusherError? LastError { get { lock (_gate) return _lastError; } }
 
+    /// <summary>The server confirmed <c>pusher:signin</c> on the current connection (<see cref="PusherClientOptions.SignInAs"/>).</summary>
+    public bool IsSignedIn => _session is { Established: true, SignedIn: true };
+
     public long ConnectAttempts => Interlocked.Read(ref _attempts);
 
     public long Reconnects => Interlocked.Read(ref _reconnects);
@@ -305,6 +308,7 @@ public sealed class PusherConnection : IAsyncDisposable
         public long StartedAt { get; } = startedAt;
         public string? SocketId { get; set; }
         public volatile bool Established;
+        public volatile bool SignedIn;
         public TaskCompletionSource EstablishedSignal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TimeSpan ActivityTimeout { get; set; }
         public long LastReceived = startedAt;
@@ -559,6 +563,7 @@ public sealed class PusherConnection : IAsyncDisposable
             case "pusher:pong":
                 return;
             case "pusher:signin_success":
+                session.SignedIn = true;
                 _logger.LogDebug("Pusher connection {Id}: signed in", Id);
                 return;
         }
