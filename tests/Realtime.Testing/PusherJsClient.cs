@@ -83,6 +83,17 @@ public sealed class PusherJsClient : IAsyncDisposable
     public void TriggerClientEvent(string channel, string eventName, object data) =>
         Send(new { op = "trigger", channel, @event = eventName, data });
 
+    /// <summary>
+    /// Binds a named handler for <paramref name="eventName"/> on a subscribed channel: it reports
+    /// <c>{type:"bound_event", channel, event, data, userId}</c>. pusher-js passes metadata
+    /// (the sender's <c>user_id</c> on presence channels) only to named handlers, not to bind_global.
+    /// </summary>
+    public void Bind(string channel, string eventName) => Send(new { op = "bind", channel, @event = eventName });
+
+    public Task<JObject> NextBoundEventAsync(string channel, string eventName, TimeSpan? timeout = null) =>
+        WaitForAsync(m => (string?)m["type"] == "bound_event" && (string?)m["channel"] == channel && (string?)m["event"] == eventName,
+            timeout ?? TimeSpan.FromSeconds(10), $"bound event {eventName} on {channel}");
+
     public Task<JObject> NextEventAsync(string channel, string eventName, TimeSpan? timeout = null) =>
         WaitForAsync(m => (string?)m["type"] == "event" && (string?)m["channel"] == channel && (string?)m["event"] == eventName,
             timeout ?? TimeSpan.FromSeconds(10), $"event {eventName} on {channel}");

@@ -6,10 +6,12 @@
 // Commands (stdin): {op:"subscribe", channel} | {op:"unsubscribe", channel}
 //   | {op:"trigger", channel, event, data} (client event) | {op:"members", channel}
 //   | {op:"signin"} | {op:"disconnect"}
+//   | {op:"bind", channel, event} (a named handler: pusher-js passes metadata such as user_id only to those)
 // Output (stdout): {type:"state", current, socketId} | {type:"subscribed", channel, members?}
 //   | {type:"subscription_error", channel, status, error} | {type:"event", channel, event, data, userId}
 //   | {type:"member_added"|"member_removed", channel, id, info} | {type:"members", channel, members}
 //   | {type:"triggered", channel, event, ok} | {type:"signed_in", userData} | {type:"error", message}
+//   | {type:"bound_event", channel, event, data, userId} (from "bind")
 import { createRequire } from 'node:module';
 import readline from 'node:readline';
 
@@ -82,6 +84,10 @@ rl.on('line', (line) => {
       emit({ type: 'triggered', channel: cmd.channel, event: cmd.event, ok });
       break;
     }
+    case 'bind':
+      pusher.channel(cmd.channel)?.bind(cmd.event, (data, metadata) =>
+        emit({ type: 'bound_event', channel: cmd.channel, event: cmd.event, data, userId: metadata?.user_id ?? null }));
+      break;
     case 'members': emit({ type: 'members', channel: cmd.channel, members: membersOf(pusher.channel(cmd.channel) ?? {}) }); break;
     case 'signin': pusher.signin(); break;
     case 'disconnect': pusher.disconnect(); break;
