@@ -48,7 +48,7 @@ public class SoketiIntegrationTests(SoketiFixture fixture) : IClassFixture<Soket
             Key = fixture.Soketi.Settings.Key,
             Host = fixture.Soketi.Host,
             Port = fixture.Soketi.Port,
-            AuthEndpoint = auth?.AuthUrl,
+            AuthEndpoint = auth?.Url,
             UserAuthEndpoint = auth?.UserAuthUrl,
         });
 
@@ -114,7 +114,12 @@ public class SoketiIntegrationTests(SoketiFixture fixture) : IClassFixture<Soket
     public async Task Pusher_js_subscribes_to_private_and_presence_channels_with_our_signatures()
     {
         var authorizer = new PusherAuthorizer(fixture.Options);
-        await using var auth = new LocalAuthEndpoint(authorizer, "user-7", new { name = "Zoë" });
+        var user = new PusherUser { Id = "user-7", UserInfo = new { name = "Zoë" } };
+        await using var auth = new LocalAuthEndpoint(
+            (socketId, channel) => channel.Contains("forbidden") ? null
+                : channel.StartsWith("presence-") ? authorizer.AuthorizePresenceChannel(socketId, channel, user.Id, user.UserInfo).ToJson()
+                : authorizer.AuthorizePrivateChannel(socketId, channel).ToJson(),
+            socketId => authorizer.AuthenticateUser(socketId, user).ToJson());
         await using var js = await ConnectAsync(auth);
         var privateChannel = Unique("private-room-");
         var presenceChannel = Unique("presence-room-");
