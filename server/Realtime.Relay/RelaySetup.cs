@@ -27,9 +27,9 @@ public static class RelaySetup
             .AddNewtonsoftJson(o => o.SerializerSettings.ContractResolver = new CamelCasePropertyNamesContractResolver());
         builder.Services.AddOpenApi();
         builder.Services.AddPlatformAuthentication(settings.Jwt);
+        builder.Services.AddRelayStorage(); // first: its writer must stop last
         builder.Services.AddPusher(settings.Pusher);
         builder.Services.AddPusherAuth();
-        builder.Services.AddRelayStorage();
         builder.Services.AddRelayClients();
         builder.Services.AddInboxes(builder.Configuration);
         builder.Services.AddPublishing(settings.Pusher.Enabled);

@@ -65,9 +65,11 @@ public sealed class ManagedProcess : IDisposable
     /// <summary>The last lines the process printed, for assertion messages.</summary>
     public string RecentOutput => string.Join('\n', _output.TakeLast(60));
 
+    /// <summary>SIGKILL to the whole tree; returns once the process is gone.</summary>
     public void Kill()
     {
         TryKill(_process);
+        try { _process.WaitForExit(5000); } catch (InvalidOperationException) { }
         Live.TryRemove(_process.Id, out _);
     }
 

@@ -9,7 +9,7 @@ using Realtime.Relay.Configuration;
 
 namespace Realtime.Relay.PusherConnection;
 
-/// <summary>The relay's link to Pusher: signing, the REST client, and its readiness.</summary>
+/// <summary>The relay's link to Pusher: signing, the REST client, the WebSocket feed, and their readiness.</summary>
 public static class PusherSetup
 {
     public static IServiceCollection AddPusher(this IServiceCollection services, PusherSettings settings)
@@ -25,9 +25,11 @@ public static class PusherSetup
             return services;
         }
         services.AddSingleton(new PusherAuthorizer(settings.Options));
-        services.AddSingleton<DisabledPusherFeed>(); // TEMPORARY until the WebSocket pool is merged
-        services.AddSingleton<IPusherFeed>(sp => sp.GetRequiredService<DisabledPusherFeed>());
-        services.AddSingleton<IRelaySocketIds>(sp => sp.GetRequiredService<DisabledPusherFeed>());
+        services.AddSingleton<PusherFeed>();
+        services.AddSingleton<IPusherFeed>(sp => sp.GetRequiredService<PusherFeed>());
+        services.AddSingleton<IRelaySocketIds>(sp => sp.GetRequiredService<PusherFeed>());
+        services.AddSingleton<IReadinessCheck>(sp => sp.GetRequiredService<PusherFeed>());
+        services.AddHostedService(sp => sp.GetRequiredService<PusherFeed>());
         // One HttpClient for the process, owned by the REST client (PusherServer's socket-exhaustion pitfall).
         services.AddSingleton(sp => new PusherRestClient(sp.GetRequiredService<PusherOptions>()));
         services.AddSingleton<IReadinessCheck, PusherReadinessCheck>();

@@ -1,0 +1,130 @@
+using Prometheus;
+using Realtime.Pusher;
+using Realtime.Pusher.Auth;
+using Realtime.Pusher.Client;
+using Realtime.Relay.Inbox;
+using Realtime.Relay.Meta;
+using Realtime.Relay.Publishing;
+
+namespace Realtime.Relay.PusherConnection;
+
+/// <summary>
+/// The relay as a Pusher client: one pool of WebSocket connections holding every channel some
+/// inbox hears. Each channel's events are handed to the router in order; when a connection
+/// comes back after a drop, the router tells the affected inboxes (<c>relay:gap</c>).
+/// </summary>
+public sealed class PusherFeed : IPusherFeed, IRelaySocketIds, IReadinessCheck, IHostedService, IAsyncDisposable
+{
+    /// <summary>The relay signs in as this user (soketi and Pusher may require sign-in).</summary>
+    public const string RelayUserId = "realtime-bridge-relay";
+
+    private static readonly Gauge Channels = Metrics.CreateGauge("relay_pusher_channels", "Channels the relay is subscribed to.");
+    private static readonly Gauge Connected = Metrics.CreateGauge("relay_pusher_connections_connected", "Relay connections to Pusher that are connected.");
+    private static readonly Counter Heard = Metrics.CreateCounter("relay_pusher_events_received_total", "Events the relay heard from Pusher.");
+
+    private readonly PusherConnectionPool _pool;
+    private readonly IServiceProvider _services;
+    private readonly ILogger<PusherFeed> _log;
+    private readonly CancellationTokenSource _stopping = new();
+    private ChannelRouter? _router;
+
+    public PusherFeed(PusherOptions options, IServiceProvider services, ILoggerFactory logs, IConfiguration config)
+    {
+        _services = services;
+        _log = logs.CreateLogger<PusherFeed>();
+        _pool = new PusherConnectionPool(options, new PusherPoolOptions
+        {
+            ChannelsPerConnection = config.GetValue("Pusher:ChannelsPerConnection", 100),
+            Client = new PusherClientOptions { SignInAs = new PusherUser { Id = RelayUserId, UserInfo = new { name = "Realtime Bridge relay" } } },
+        }, logs.CreateLogger<PusherConnectionPool>());
+        _pool.ChannelsResumedAfterGap += (_, channels) => _ = Router.ReportGapAsync(channels);
+        _pool.ErrorReported += (_, error) => _log.LogWarning("Pusher: {Error}", error);
+    }
+
+    private ChannelRouter Router => _router ??= _services.GetRequiredService<ChannelRouter>();
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = Router; // restores every inbox's channels into the pool
+        _ = Task.Run(async () =>
+        {
+            try { await _pool.StartAsync(_stopping.Token); }
+            catch (OperationCanceledException) { }
+            catch (Exception e) { _log.LogError("Pusher refused the relay's connection: {Reason}", e.Message); }
+        });
+        return Task.CompletedTask;
+    }
+
+    public void Subscribe(string channel)
+    {
+        var subscription = _pool.Add(channel);
+        Channels.Set(_pool.ChannelCount);
+        _ = PumpAsync(subscription);
+    }
+
+    public void Unsubscribe(string channel)
+    {
+        _ = Task.Run(async () =>
+        {
+            try { await _pool.RemoveAsync(channel); }
+            catch (Exception e) when (e is not OperationCanceledException) { _log.LogWarning("Unsubscribing {Channel} failed: {Reason}", channel, e.Message); }
+            Channels.Set(_pool.ChannelCount);
+        });
+    }
+
+    public string? SocketIdFor(string channel) => _pool.Get(channel)?.Connection.SocketId;
+
+    /// <summary>Whether Pusher has confirmed the relay's subscription to <paramref name="channel"/>.</summary>
+    public bool IsSubscribed(string channel) => _pool.Get(channel)?.State == SubscriptionState.Subscribed;
+
+    // Events of one channel are stored in the order heard; channels do not wait for each other.
+    private async Task PumpAsync(PusherSubscription subscription)
+    {
+        try
+        {
+            await foreach (var e in subscription.Events.ReadAllAsync(_stopping.Token))
+            {
+                switch (e.Kind)
+                {
+                    case PusherEventKind.Event:
+                        Heard.Inc();
+                        await Router.DeliverAsync(new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId));
+                        break;
+                    case PusherEventKind.Gap when e.GapReason == GapReason.BufferOverflow:
+                        await Router.ReportGapAsync([e.Channel]);
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Delivering events of {Channel} stopped", subscription.Channel);
+        }
+    }
+
+    public string Name => "pusher_connection";
+
+    public Task<ReadinessResult> CheckAsync(CancellationToken cancellationToken)
+    {
+        var s = _pool.GetSnapshot();
+        Connected.Set(s.ConnectedConnections);
+        if (s.Refused) return Task.FromResult(ReadinessResult.NotReady("Pusher refused the connection: " + s.LastError));
+        return Task.FromResult(s.AllConnected
+            ? ReadinessResult.Ok($"{s.ConnectedConnections} connections, {s.SubscribedChannels}/{s.Channels} channels subscribed, {s.Reconnects} reconnects")
+            : ReadinessResult.NotReady($"{s.ConnectedConnections}/{s.Connections} connections up; last error: {s.LastError?.ToString() ?? "none"}"));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _pool.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync();
+        await _pool.DisposeAsync();
+        _stopping.Dispose();
+    }
+}
