@@ -115,16 +115,17 @@ public sealed class PusherFeed : IPusherFeed, IRelaySocketIds, IReadinessCheck, 
             : ReadinessResult.NotReady($"{s.ConnectedConnections}/{s.Connections} connections up; last error: {s.LastError?.ToString() ?? "none"}"));
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => ShutdownAsync();
+
+    public async ValueTask DisposeAsync() => await ShutdownAsync();
+
+    // The host stops it and the container disposes it, in either order: the first call does the work.
+    private int _shutdown;
+
+    private async Task ShutdownAsync()
     {
+        if (Interlocked.Exchange(ref _shutdown, 1) == 1) return;
         await _stopping.CancelAsync();
         await _pool.DisposeAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync();
-        await _pool.DisposeAsync();
-        _stopping.Dispose();
     }
 }
