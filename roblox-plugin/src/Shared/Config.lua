@@ -4,8 +4,8 @@
 local Config = {}
 
 Config.defaults = {
-	-- Relay
-	baseUrl = "http://localhost:8080",
+	-- Relay. The relay rewrites the line marked relay:public-url when it serves the plugin.
+	baseUrl = "http://localhost:8080", -- relay:public-url
 	protocolVersion = 1,
 	pluginVersion = "0.1.0",
 
