@@ -5,6 +5,7 @@ using Realtime.Relay.Configuration;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Meta;
+using Realtime.Relay.PluginDownload;
 using Realtime.Relay.PusherAuth;
 using Realtime.Relay.PusherConnection;
 using Realtime.Relay.Storage;
@@ -29,6 +30,7 @@ public static class RelaySetup
         builder.Services.AddPusherAuth();
         builder.Services.AddRelayStorage();
         builder.Services.AddRelayClients();
+        builder.Services.AddPluginDownload();
         return builder;
     }
 
