@@ -4,7 +4,7 @@
 local Config = {}
 
 Config.defaults = {
-	-- Relay. The relay rewrites the line marked relay:public-url when it serves the plugin.
+	-- Relay. When the relay serves the plugin, it puts its public URL into the marked line.
 	baseUrl = "http://localhost:8080", -- relay:public-url
 	protocolVersion = 1,
 	pluginVersion = "0.1.0",

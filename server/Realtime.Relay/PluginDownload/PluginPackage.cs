@@ -13,7 +13,7 @@ namespace Realtime.Relay.PluginDownload;
 public sealed partial class PluginPackage
 {
     public const string FileName = "RealtimeBridge.rbxmx";
-    public const string UrlMarker = "relay:public-url";
+    public const string UrlMarker = "-- relay:public-url";
 
     [GeneratedRegex("""^(?<before>[ \t]*baseUrl[ \t]*=[ \t]*)"(?<url>[^"\\\r\n]*)"(?<after>[ \t]*,[ \t]*--[ \t]*relay:public-url[ \t]*\r?)$""", RegexOptions.Multiline)]
     private static partial Regex MarkedUrlLine();
@@ -51,11 +51,11 @@ public sealed partial class PluginPackage
 
             var marked = Flatten(root).Where(i => i.IsScript && i.Source!.Contains(UrlMarker, StringComparison.Ordinal)).ToList();
             if (marked.Count != 1)
-                return Unavailable(sourceRoot, $"exactly one plugin script must hold the line marked \"-- {UrlMarker}\", found {marked.Count}.");
+                return Unavailable(sourceRoot, $"exactly one plugin script must hold the line marked \"{UrlMarker}\", found {marked.Count}.");
             var matches = MarkedUrlLine().Matches(marked[0].Source!);
             var markerLines = Regex.Matches(marked[0].Source!, Regex.Escape(UrlMarker)).Count;
             if (matches.Count != 1 || markerLines != 1)
-                return Unavailable(sourceRoot, $"script \"{marked[0].Name}\" must have one line of the form baseUrl = \"…\", -- {UrlMarker}.");
+                return Unavailable(sourceRoot, $"script \"{marked[0].Name}\" must have one line of the form baseUrl = \"…\", {UrlMarker}.");
 
             var package = new PluginPackage(sourceRoot, root, marked[0], null);
             package.Render("http://localhost"); // surfaces anything XML cannot carry now, not per request
