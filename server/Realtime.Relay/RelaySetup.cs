@@ -6,6 +6,7 @@ using Realtime.Relay.Identity;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Meta;
+using Realtime.Relay.PluginDownload;
 using Realtime.Relay.Publishing;
 using Realtime.Relay.PusherAuth;
 using Realtime.Relay.PusherConnection;
@@ -33,6 +34,7 @@ public static class RelaySetup
         builder.Services.AddRelayClients();
         builder.Services.AddInboxes(builder.Configuration);
         builder.Services.AddPublishing(settings.Pusher.Enabled);
+        builder.Services.AddPluginDownload();
         return builder;
     }
 

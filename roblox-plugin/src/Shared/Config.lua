@@ -4,8 +4,8 @@
 local Config = {}
 
 Config.defaults = {
-	-- Relay
-	baseUrl = "http://localhost:8080",
+	-- Relay. When the relay serves the plugin, it puts its public URL into the marked line.
+	baseUrl = "http://localhost:8080", -- relay:public-url
 	protocolVersion = 1,
 	pluginVersion = "0.1.0",
 
