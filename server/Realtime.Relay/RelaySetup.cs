@@ -5,6 +5,8 @@ using Realtime.Relay.Configuration;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Meta;
+using Realtime.Relay.Pairing;
+using Realtime.Relay.Plugins;
 using Realtime.Relay.PusherAuth;
 using Realtime.Relay.PusherConnection;
 using Realtime.Relay.Storage;
@@ -29,6 +31,8 @@ public static class RelaySetup
         builder.Services.AddPusherAuth();
         builder.Services.AddRelayStorage();
         builder.Services.AddRelayClients();
+        builder.Services.AddPairing();
+        builder.Services.AddPlugins();
         return builder;
     }
 
