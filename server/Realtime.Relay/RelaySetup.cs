@@ -2,6 +2,7 @@ using Newtonsoft.Json.Serialization;
 using Prometheus;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Configuration;
+using Realtime.Relay.Games;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Meta;
@@ -33,6 +34,7 @@ public static class RelaySetup
         builder.Services.AddRelayClients();
         builder.Services.AddPairing();
         builder.Services.AddPlugins();
+        builder.Services.AddGames();
         return builder;
     }
 
