@@ -5,6 +5,7 @@ using Realtime.Relay.Clients;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Infrastructure;
+using Realtime.Relay.Pairing;
 
 namespace Realtime.Relay.Games;
 
@@ -58,7 +59,7 @@ public sealed class GameService
     /// <summary>A new server key for the owner or an admin; the old one stops working at once. Running sessions keep their tokens.</summary>
     public Outcome<GameKey> RotateKey(PlatformUser user, string gameId)
     {
-        var game = _store.FindGame(gameId);
+        var game = RequestRules.IsId(gameId) ? _store.FindGame(gameId) : null;
         if (game is null) return ApiError.NotFound($"No game '{gameId}'.");
         if (!user.IsAdmin && game.OwnerId != user.Id) return ApiError.Forbidden("Only the game's owner or an admin may rotate its key.");
         var key = ClientTokens.New(ClientTokens.ServerKeyPrefix);
@@ -72,7 +73,7 @@ public sealed class GameService
     /// <summary>The game when <paramref name="serverKey"/> is its current key: 404 for an unknown game, 401 for a wrong key.</summary>
     public Outcome<GameRecord> CheckServerKey(string gameId, string? serverKey)
     {
-        var game = _store.FindGame(gameId);
+        var game = RequestRules.IsId(gameId) ? _store.FindGame(gameId) : null;
         if (game is null) return ApiError.NotFound($"No game '{gameId}'.");
         if (serverKey is null || !FixedTimeEquals(ClientTokens.Hash(serverKey), game.KeyHash))
             return ApiError.Unauthorized("The game's server key is required (Authorization: Bearer <serverKey>); it may have been rotated.");
@@ -115,6 +116,7 @@ public sealed class GameService
     /// <summary>Ends a session: its token stops working and its inbox closes with <paramref name="reason"/>. False if there was none.</summary>
     public async Task<bool> EndAsync(RelayClient client, string reason)
     {
+        if (!RequestRules.IsId(client.Id) || !RequestRules.IsId(client.GameId)) return false;
         await _sessionsGate.WaitAsync();
         try
         {

@@ -36,6 +36,11 @@ public static class RequestRules
 {
     /// <summary>Ids that are safe in paths and in Pusher channel names (<c>presence-game-&lt;id&gt;</c>).</summary>
     public const string IdPattern = "^[A-Za-z0-9_-]{1,64}$";
+
+    private static readonly System.Text.RegularExpressions.Regex Id = new(IdPattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>True for an id a route may name; anything else cannot exist (and must not reach a LiteDB index).</summary>
+    public static bool IsId(string? value) => value is not null && Id.IsMatch(value);
 }
 
 public sealed class StartPairingRequestValidator : AbstractValidator<StartPairingRequest>

@@ -2,6 +2,7 @@ using Realtime.Relay.Clients;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Infrastructure;
+using Realtime.Relay.Pairing;
 
 namespace Realtime.Relay.Plugins;
 
@@ -29,7 +30,7 @@ public sealed class PluginService(PluginStore plugins, ClientCredentialStore cre
     {
         if (caller is not null && (caller.Kind != ClientKind.Plugin || caller.Id != pluginId))
             return ApiError.Forbidden("This token belongs to another client: a plugin's token may revoke only that plugin.");
-        var plugin = plugins.Find(pluginId);
+        var plugin = RequestRules.IsId(pluginId) ? plugins.Find(pluginId) : null;
         if (plugin is null) return ApiError.NotFound($"No plugin '{pluginId}'.");
         if (user is not null && !user.IsAdmin && plugin.OwnerId != user.Id)
             return ApiError.Forbidden("Only the plugin's owner or an admin may revoke it.");

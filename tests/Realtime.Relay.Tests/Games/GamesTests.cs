@@ -206,5 +206,20 @@ public sealed class GamesTests : IDisposable
         Assert.Equal(HttpStatusCode.NoContent, (await _relay.WithToken(token).DeleteAsync("/api/v1/games/g1/servers/job-1")).StatusCode);
     }
 
+    [Fact]
+    public async Task Absurd_ids_in_paths_are_404_not_500()
+    {
+        var key = await CreateGameAsync("g1");
+        var longId = new string('x', 3000);
+        var weird = Uri.EscapeDataString("a b/ü");
+        foreach (var id in new[] { longId, weird })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await _relay.As("admin-1", "admin").PostAsync($"/api/v1/games/{id}/keys/rotate", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await RegisterAsync(id, key, "j")).Status);
+            Assert.Equal(HttpStatusCode.NotFound, (await _relay.WithToken(key).DeleteAsync($"/api/v1/games/g1/servers/{id}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await _relay.As("admin-1", "admin").DeleteAsync($"/api/v1/plugins/{id}")).StatusCode);
+        }
+    }
+
     public void Dispose() => _relay.Dispose();
 }
