@@ -47,7 +47,7 @@ public sealed class PusherAuthEndpointTests : IDisposable
 
     [Theory]
     [InlineData("educator", "private-user-someone-else", null)]
-    [InlineData("educator", "private-plugin-p1", null)] // not the owner (no plugin is paired yet)
+    [InlineData("educator", "private-plugin-p1", null)] // p1 is no plugin this user owns
     [InlineData("student", "private-class-c8", "c7")]
     [InlineData("student", "presence-classroom-c8", "c7")]
     [InlineData("admin", "private-something-else", null)]

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Realtime.Testing;
 
 namespace Realtime.Relay.Tests;
@@ -12,8 +14,13 @@ public sealed class RelayFactory : WebApplicationFactory<Program>
 {
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "relay-test-" + Guid.NewGuid().ToString("N"));
 
-    public RelayFactory(IDictionary<string, string?>? overrides = null)
+    private readonly Action<IServiceCollection>? _services;
+
+    /// <param name="overrides">Settings, by their environment-variable or configuration names.</param>
+    /// <param name="services">Replaces services after the relay registered its own (e.g. a fake TimeProvider).</param>
+    public RelayFactory(IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         Settings = new Dictionary<string, string?>
         {
             ["PUSHER_ENABLED"] = "true",
@@ -35,6 +42,7 @@ public sealed class RelayFactory : WebApplicationFactory<Program>
     {
         foreach (var (k, v) in Settings) builder.UseSetting(k, v);
         builder.UseEnvironment("Development");
+        if (_services is not null) builder.ConfigureTestServices(_services);
     }
 
     public HttpClient ClientAs(string sub, string role, IEnumerable<string>? classes = null)

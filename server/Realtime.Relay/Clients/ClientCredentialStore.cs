@@ -44,7 +44,11 @@ public sealed class ClientCredentialStore
 
     public RelayClient? Resolve(string token) => _tokens.FindById(ClientTokens.Hash(token))?.ToClient();
 
-    /// <summary>Every token of this client stops working at once.</summary>
-    public int Revoke(RelayClient client) =>
-        _tokens.DeleteMany(t => t.ClientId == client.Id && t.Kind == client.Kind && t.GameId == client.GameId);
+    /// <summary>
+    /// Every token of this client stops working at once. A plugin is matched by id alone (as
+    /// <see cref="RelayClientAccess.SameClient"/> does), a game-server session by game and job id.
+    /// </summary>
+    public int Revoke(RelayClient client) => client.Kind == ClientKind.Plugin
+        ? _tokens.DeleteMany(t => t.ClientId == client.Id && t.Kind == ClientKind.Plugin)
+        : _tokens.DeleteMany(t => t.ClientId == client.Id && t.Kind == client.Kind && t.GameId == client.GameId);
 }

@@ -11,7 +11,7 @@ namespace Realtime.Relay.Clients;
 /// platform's users) are left to the JWT scheme: a token with two dots is not ours.
 /// </summary>
 public sealed class ClientTokenAuthentication(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ClientCredentialStore tokens)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ClientCredentialStore tokens, IClientActivity activity)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "RelayClientToken";
@@ -26,6 +26,7 @@ public sealed class ClientTokenAuthentication(
         var client = tokens.Resolve(token);
         if (client is null) return Task.FromResult(AuthenticateResult.Fail("unknown or revoked token"));
         Context.Items[ClientItemKey] = client;
+        activity.Touch(client); // any authenticated call keeps a game-server session alive
         var identity = new ClaimsIdentity(
             [new Claim("client_kind", client.KindName), new Claim("client_id", client.Id)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));

@@ -26,7 +26,7 @@ public static class RelayClientAccess
     {
         var caller = ClientTokenAuthentication.ClientOf(controller.HttpContext);
         var named = FromRoute(controller.RouteData.Values);
-        if (caller is null || named is null || caller.InboxId != named.InboxId)
+        if (caller is null || named is null || !SameClient(caller, named))
         {
             refusal = Problems.Result(controller.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
                 "This token belongs to another client: it works only under its own path.");
@@ -35,4 +35,12 @@ public static class RelayClientAccess
         refusal = null;
         return caller;
     }
+
+    /// <summary>
+    /// A plugin is named by its id alone (its path carries no game id, while its token records
+    /// the Roblox game it was paired in); a game-server session by game id and job id.
+    /// </summary>
+    public static bool SameClient(RelayClient caller, RelayClient named) =>
+        caller.Kind == named.Kind && caller.Id == named.Id &&
+        (caller.Kind == ClientKind.Plugin || caller.GameId == named.GameId);
 }

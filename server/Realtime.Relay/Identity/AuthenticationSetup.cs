@@ -10,6 +10,9 @@ public static class AuthenticationSetup
 {
     public const string PlatformUserPolicy = "PlatformUser";
 
+    /// <summary>Platform users who may pair plugins and create games: educators and admins.</summary>
+    public const string EducatorPolicy = "Educator";
+
     /// <summary>Platform users authenticate with an HS256 JWT signed with AUTH_JWT_SECRET.</summary>
     public static IServiceCollection AddPlatformAuthentication(this IServiceCollection services, JwtSettings jwt)
     {
@@ -47,7 +50,11 @@ public static class AuthenticationSetup
             .AddPolicy(PlatformUserPolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireClaim("sub")
-                .RequireClaim("role", PlatformUser.Roles));
+                .RequireClaim("role", PlatformUser.Roles))
+            .AddPolicy(EducatorPolicy, policy => policy
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+                .RequireClaim("sub")
+                .RequireClaim("role", "educator", "admin"));
         return services;
     }
 }

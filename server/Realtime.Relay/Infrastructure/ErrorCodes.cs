@@ -12,6 +12,15 @@ public static class ErrorCodes
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string NotReady = "not_ready";
     public const string InternalError = "internal_error";
+    public const string Conflict = "conflict";
+    public const string RateLimited = "rate_limited";
+
+    // Pairing (RFC 8628 device flow): the token endpoint's answers, and the approve/deny outcome.
+    public const string AuthorizationPending = "authorization_pending";
+    public const string SlowDown = "slow_down";
+    public const string ExpiredToken = "expired_token";
+    public const string AccessDenied = "access_denied";
+    public const string AlreadyDecided = "already_decided";
 
     /// <summary>The code for a status when the handler gave none.</summary>
     public static string ForStatus(int status) => status switch
@@ -21,8 +30,10 @@ public static class ErrorCodes
         403 => Forbidden,
         404 => NotFound,
         405 => MethodNotAllowed,
+        409 => Conflict,
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
+        429 => RateLimited,
         503 => NotReady,
         >= 500 => InternalError,
         _ => "error",

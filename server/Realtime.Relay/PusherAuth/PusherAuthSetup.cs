@@ -5,7 +5,6 @@ public static class PusherAuthSetup
     public static IServiceCollection AddPusherAuth(this IServiceCollection services)
     {
         services.AddSingleton<ChannelPolicy>();
-        services.AddSingleton<IPluginOwnership, NoPluginsYet>();
         return services;
     }
 }

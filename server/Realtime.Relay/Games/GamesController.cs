@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Identity;
+using Realtime.Relay.Infrastructure;
+
+namespace Realtime.Relay.Games;
+
+/// <summary>Games, server keys and game-server sessions (DESIGN.md, "Game servers").</summary>
+[ApiController]
+[Route("api/v1/games")]
+public sealed class GamesController(GameService games) : ControllerBase
+{
+    private static readonly CreateGameRequestValidator CreateRules = new();
+    private static readonly RegisterServerRequestValidator RegisterRules = new();
+
+    /// <summary>201 {gameId, serverKey}: the key is shown this once.</summary>
+    [HttpPost]
+    [Consumes("application/json")]
+    [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
+    public IActionResult Create([FromBody] CreateGameRequest request)
+    {
+        var validation = CreateRules.Validate(request);
+        if (!validation.IsValid) return validation.ToProblem(HttpContext);
+        var outcome = games.Create(PlatformUser.From(User)!, request);
+        return outcome.Error?.ToResult(HttpContext) ?? StatusCode(StatusCodes.Status201Created, outcome.Value);
+    }
+
+    /// <summary>200 {gameId, serverKey}: a new key; the old one stops working.</summary>
+    [HttpPost("{gameId}/keys/rotate")]
+    [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
+    public IActionResult RotateKey(string gameId)
+    {
+        var outcome = games.RotateKey(PlatformUser.From(User)!, gameId);
+        return outcome.Error?.ToResult(HttpContext) ?? Ok(outcome.Value);
+    }
+
+    /// <summary>201 {accessToken, serverId}: a live server's session (Bearer = the game's server key).</summary>
+    [HttpPost("{gameId}/servers")]
+    [Consumes("application/json")]
+    [AllowAnonymous]
+    public async Task<IActionResult> Register(string gameId, [FromBody] RegisterServerRequest request, CancellationToken ct)
+    {
+        var game = games.CheckServerKey(gameId, BearerToken.From(Request));
+        if (game.Error is not null) return game.Error.ToResult(HttpContext);
+        var validation = RegisterRules.Validate(request);
+        if (!validation.IsValid) return validation.ToProblem(HttpContext);
+        var session = await games.RegisterAsync(game.Value!, request, ct);
+        Response.Headers.Location = $"/api/v1/games/{gameId}/servers/{session.ServerId}";
+        return StatusCode(StatusCodes.Status201Created, session);
+    }
+
+    /// <summary>204: ends the session (BindToClose). Bearer = the session's own token or the game's server key.</summary>
+    [HttpDelete("{gameId}/servers/{jobId}")]
+    [AllowAnonymous]
+    public async Task<IActionResult> End(string gameId, string jobId)
+    {
+        var bearer = BearerToken.From(Request);
+        if (bearer is not null && bearer.StartsWith(ClientTokens.ServerKeyPrefix, StringComparison.Ordinal))
+        {
+            var game = games.CheckServerKey(gameId, bearer);
+            if (game.Error is not null) return game.Error.ToResult(HttpContext);
+        }
+        else
+        {
+            if (!(await HttpContext.AuthenticateAsync(ClientTokenAuthentication.SchemeName)).Succeeded)
+                return ApiError.Unauthorized("The session's token or the game's server key is required (Authorization: Bearer <token>).")
+                    .ToResult(HttpContext);
+            if (RelayClientAccess.Authorize(this, out var refusal) is null) return refusal!;
+        }
+        var ended = await games.EndAsync(new RelayClient(ClientKind.GameServer, jobId, gameId), "ended");
+        return ended ? NoContent() : ApiError.NotFound($"No live session of server '{jobId}' in game '{gameId}'.").ToResult(HttpContext);
+    }
+}

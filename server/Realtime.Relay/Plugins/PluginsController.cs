@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Identity;
+using Realtime.Relay.Infrastructure;
+
+namespace Realtime.Relay.Plugins;
+
+/// <summary><c>GET /api/v1/plugins</c> and <c>DELETE /api/v1/plugins/{pluginId}</c> (DESIGN.md, "Pairing a Studio plugin").</summary>
+[ApiController]
+[Route("api/v1/plugins")]
+public sealed class PluginsController(PluginService plugins) : ControllerBase
+{
+    /// <summary>The caller's own plugins; every plugin for an admin.</summary>
+    [HttpGet]
+    [Authorize(Policy = AuthenticationSetup.PlatformUserPolicy)]
+    public IActionResult List() => Ok(new { plugins = plugins.List(PlatformUser.From(User)!) });
+
+    /// <summary>
+    /// 204 for the owner's or an admin's JWT, or the plugin's own token. Both kinds of bearer are
+    /// accepted here, so the endpoint authenticates itself rather than through one scheme.
+    /// </summary>
+    [HttpDelete("{pluginId}")]
+    [AllowAnonymous]
+    public async Task<IActionResult> Revoke(string pluginId)
+    {
+        PlatformUser? user = null;
+        RelayClient? client = null;
+        var jwt = await HttpContext.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (jwt is { Succeeded: true, Principal: { } principal })
+        {
+            user = PlatformUser.From(principal);
+            if (user is null) return ApiError.Forbidden("Your role does not allow this.").ToResult(HttpContext);
+        }
+        else if ((await HttpContext.AuthenticateAsync(ClientTokenAuthentication.SchemeName)).Succeeded)
+        {
+            client = ClientTokenAuthentication.ClientOf(HttpContext);
+        }
+        if (user is null && client is null)
+            return ApiError.Unauthorized("A platform JWT or the plugin's own token is required (Authorization: Bearer <token>); it may have been revoked.")
+                .ToResult(HttpContext);
+
+        var error = await plugins.RevokeAsync(user, client, pluginId);
+        return error?.ToResult(HttpContext) ?? NoContent();
+    }
+}
