@@ -23,6 +23,18 @@ public sealed class SoketiAndRelay : IAsyncLifetime
         PusherJsClient.ConnectAsync(PusherJsOptions.For(Soketi, Relay.BaseUrl + "/api/v1/pusher/auth",
             TestJwt.For(sub, role, name: "Name of " + sub, classes: classes)));
 
+    /// <summary>Waits until soketi reports <paramref name="channel"/> occupied (the relay has subscribed it).</summary>
+    public async Task UntilPusherHasAsync(string channel)
+    {
+        using var rest = new Realtime.Pusher.Rest.PusherRestClient(new Realtime.Pusher.PusherOptions
+        {
+            AppId = Soketi.Settings.AppId, Key = Soketi.Settings.Key, Secret = Soketi.Settings.Secret,
+            Host = Soketi.Host, Port = Soketi.Port, Scheme = "http",
+        });
+        await Wait.UntilAsync(async () => (await rest.GetChannelAsync(channel)).Occupied, TimeSpan.FromSeconds(15),
+            $"soketi to see {channel} occupied");
+    }
+
     public async Task DisposeAsync()
     {
         if (Relay is not null) await Relay.DisposeAsync();
