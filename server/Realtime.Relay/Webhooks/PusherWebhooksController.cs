@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Newtonsoft.Json.Linq;
+using Realtime.Pusher.Auth;
+using Realtime.Pusher.Webhooks;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Infrastructure;
+using Realtime.Relay.Inbox;
+using Realtime.Relay.PusherAuth;
+
+namespace Realtime.Relay.Webhooks;
+
+/// <summary>
+/// Pusher's webhooks, verified with the app secret. Occupancy of a plugin's channel becomes
+/// <c>relay:watchers</c> in that plugin's inbox, so the plugin knows whether the dashboard is
+/// watching. The relay itself is always subscribed to plugin channels, so it counts one
+/// subscriber of its own: <c>subscription_count</c> events (Pusher, when subscription
+/// counting is enabled) are read as watchers = count − 1.
+/// </summary>
+[ApiController]
+[AllowAnonymous]
+public sealed class PusherWebhooksController(InboxStore inboxes, ILogger<PusherWebhooksController> log, PusherAuthorizer? authorizer = null)
+    : ControllerBase
+{
+    public const string WatchersEvent = "relay:watchers";
+
+    [HttpPost("/api/v1/pusher/webhooks")]
+    public async Task<IActionResult> Receive(CancellationToken ct)
+    {
+        if (authorizer is null)
+            return Problems.Result(HttpContext, 503, "pusher_disabled", "Pusher is disabled on this relay (PUSHER_ENABLED=false).");
+        using var buffer = new MemoryStream();
+        await Request.Body.CopyToAsync(buffer, ct);
+        var result = authorizer.VerifyWebhook(Request.Headers["X-Pusher-Key"].ToString(), Request.Headers["X-Pusher-Signature"].ToString(), buffer.ToArray());
+        if (!result.IsValid)
+        {
+            log.LogWarning("Refused a webhook: {Failure}", result.Failure);
+            var status = result.Failure == WebhookFailure.InvalidBody ? 400 : 401;
+            return Problems.Result(HttpContext, status, status == 400 ? ErrorCodes.InvalidRequest : "invalid_webhook",
+                $"The webhook was refused: {result.Failure} ({result.Error}). Webhooks must be signed by Pusher with this app's key and secret.");
+        }
+
+        var delivered = 0;
+        foreach (var e in result.Webhook!.Events)
+        {
+            var watching = e.Name switch
+            {
+                "channel_occupied" => (bool?)true,
+                "channel_vacated" => false,
+                "subscription_count" when e.SubscriptionCount is { } count => count > 1,
+                _ => null,
+            };
+            if (watching is null || e.Channel is null || !e.Channel.StartsWith(ChannelPolicy.PluginPrefix, StringComparison.Ordinal)) continue;
+            var plugin = new RelayClient(ClientKind.Plugin, e.Channel[ChannelPolicy.PluginPrefix.Length..], null);
+            if (inboxes.StateOf(plugin.InboxId) is null) continue;
+            var data = new JObject { ["watching"] = watching, ["source"] = e.Name };
+            if (e.SubscriptionCount is { } n) data["watchers"] = Math.Max(0, n - 1);
+            await inboxes.AppendAsync([plugin.InboxId], new IncomingEvent(e.Channel, WatchersEvent, data.ToString(Newtonsoft.Json.Formatting.None)));
+            delivered++;
+        }
+        return Ok(new { received = result.Webhook.Events.Count, delivered });
+    }
+}
