@@ -12,16 +12,7 @@ public sealed class SoketiFixture : IAsyncLifetime
 {
     public SoketiServer Soketi { get; private set; } = null!;
 
-    public PusherOptions Options => new()
-    {
-        AppId = Soketi.Settings.AppId,
-        Key = Soketi.Settings.Key,
-        Secret = Soketi.Settings.Secret,
-        Host = Soketi.Host,
-        Port = Soketi.Port,
-        Scheme = "http",
-        RetryBaseDelay = TimeSpan.FromMilliseconds(50),
-    };
+    public PusherOptions Options => Soketi.PusherOptions() with { RetryBaseDelay = TimeSpan.FromMilliseconds(50) };
 
     public async Task InitializeAsync() => Soketi = await SoketiServer.StartAsync();
 

@@ -35,6 +35,17 @@ public sealed class SoketiServer : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
     public string RecentOutput => _process?.RecentOutput ?? "";
 
+    /// <summary>How our Pusher library reaches this server (optionally with another app key, to test refusals).</summary>
+    public Realtime.Pusher.PusherOptions PusherOptions(string? key = null) => new()
+    {
+        AppId = Settings.AppId,
+        Key = key ?? Settings.Key,
+        Secret = Settings.Secret,
+        Host = Host,
+        Port = Port,
+        Scheme = "http",
+    };
+
     public static async Task<SoketiServer> StartAsync(SoketiSettings? settings = null)
     {
         var server = new SoketiServer(settings ?? new SoketiSettings(), FreePort.Next(), FreePort.Next());

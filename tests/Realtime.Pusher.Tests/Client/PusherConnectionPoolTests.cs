@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace Realtime.Pusher.Tests.Client;
 
-public sealed class PusherConnectionPoolTests(SoketiFixture env, ITestOutputHelper output) : IClassFixture<SoketiFixture>
+public sealed class PusherConnectionPoolTests(ClientSoketiFixture env, ITestOutputHelper output) : IClassFixture<ClientSoketiFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 

@@ -6,7 +6,7 @@ using Realtime.Testing;
 namespace Realtime.Pusher.Tests.Client;
 
 /// <summary>PusherConnection against a real soketi, with the official SDK's behaviour (REST) and pusher-js as the other side.</summary>
-public sealed class PusherConnectionTests(SoketiFixture env) : IClassFixture<SoketiFixture>
+public sealed class PusherConnectionTests(ClientSoketiFixture env) : IClassFixture<ClientSoketiFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 

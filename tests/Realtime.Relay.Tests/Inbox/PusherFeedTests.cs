@@ -23,11 +23,7 @@ public sealed class PusherFeedTests : IAsyncLifetime
         _soketi = await SoketiServer.StartAsync();
         _relay = new RelayFactory(new Dictionary<string, string?> { ["PUSHER_PORT"] = _soketi.Port.ToString() });
         _inbox = new InboxHarness(_relay);
-        _backend = new PusherRestClient(new PusherOptions
-        {
-            AppId = _soketi.Settings.AppId, Key = _soketi.Settings.Key, Secret = _soketi.Settings.Secret,
-            Host = _soketi.Host, Port = _soketi.Port, Scheme = "http",
-        });
+        _backend = new PusherRestClient(_soketi.PusherOptions());
     }
 
     private async Task UntilRelayHearsAsync(string channel) =>

@@ -26,11 +26,7 @@ public sealed class SoketiAndRelay : IAsyncLifetime
     /// <summary>Waits until soketi reports <paramref name="channel"/> occupied (the relay has subscribed it).</summary>
     public async Task UntilPusherHasAsync(string channel)
     {
-        using var rest = new Realtime.Pusher.Rest.PusherRestClient(new Realtime.Pusher.PusherOptions
-        {
-            AppId = Soketi.Settings.AppId, Key = Soketi.Settings.Key, Secret = Soketi.Settings.Secret,
-            Host = Soketi.Host, Port = Soketi.Port, Scheme = "http",
-        });
+        using var rest = new Realtime.Pusher.Rest.PusherRestClient(Soketi.PusherOptions());
         await Wait.UntilAsync(async () => (await rest.GetChannelAsync(channel)).Occupied, TimeSpan.FromSeconds(15),
             $"soketi to see {channel} occupied");
     }

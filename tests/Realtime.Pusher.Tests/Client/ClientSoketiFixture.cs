@@ -6,7 +6,7 @@ using Realtime.Testing;
 namespace Realtime.Pusher.Tests.Client;
 
 /// <summary>One real soketi shared by a test class (client events on; user authentication off, so idle sockets are not closed after 30 s).</summary>
-public sealed class SoketiFixture : IAsyncLifetime
+public sealed class ClientSoketiFixture : IAsyncLifetime
 {
     public SoketiServer Soketi { get; private set; } = null!;
     public PusherRestClient Rest { get; private set; } = null!;
@@ -32,15 +32,7 @@ internal static class ClientTestKit
 {
     public static readonly SoketiSettings Settings = new() { UserAuthentication = false, ClientMessages = true };
 
-    public static PusherOptions OptionsFor(SoketiServer soketi, string? key = null) => new()
-    {
-        AppId = soketi.Settings.AppId,
-        Key = key ?? soketi.Settings.Key,
-        Secret = soketi.Settings.Secret,
-        Host = soketi.Host,
-        Port = soketi.Port,
-        Scheme = "http",
-    };
+    public static PusherOptions OptionsFor(SoketiServer soketi, string? key = null) => soketi.PusherOptions(key);
 
     /// <summary>Reads the subscription's stream until an item matches; fails after <paramref name="timeout"/>.</summary>
     public static async Task<PusherEvent> NextAsync(this PusherSubscription sub, Func<PusherEvent, bool> match, TimeSpan? timeout = null, string? what = null)
