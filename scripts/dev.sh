@@ -21,13 +21,15 @@ for port in "$SOKETI_PORT" "$RELAY_PORT"; do
 done
 
 pids=()
+stopping=""
 cleanup() {
-  trap - INT TERM EXIT
+  trap - EXIT
   echo; echo "stopping relay and soketi"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup INT TERM EXIT
+trap 'stopping=1; exit 130' INT TERM
+trap cleanup EXIT
 
 echo "==> starting soketi on 127.0.0.1:$SOKETI_PORT (log: .run/soketi.log)"
 SOKETI_HOST=127.0.0.1 SOKETI_PORT=$SOKETI_PORT SOKETI_METRICS_ENABLED=false \
@@ -59,17 +61,20 @@ Realtime Bridge is running (Ctrl-C stops both).
   soketi     ws://127.0.0.1:$SOKETI_PORT  app-id / app-key / app-secret
   database   data/relay.db
 
-Development JWTs (valid 7 days, signed with data/dev-jwt-secret):
-  educator   $EDUCATOR_JWT
-  admin      $ADMIN_JWT
+Development JWTs (valid 7 days, signed with data/dev-jwt-secret); paste into another shell:
+  export EDUCATOR_JWT=$EDUCATOR_JWT
+  export ADMIN_JWT=$ADMIN_JWT
 
 Try:
   curl -s $RELAY_URL/api/v1/info
+  curl -s -X POST $RELAY_URL/api/v1/games -H "Authorization: Bearer \$EDUCATOR_JWT" \\
+       -H 'Content-Type: application/json' -d '{"gameId":"demo","name":"Demo"}'
   curl -s -X POST $RELAY_URL/api/v1/pusher/auth -H "Authorization: Bearer \$EDUCATOR_JWT" \\
-       -d socket_id=1234.5678 -d channel_name=presence-game-42
+       -d socket_id=1234.5678 -d channel_name=presence-game-demo
 Pair a Studio plugin: save $RELAY_URL/plugin/RealtimeBridge.rbxmx into Studio's Plugins
 folder, open it, and approve the code it shows with the educator JWT (see README, "Educators").
 
 INFO
 wait -n "${pids[@]}"
-echo "a process stopped: see the log above and .run/soketi.log" >&2
+[ -n "$stopping" ] || echo "a process stopped on its own: see the log above and .run/soketi.log" >&2
+exit 1
