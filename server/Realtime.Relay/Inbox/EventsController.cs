@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Prometheus;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Infrastructure;
 
@@ -17,6 +18,11 @@ namespace Realtime.Relay.Inbox;
 public sealed class EventsController(InboxStore inboxes, InboxReader reader, InboxSignals signals, InboxOptions options) : ControllerBase
 {
     public const string RevokedEvent = "relay:revoked";
+
+    private static readonly Gauge WaitingPolls = Metrics.CreateGauge(
+        "relay_long_polls_waiting", "Long-polls held open, waiting for events.");
+    private static readonly Gauge OpenStreams = Metrics.CreateGauge(
+        "relay_sse_streams_open", "Server-Sent Event streams open.");
 
     [HttpGet("/api/v1/plugins/{pluginId}/events")]
     [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/events")]
@@ -48,8 +54,11 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
             var events = reader.ReadAfter(client.InboxId, cursor, take);
             if (events.Count > 0 || timeout.IsCancellationRequested)
                 return Answer(events, cursor, gap: cursor < state.DroppedThrough);
-            try { await changed.WaitAsync(timeout.Token); }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+            using (WaitingPolls.TrackInProgress())
+            {
+                try { await changed.WaitAsync(timeout.Token); }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+            }
         }
     }
 
@@ -77,6 +86,7 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         Response.Headers.CacheControl = "no-cache";
         Response.Headers["X-Accel-Buffering"] = "no";
         await Response.Body.FlushAsync(ct);
+        using var open = OpenStreams.TrackInProgress();
         try
         {
             while (!ct.IsCancellationRequested)

@@ -12,6 +12,9 @@ namespace Realtime.Relay.Inbox;
 /// </summary>
 public sealed class InboxStore
 {
+    private static readonly Prometheus.Counter Stored = Prometheus.Metrics.CreateCounter(
+        "relay_inbox_events_stored_total", "Events stored into inboxes (one per receiving inbox).");
+
     private readonly ConcurrentDictionary<string, InboxState> _states = new();
     private readonly StoreWriter _writer;
     private readonly ILiteCollection<InboxState> _inboxes;
@@ -58,6 +61,7 @@ public sealed class InboxStore
             if (excess > 0) Drop(state, state.FirstSeq + excess - 1);
             Save(ctx, state);
             Wake(ctx, inboxId);
+            ctx.OnCommitted(() => Stored.Inc());
         }
     }
 

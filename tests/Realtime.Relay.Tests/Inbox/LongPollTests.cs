@@ -145,5 +145,19 @@ public sealed class LongPollTests : IDisposable
         Assert.Equal("relay:revoked", (string?)answer["events"]![0]!["event"]);
     }
 
+    [Fact]
+    public async Task Metrics_count_stored_events_and_waiting_polls()
+    {
+        var (client, http) = await _inbox.NewClientAsync();
+        var poll = InboxHarness.PollAsync(http, client, wait: 25);
+        await Task.Delay(200);
+        var during = await _relay.CreateClient().GetStringAsync("/metrics");
+        await _inbox.HeardOnPusherAsync(client.OwnChannel, "e", "{}");
+        await poll;
+        var after = await _relay.CreateClient().GetStringAsync("/metrics");
+        Assert.Matches(@"relay_long_polls_waiting [1-9]", during);
+        Assert.Matches(@"relay_inbox_events_stored_total [1-9]", after);
+    }
+
     public void Dispose() => _relay.Dispose();
 }
