@@ -7,6 +7,7 @@ using Realtime.Relay.Inbox;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Meta;
 using Realtime.Relay.PluginDownload;
+using Realtime.Relay.Presence;
 using Realtime.Relay.Publishing;
 using Realtime.Relay.PusherAuth;
 using Realtime.Relay.PusherConnection;
@@ -35,6 +36,7 @@ public static class RelaySetup
         builder.Services.AddInboxes(builder.Configuration);
         builder.Services.AddPublishing(settings.Pusher.Enabled);
         builder.Services.AddPluginDownload();
+        builder.Services.AddPresence(builder.Configuration, settings.Pusher.Enabled);
         return builder;
     }
 
