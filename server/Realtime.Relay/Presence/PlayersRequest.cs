@@ -1,4 +1,5 @@
 using FluentValidation;
+using Newtonsoft.Json.Linq;
 
 namespace Realtime.Relay.Presence;
 
@@ -6,7 +7,22 @@ namespace Realtime.Relay.Presence;
 public sealed record PlayersRequest(List<PlayerReport?>? Players);
 
 /// <summary>One player as Roblox knows them: <c>Player.UserId</c>, <c>Player.Name</c>, <c>Player.DisplayName</c>.</summary>
-public sealed record PlayerReport(long? UserId, string? Name, string? DisplayName);
+/// <remarks>
+/// <c>userId</c> is read as a raw token: bound straight to a number, JSON's <c>1.5</c> would
+/// silently become user 2. Integers only (an integral float such as <c>5.0</c> counts: Luau numbers are doubles).
+/// </remarks>
+public sealed record PlayerReport(JToken? UserId, string? Name, string? DisplayName)
+{
+    /// <summary>The Roblox user id, when <see cref="UserId"/> is a positive integer.</summary>
+    public long? Id => UserId?.Type switch
+    {
+        JTokenType.Integer when UserId is JValue { Value: long l } && l > 0 => l,
+        JTokenType.Float when UserId.Value<double>() is var d && d >= 1 && d <= MaxExactDouble && Math.Floor(d) == d => (long)d,
+        _ => null,
+    };
+
+    private const double MaxExactDouble = 9007199254740992; // 2^53
+}
 
 public sealed class PlayersRequestValidator : AbstractValidator<PlayersRequest>
 {
@@ -27,8 +43,8 @@ public sealed class PlayersRequestValidator : AbstractValidator<PlayersRequest>
             .WithMessage(r => $"players lists some userIds more than once: {string.Join(", ", DuplicateIds(r.Players!))}.");
         RuleForEach(r => r.Players).NotNull().WithMessage("A player cannot be null.").ChildRules(p =>
         {
-            p.RuleFor(x => x!.UserId).NotNull().WithMessage("userId is required (the Roblox user id).")
-                .GreaterThan(0).WithMessage("userId must be a positive integer (a Roblox user id).");
+            p.RuleFor(x => x!.UserId).Must(t => t is not null && t.Type != JTokenType.Null).WithMessage("userId is required (the Roblox user id).")
+                .Must((x, _) => x!.Id is not null).WithMessage("userId must be a positive integer (a Roblox user id).");
             p.RuleFor(x => x!.Name).NotEmpty().WithMessage("name is required (the Roblox username).")
                 .MaximumLength(MaxNameLength).WithMessage($"name is at most {MaxNameLength} characters.")
                 .Must(Printable).WithMessage("name must be printable (no control characters).");
@@ -40,7 +56,7 @@ public sealed class PlayersRequestValidator : AbstractValidator<PlayersRequest>
     }
 
     private static List<long> DuplicateIds(List<PlayerReport?> players) =>
-        players.Where(p => p?.UserId is not null).GroupBy(p => p!.UserId!.Value).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        players.Where(p => p?.Id is not null).GroupBy(p => p!.Id!.Value).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
 
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 

@@ -113,7 +113,7 @@ public sealed class PresenceRoster : IAsyncDisposable
 
     private async Task<RosterChange> ApplyAsync(Reporter reporter, IReadOnlyList<PlayerReport> roster)
     {
-        var wanted = roster.ToDictionary(p => p.UserId!.Value, p => (Name: p.Name!, DisplayName: string.IsNullOrEmpty(p.DisplayName) ? p.Name! : p.DisplayName));
+        var wanted = roster.ToDictionary(p => p.Id!.Value, p => (Name: p.Name!, DisplayName: string.IsNullOrEmpty(p.DisplayName) ? p.Name! : p.DisplayName));
         var leaving = new List<Player>();
         var updated = new List<long>();
         foreach (var (userId, player) in reporter.Players)
@@ -125,6 +125,10 @@ public sealed class PresenceRoster : IAsyncDisposable
         reporter.Publish();
         // Leave before joining again: Pusher keeps the first connection's user_info while any is present.
         await Task.WhenAll(leaving.Select(LeaveAsync));
+
+        // Pusher refused some (e.g. the channel's member limit): try them again now, a slot may have freed.
+        foreach (var player in reporter.Players.Values.Where(p => p.Subscription.State == SubscriptionState.Failed).ToList())
+            reporter.Players[player.UserId] = await RetryAsync(reporter, player);
 
         var added = new List<long>();
         foreach (var (userId, want) in wanted)
@@ -176,6 +180,21 @@ public sealed class PresenceRoster : IAsyncDisposable
             _log.LogWarning("Presence: {User} cannot join {Channel}: {Reason}", pusherUserId, reporter.Channel, e.Message);
             if (connection is not null) _ = connection.DisposeAsync().AsTask();
             return null;
+        }
+    }
+
+    private async Task<Player> RetryAsync(Reporter reporter, Player player)
+    {
+        try
+        {
+            var member = player.Subscription.Member!;
+            await player.Connection.UnsubscribeAsync(reporter.Channel);
+            return player with { Subscription = player.Connection.Subscribe(reporter.Channel, member) };
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.LogDebug("Presence: retrying {User} failed: {Reason}", PusherUserIdFor(player.UserId), e.Message);
+            return player;
         }
     }
 
