@@ -10,6 +10,7 @@ using Realtime.Relay.Meta;
 using Realtime.Relay.Pairing;
 using Realtime.Relay.PluginDownload;
 using Realtime.Relay.Plugins;
+using Realtime.Relay.Presence;
 using Realtime.Relay.Publishing;
 using Realtime.Relay.PusherAuth;
 using Realtime.Relay.PusherConnection;
@@ -41,6 +42,7 @@ public static class RelaySetup
         builder.Services.AddGames();
         builder.Services.AddPublishing(settings.Pusher.Enabled);
         builder.Services.AddPluginDownload();
+        builder.Services.AddPresence(builder.Configuration, settings.Pusher.Enabled);
         return builder;
     }
 

@@ -12,3 +12,12 @@ public interface IInboxLifecycle
     Task OpenAsync(RelayClient client, CancellationToken cancellationToken);
     Task CloseAsync(RelayClient client, string reason, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Told when a client's inbox is closed (revoked, session ended), so features that hold
+/// state for a client — e.g. its players' presence — can let go at once.
+/// </summary>
+public interface IClientClosedHandler
+{
+    Task OnClientClosedAsync(RelayClient client);
+}

@@ -3,7 +3,8 @@ using Realtime.Relay.Clients;
 namespace Realtime.Relay.Inbox;
 
 /// <summary>Opens and closes inboxes for pairing and game sessions, keeping the router in step.</summary>
-public sealed class InboxLifecycle(InboxStore inboxes, ChannelRouter router) : IInboxLifecycle
+public sealed class InboxLifecycle(InboxStore inboxes, ChannelRouter router, IEnumerable<IClientClosedHandler> closedHandlers)
+    : IInboxLifecycle
 {
     public async Task OpenAsync(RelayClient client, CancellationToken cancellationToken)
     {
@@ -15,6 +16,7 @@ public sealed class InboxLifecycle(InboxStore inboxes, ChannelRouter router) : I
     {
         router.Remove(client.InboxId);
         await inboxes.CloseAsync(client);
+        foreach (var handler in closedHandlers) await handler.OnClientClosedAsync(client);
     }
 }
 

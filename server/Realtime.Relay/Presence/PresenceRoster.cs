@@ -1,0 +1,342 @@
+using System.Text;
+using Newtonsoft.Json.Linq;
+using Prometheus;
+using Realtime.Pusher;
+using Realtime.Pusher.Auth;
+using Realtime.Pusher.Client;
+using Realtime.Relay.Clients;
+using PusherSocket = Realtime.Pusher.Client.PusherConnection;
+
+using Realtime.Relay.Inbox;
+
+namespace Realtime.Relay.Presence;
+
+/// <summary>One player as the relay holds them: who, which server reported them, since when, and Pusher's view.</summary>
+public sealed record PresencePlayer(long UserId, string Name, string DisplayName, string JobId, DateTimeOffset Since, string Pusher);
+
+/// <summary>One reporter (game server or Studio session) of a game.</summary>
+public sealed record PresenceServer(string Kind, string JobId, int Players, DateTimeOffset LastReport);
+
+/// <summary>What a roster report changed.</summary>
+public sealed record RosterChange(IReadOnlyList<long> Added, IReadOnlyList<long> Removed, IReadOnlyList<long> Updated, int Present);
+
+/// <summary>
+/// Roblox players as real members of <c>presence-game-&lt;gameId&gt;</c> (DESIGN.md, "Presence").
+/// Each reporter (a game server session, or a Studio plugin paired with the game) sends its full
+/// roster; the relay diffs it and keeps one Pusher WebSocket connection per present player,
+/// signed in and subscribed as <c>roblox-&lt;userId&gt;</c> with <c>user_info {name, displayName, jobId}</c>.
+/// A dashboard's pusher-js sees them in <c>channel.members</c> and gets
+/// <c>pusher:member_added</c>/<c>pusher:member_removed</c> as they come and go.
+/// <para>
+/// State is in memory only: the membership lives in this process's sockets, so after a restart
+/// there is nothing to restore until servers report again (they do every few seconds). Reporters
+/// silent for <see cref="PresenceOptions.Silence"/> lose their players (<see cref="SweepAsync"/>).
+/// </para>
+/// </summary>
+public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
+{
+    public const string UserIdPrefix = "roblox-";
+
+    /// <summary>Pusher's limit for a presence member's <c>user_info</c>.</summary>
+    public const int MaxUserInfoBytes = 1024;
+
+    private static readonly Gauge PlayersGauge = Metrics.CreateGauge("relay_presence_players", "Roblox players the relay holds as presence members (one Pusher connection each).");
+    private static readonly Gauge ReportersGauge = Metrics.CreateGauge("relay_presence_reporters", "Game servers and Studio sessions reporting rosters.");
+    private static readonly Counter SilentTotal = Metrics.CreateCounter("relay_presence_silent_reporters_total", "Reporters whose players were removed because they stopped reporting.");
+
+    private readonly PusherOptions _pusher;
+    private readonly PresenceOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<PresenceRoster> _log;
+    private readonly ILogger _connectionLog;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Reporter> _reporters = new(StringComparer.Ordinal);
+    private bool _disposed;
+
+    public PresenceRoster(PusherOptions pusher, PresenceOptions options, TimeProvider clock, ILoggerFactory logs)
+    {
+        _pusher = pusher;
+        _options = options;
+        _clock = clock;
+        _log = logs.CreateLogger<PresenceRoster>();
+        _connectionLog = logs.CreateLogger("Realtime.Relay.Presence.PlayerConnection");
+    }
+
+    public PresenceOptions Options => _options;
+
+    public static string ChannelFor(string gameId) => "presence-game-" + gameId;
+
+    public static string PusherUserIdFor(long userId) => UserIdPrefix + userId;
+
+    /// <summary>The <c>jobId</c> the dashboard sees: the server's job id, or <c>studio-&lt;pluginId&gt;</c> for a plugin.</summary>
+    public static string JobIdOf(RelayClient client) => client.Kind == ClientKind.Plugin ? "studio-" + client.Id : client.Id;
+
+    public static JObject UserInfo(string name, string displayName, string jobId) =>
+        new() { ["name"] = name, ["displayName"] = displayName, ["jobId"] = jobId };
+
+    public static int UserInfoBytes(JObject info) => Encoding.UTF8.GetByteCount(info.ToString(Newtonsoft.Json.Formatting.None));
+
+    /// <summary>
+    /// Applies <paramref name="client"/>'s full roster for <paramref name="gameId"/>: new players join,
+    /// missing ones leave, players whose name changed leave and join again (Pusher has no member
+    /// update). Returns null while the relay is shutting down. The input must be validated.
+    /// </summary>
+    public async Task<RosterChange?> ReportAsync(RelayClient client, string gameId, IReadOnlyList<PlayerReport> roster, CancellationToken cancellationToken)
+    {
+        var key = client.InboxId + "@" + gameId;
+        while (true)
+        {
+            Reporter reporter;
+            lock (_gate)
+            {
+                if (_disposed) return null;
+                if (!_reporters.TryGetValue(key, out reporter!))
+                {
+                    reporter = new Reporter(key, client, gameId, JobIdOf(client));
+                    _reporters.Add(key, reporter);
+                    ReportersGauge.Set(_reporters.Count);
+                }
+                reporter.LastReport = _clock.GetUtcNow();
+            }
+            await reporter.Lock.WaitAsync(cancellationToken);
+            try
+            {
+                if (reporter.Removed) continue; // swept or shut down meanwhile: start again with a fresh reporter
+                var change = await ApplyAsync(reporter, roster);
+                lock (_gate) reporter.LastReport = _clock.GetUtcNow();
+                return change;
+            }
+            finally
+            {
+                reporter.Lock.Release();
+            }
+        }
+    }
+
+    private async Task<RosterChange> ApplyAsync(Reporter reporter, IReadOnlyList<PlayerReport> roster)
+    {
+        var wanted = roster.ToDictionary(p => p.Id!.Value, p => (Name: p.Name!, DisplayName: string.IsNullOrEmpty(p.DisplayName) ? p.Name! : p.DisplayName));
+        var leaving = new List<Player>();
+        var updated = new List<long>();
+        foreach (var (userId, player) in reporter.Players)
+        {
+            if (!wanted.TryGetValue(userId, out var want)) leaving.Add(player);
+            else if (want.Name != player.Name || want.DisplayName != player.DisplayName) { leaving.Add(player); updated.Add(userId); }
+        }
+        foreach (var player in leaving) reporter.Players.Remove(player.UserId);
+        reporter.Publish();
+        // Leave before joining again: Pusher keeps the first connection's user_info while any is present.
+        await Task.WhenAll(leaving.Select(LeaveAsync));
+
+        // Pusher refused some (e.g. the channel's member limit): try them again now, a slot may have freed.
+        foreach (var player in reporter.Players.Values.Where(p => p.Subscription.State == SubscriptionState.Failed).ToList())
+            reporter.Players[player.UserId] = await RetryAsync(reporter, player);
+
+        var added = new List<long>();
+        foreach (var (userId, want) in wanted)
+        {
+            if (reporter.Players.ContainsKey(userId)) continue;
+            var since = leaving.FirstOrDefault(p => p.UserId == userId)?.Since ?? _clock.GetUtcNow();
+            var player = Join(reporter, userId, want.Name, want.DisplayName, since);
+            if (player is null) continue;
+            reporter.Players.Add(userId, player);
+            if (!updated.Contains(userId)) added.Add(userId);
+        }
+        reporter.Publish();
+        UpdatePlayerGauge();
+        var removed = leaving.Select(p => p.UserId).Where(id => !updated.Contains(id)).ToList();
+        if (added.Count + removed.Count + updated.Count > 0)
+            _log.LogInformation("Presence {Game} {Job}: +{Added} -{Removed} ~{Updated}, {Present} present",
+                reporter.GameId, reporter.JobId, added.Count, removed.Count, updated.Count, reporter.Players.Count);
+        return new RosterChange(added, removed, updated, reporter.Players.Count);
+    }
+
+    private Player? Join(Reporter reporter, long userId, string name, string displayName, DateTimeOffset since)
+    {
+        var pusherUserId = PusherUserIdFor(userId);
+        var info = UserInfo(name, displayName, reporter.JobId);
+        PusherSocket? connection = null;
+        try
+        {
+            connection = new PusherSocket(_pusher, new PusherClientOptions
+            {
+                ClientName = "realtime-bridge-presence",
+                // soketi/Pusher with user authentication close un-signed-in sockets (4009 after 30 s).
+                SignInAs = new PusherUser { Id = pusherUserId, UserInfo = info },
+                // Nobody reads this connection's events (it is here to be a member): keep the buffer minimal.
+                SubscriptionBufferCapacity = 1,
+            }, _connectionLog);
+            var channel = reporter.Channel;
+            connection.ErrorReported += (_, error) =>
+            {
+                if (error.Kind == PusherErrorKind.SubscriptionFailed)
+                    _log.LogWarning("Presence: {User} could not join {Channel}: {Error}", pusherUserId, channel, error.ToString());
+                else
+                    _log.LogDebug("Presence: connection of {User}: {Error}", pusherUserId, error.ToString());
+            };
+            var subscription = connection.Subscribe(channel, new PresenceMember(pusherUserId, info));
+            return new Player(userId, name, displayName, since, connection, subscription);
+        }
+        catch (ArgumentException e) // PusherValidationException too
+        {
+            _log.LogWarning("Presence: {User} cannot join {Channel}: {Reason}", pusherUserId, reporter.Channel, e.Message);
+            if (connection is not null) _ = connection.DisposeAsync().AsTask();
+            return null;
+        }
+    }
+
+    private async Task<Player> RetryAsync(Reporter reporter, Player player)
+    {
+        try
+        {
+            var member = player.Subscription.Member!;
+            await player.Connection.UnsubscribeAsync(reporter.Channel);
+            return player with { Subscription = player.Connection.Subscribe(reporter.Channel, member) };
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.LogDebug("Presence: retrying {User} failed: {Reason}", PusherUserIdFor(player.UserId), e.Message);
+            return player;
+        }
+    }
+
+    private async Task LeaveAsync(Player player)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await player.Subscription.UnsubscribeAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.LogDebug("Presence: unsubscribing {User} failed: {Reason}", PusherUserIdFor(player.UserId), e.Message);
+        }
+        try { await player.Connection.DisposeAsync(); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.LogDebug("Presence: closing the connection of {User} failed: {Reason}", PusherUserIdFor(player.UserId), e.Message);
+        }
+    }
+
+    /// <summary>Removes the players of every reporter silent for longer than <see cref="PresenceOptions.Silence"/>.</summary>
+    public async Task<int> SweepAsync()
+    {
+        List<Reporter> silent;
+        lock (_gate)
+        {
+            var now = _clock.GetUtcNow();
+            silent = _reporters.Values.Where(r => now - r.LastReport >= _options.Silence).ToList();
+            foreach (var r in silent) _reporters.Remove(r.Key);
+            ReportersGauge.Set(_reporters.Count);
+        }
+        foreach (var reporter in silent)
+        {
+            _log.LogInformation("Presence {Game} {Job}: silent for {Seconds:0} s, removing its {Count} players",
+                reporter.GameId, reporter.JobId, _options.Silence.TotalSeconds, reporter.Published.Length);
+            SilentTotal.Inc();
+        }
+        await Task.WhenAll(silent.Select(DropAsync));
+        return silent.Count;
+    }
+
+    /// <summary>A closed client (session ended, plugin revoked) loses its players at once, not after the silence.</summary>
+    public Task OnClientClosedAsync(RelayClient client) => ForgetAsync(client);
+
+    /// <summary>Removes everything <paramref name="client"/> reported, at once (e.g. when its session ends or is revoked).</summary>
+    public async Task ForgetAsync(RelayClient client)
+    {
+        List<Reporter> gone;
+        lock (_gate)
+        {
+            gone = _reporters.Values.Where(r => r.InboxId == client.InboxId).ToList();
+            foreach (var r in gone) _reporters.Remove(r.Key);
+            ReportersGauge.Set(_reporters.Count);
+        }
+        await Task.WhenAll(gone.Select(DropAsync));
+    }
+
+    private async Task DropAsync(Reporter reporter)
+    {
+        await reporter.Lock.WaitAsync();
+        List<Player> players;
+        try
+        {
+            reporter.Removed = true;
+            players = reporter.Players.Values.ToList();
+            reporter.Players.Clear();
+            reporter.Publish();
+        }
+        finally
+        {
+            reporter.Lock.Release();
+        }
+        await Task.WhenAll(players.Select(LeaveAsync));
+        UpdatePlayerGauge();
+    }
+
+    /// <summary>The game's roster from the relay's own state: one row per user (the earliest report wins, as in Pusher).</summary>
+    public (IReadOnlyList<PresencePlayer> Players, IReadOnlyList<PresenceServer> Servers) Snapshot(string gameId)
+    {
+        var players = new List<PresencePlayer>();
+        var servers = new List<PresenceServer>();
+        lock (_gate)
+        {
+            foreach (var r in _reporters.Values.Where(r => r.GameId == gameId))
+            {
+                var copy = r.Published; // a report in progress is not waited for
+                servers.Add(new PresenceServer(r.Client.KindName, r.JobId, copy.Length, r.LastReport));
+                players.AddRange(copy.Select(p => new PresencePlayer(p.UserId, p.Name, p.DisplayName, r.JobId, p.Since, StateOf(p.Subscription))));
+            }
+        }
+        var unique = players.GroupBy(p => p.UserId).Select(g => g.OrderBy(p => p.Since).First())
+            .OrderBy(p => p.Since).ThenBy(p => p.UserId).ToList();
+        return (unique, servers.OrderBy(s => s.JobId, StringComparer.Ordinal).ToList());
+    }
+
+    private static string StateOf(PusherSubscription s) => s.State switch
+    {
+        SubscriptionState.Subscribed => "member",
+        SubscriptionState.Failed => "refused: " + (s.Error?.Message ?? "unknown"),
+        SubscriptionState.Unsubscribed => "left",
+        _ => "joining",
+    };
+
+    private void UpdatePlayerGauge()
+    {
+        lock (_gate) PlayersGauge.Set(_reporters.Values.Sum(r => r.Published.Length));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<Reporter> all;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            all = _reporters.Values.ToList();
+            _reporters.Clear();
+            ReportersGauge.Set(0);
+        }
+        await Task.WhenAll(all.Select(DropAsync));
+    }
+
+    private sealed class Reporter(string key, RelayClient client, string gameId, string jobId)
+    {
+        public string Key { get; } = key;
+        public RelayClient Client { get; } = client;
+        public string InboxId => Client.InboxId;
+        public string GameId { get; } = gameId;
+        public string JobId { get; } = jobId;
+        public string Channel { get; } = ChannelFor(gameId);
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+        /// <summary>Changed only under <see cref="Lock"/>; call <see cref="Publish"/> after a change.</summary>
+        public Dictionary<long, Player> Players { get; } = new();
+        /// <summary>An immutable copy of <see cref="Players"/> for readers that do not take the lock.</summary>
+        public volatile Player[] Published = [];
+        public void Publish() => Published = Players.Values.ToArray();
+        public DateTimeOffset LastReport { get; set; }
+        public bool Removed { get; set; }
+    }
+
+    private sealed record Player(long UserId, string Name, string DisplayName, DateTimeOffset Since, PusherSocket Connection, PusherSubscription Subscription);
+}

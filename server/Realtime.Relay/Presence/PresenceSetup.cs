@@ -1,0 +1,18 @@
+using Realtime.Relay.Inbox;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Realtime.Relay.Presence;
+
+public static class PresenceSetup
+{
+    /// <summary>Roblox players as presence members: the roster, its silence sweep, the players endpoints.</summary>
+    public static IServiceCollection AddPresence(this IServiceCollection services, IConfiguration config, bool pusherEnabled)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(PresenceOptions.From(config));
+        services.AddSingleton<PresenceRoster>();
+        services.AddSingleton<IClientClosedHandler>(sp => sp.GetRequiredService<PresenceRoster>());
+        if (pusherEnabled) services.AddHostedService<PresenceSweeper>();
+        return services;
+    }
+}
