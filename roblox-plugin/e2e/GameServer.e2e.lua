@@ -26,6 +26,7 @@ describe("Game-server module end to end", function()
 	local jobId = "e2e-job-" .. string.lower(http:GenerateGUID(false))
 	local closeHandlers = {}
 	local bridge, sessionPath
+	local presence = false -- the relay has PUT P/players
 	local rounds = {} -- data.round of every start-round heard
 	local handled = {} -- every inbox event dispatched: {seq, event}
 
@@ -107,6 +108,7 @@ describe("Game-server module end to end", function()
 			return
 		end
 		assert.is_true(ok, err and err.message)
+		presence = true
 		E2E.signal("players-ready", {})
 		E2E.await(scheduler, "dashboard-watching")
 
@@ -141,10 +143,13 @@ describe("Game-server module end to end", function()
 		end, 20, "the module to notice the relay is down (polling and publishing)")
 		E2E.signal("saw-relay-down", {})
 
+		local downAt = #http.history
 		E2E.await(scheduler, "relay-up")
 		scheduler:runUntil(function()
-			return #rounds >= 2 and bridge._triggers:size() == 0
-		end, 30, "start-round 2 after the restart and the queued trigger to be sent")
+			return #rounds >= 2
+				and bridge._triggers:size() == 0
+				and (not presence or http:count("PUT", "/players$", succeeded, downAt) > 0)
+		end, 30, "start-round 2 after the restart, the queued trigger sent (and the roster reported again)")
 		scheduler:runFor(3) -- a repeat would arrive by now
 		assert.are.same({ 1, 2 }, rounds)
 		assert.are.equal("running", bridge.state)
@@ -156,7 +161,7 @@ describe("Game-server module end to end", function()
 			seen[entry.seq] = true
 			last = entry.seq
 		end
-		E2E.signal("published-while-down", { event = "while-down" })
+		E2E.signal("published-while-down", { event = "while-down", presence = presence })
 		E2E.await(scheduler, "dashboard-received-while-down")
 	end)
 

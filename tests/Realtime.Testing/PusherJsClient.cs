@@ -104,6 +104,12 @@ public sealed class PusherJsClient : IAsyncDisposable
         get { lock (_seen) return _seen.Where(m => (string?)m["type"] == "event").ToList(); }
     }
 
+    /// <summary>Every message pusher-js has reported so far (events, member_added/removed, states…), in arrival order.</summary>
+    public IReadOnlyList<JObject> Messages
+    {
+        get { lock (_seen) return _seen.ToList(); }
+    }
+
     /// <summary>
     /// Waits for a message matching <paramref name="match"/>. Messages are kept, so one that
     /// arrived before the call counts: callers match on content that identifies the one they want.

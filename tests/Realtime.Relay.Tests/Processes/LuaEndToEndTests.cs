@@ -165,6 +165,17 @@ public sealed class LuaEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
             lua.Answer("relay-up");
             await lua.ExpectAsync("published-while-down");
             await AssertPublishedOnceAsync(dashboard, "while-down");
+            if (presence is not null)
+            {
+                // The relay's player connections went with it; the module reported again at once,
+                // so alice is back (and bob, who left, is not).
+                var presenceChannel = "presence-game-" + gameId;
+                int Count(string type, string name) => presence.Messages.Count(m => (string?)m["type"] == type &&
+                    (string?)m["channel"] == presenceChannel && (string?)m["info"]?["name"] == name);
+                await Wait.UntilAsync(() => Task.FromResult(Count("member_removed", "alice_e2e") >= 1 && Count("member_added", "alice_e2e") >= 2),
+                    Step, "alice to leave with the stopped relay and be a member again after the restart");
+                Assert.Equal(1, Count("member_added", "bob_e2e"));
+            }
             lua.Answer("dashboard-received-while-down");
 
             // 6. BindToClose: queued events sent, session ended (the spec checks its token is refused).
