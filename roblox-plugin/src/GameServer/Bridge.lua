@@ -5,7 +5,8 @@
 --   Bridge.trigger("presence-game-my-game", "round-over", { winner = 1 })
 -- It registers this server with the relay (POST /api/v1/games/{gameId}/servers, Bearer server
 -- key -> {accessToken, serverId}), reports the roster on PlayerAdded/PlayerRemoving (batched,
--- PUT P/players, re-sent before the relay's 45 s presence timeout), long-polls its inbox and
+-- PUT P/players, re-sent before the relay's 45 s presence timeout and at once when the relay is
+-- reachable again after an outage), long-polls its inbox and
 -- hands events to Bridge.on handlers, publishes Bridge.trigger events in batches of up to 10
 -- (POST P/trigger), keeps every request inside one RequestBudget (500/minute less a margin),
 -- re-registers if the relay ended the session, and ends it in BindToClose (DELETE).
@@ -233,8 +234,21 @@ function Session:_startPolling(generation)
 		waitSeconds = self.config.waitSeconds,
 		limit = self.config.eventLimit,
 		onState = function(state, detail)
-			if state == "failed" and self._generation == generation then
+			if self._generation ~= generation then
+				return
+			end
+			if state == "failed" then
 				self:_sessionLost(generation, detail and detail.error)
+			elseif state == "backoff" then
+				self._relayLost = true
+			elseif state == "polling" and self._relayLost then
+				-- Trying again after an outage: a restarted relay holds no presence until servers
+				-- report, so report with this attempt rather than after the roster's own backoff.
+				self._relayLost = false
+				self._rosterBatch:add("roster")
+				self._deps.task.spawn(function()
+					self._rosterBatch:flush()
+				end)
 			end
 		end,
 	})

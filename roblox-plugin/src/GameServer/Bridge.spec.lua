@@ -140,6 +140,30 @@ describe("GameServer Bridge", function()
 		end
 	end)
 
+	it("reports the roster again as soon as the relay is back after an outage", function()
+		local down = false
+		http:route("PUT", "^" .. P:gsub("%-", "%%-") .. "/players$", function(request)
+			if down then
+				error("HttpError: ConnectFail", 0)
+			end
+			table.insert(rosters, { at = request.At, players = request.Json.players })
+			return { StatusCode = 204 }
+		end)
+		players:join(1, "ann")
+		bridge:start({ gameId = GAME, waitSeconds = 1 })
+		scheduler:advance(2)
+		assert.are.equal(1, #rosters)
+		down = true
+		inbox.fail = "HttpError: ConnectFail"
+		scheduler:advance(4)
+		assert.are.equal(1, #rosters)
+		down = false
+		inbox.fail = nil
+		scheduler:advance(4) -- far sooner than rosterRefreshSeconds (30)
+		assert.is_true(#rosters >= 2)
+		assert.are.same({ { userId = 1, name = "ann", displayName = "ann" } }, rosters[#rosters].players)
+	end)
+
 	it("publishes triggers in batches of at most 10 with ids", function()
 		bridge:start({ gameId = GAME })
 		for i = 1, 12 do

@@ -173,6 +173,7 @@ function App:connect(session)
 		task = deps.task,
 		batchSize = self.config.triggerBatchSize,
 		throttleSeconds = self.config.syncThrottleSeconds,
+		backoff = Backoff.fromConfig(self.config, deps.random),
 		idPrefix = tostring(session.pluginId) .. "-" .. tostring(deps.clock and deps.clock() or 0),
 		warn = deps.warn,
 	})
