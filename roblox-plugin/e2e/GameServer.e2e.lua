@@ -96,17 +96,7 @@ describe("Game-server module end to end", function()
 	end)
 
 	it("reports its players, which the dashboard sees as presence members", function()
-		-- Presence (PUT P/players) may not be in this relay yet: skip ONLY on a 404 for that route.
 		local ok, err = bridge.client:put(sessionPath .. "/players", { players = bridge:roster() })
-		if not ok and err.kind == "problem" and err.status == 404 then
-			local reason = "SKIPPED players/presence: the relay answers 404 for PUT "
-				.. sessionPath
-				.. "/players (presence is not in this relay build)"
-			print(reason)
-			E2E.signal("players-skipped", { reason = reason })
-			pending(reason)
-			return
-		end
 		assert.is_true(ok, err and err.message)
 		presence = true
 		E2E.signal("players-ready", {})
