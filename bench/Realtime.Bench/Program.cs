@@ -9,6 +9,7 @@ using Realtime.Bench;
 //     --clients C          throughput clients, one channel each (1000)
 //     --events M           throughput events (60000), offered at --rate events/s (6000; 0 = as fast as possible)
 //     --in-flight F        concurrent REST batch triggers in the throughput run (16)
+//     --warmup-events W    a first, unjudged round of the same load on the fresh relay (30000; 0 = none)
 
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int Option(string name, int fallback)
@@ -32,7 +33,7 @@ var scenarios = new List<(string Name, Func<Task> Run)>
 {
     ("latency", () => LatencyScenario.RunAsync(Option("latency-events", 500), Option("spacing-ms", 20))),
     ("held-polls", () => HeldPollsScenario.RunAsync(Option("polls", 10_000))),
-    ("throughput", () => ThroughputScenario.RunAsync(Option("clients", 1000), Option("events", 60_000), Option("rate", 6000), Option("in-flight", 16))),
+    ("throughput", () => ThroughputScenario.RunAsync(Option("clients", 1000), Option("events", 60_000), Option("rate", 6000), Option("in-flight", 16), Option("warmup-events", 30_000))),
 };
 foreach (var (name, run) in scenarios)
 {
