@@ -21,6 +21,16 @@ build:
 	@echo "==> dotnet build"
 	@dotnet build Realtime.sln --no-restore --nologo -clp:ErrorsOnly -v quiet
 
+# Benchmarks (not tests; README "Benchmarks"): Release build, then every scenario; each
+# starts its own soketi and relay on loopback ports.
+# The held long-polls need one descriptor each in this process and in the relay: raise the
+# soft limit to the hard one. Pass scenario and options with BENCH_ARGS="held-polls --polls 2000".
+BENCH_ARGS ?= all
+bench: deps
+	@echo "==> dotnet build -c Release"
+	@dotnet build Realtime.sln -c Release --no-restore --nologo -clp:ErrorsOnly -v quiet
+	@ulimit -n $$(ulimit -Hn); dotnet bench/Realtime.Bench/bin/Release/net10.0/Realtime.Bench.dll $(BENCH_ARGS)
+
 format:
 	node_modules/.bin/stylua roblox-plugin
 

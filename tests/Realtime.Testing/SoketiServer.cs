@@ -33,6 +33,8 @@ public sealed class SoketiServer : IAsyncDisposable
     public string Host => "127.0.0.1";
     public string HttpUrl => $"http://{Host}:{Port}";
     public bool IsRunning => _process is { HasExited: false };
+    /// <summary>The OS process id while running (benchmarks read its CPU time from /proc).</summary>
+    public int? ProcessId => IsRunning ? _process!.Id : null;
     public string RecentOutput => _process?.RecentOutput ?? "";
 
     /// <summary>How our Pusher library reaches this server (optionally with another app key, to test refusals).</summary>

@@ -44,6 +44,16 @@ public sealed class StoredEvent
 
     public static string KeyOf(string inboxId, long seq) => inboxId + "/" + seq.ToString("D19");
 
+    /// <summary>
+    /// The events of one inbox with <c>from &lt;= seq &lt;= to</c>, in key order. Parameterized on purpose:
+    /// LiteDB 5.0.21's <c>Query.Between</c> writes the values into the expression's text, so every
+    /// distinct range was parsed, compiled to a new delegate (JIT) and kept in LiteDB's static expression
+    /// cache for good — most of the relay's CPU under load, and memory that only grew. With parameters the
+    /// text is always the same and is compiled once.
+    /// </summary>
+    public static BsonExpression Range(string inboxId, long from, long to) =>
+        BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonDocument { ["0"] = KeyOf(inboxId, from), ["1"] = KeyOf(inboxId, to) });
+
     /// <summary>Just past every key of this inbox ('0' follows '/').</summary>
     public static string EndOf(string inboxId) => inboxId + "0";
 }

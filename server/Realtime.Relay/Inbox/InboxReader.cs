@@ -10,7 +10,7 @@ public sealed class InboxReader(RelayDatabase db)
 
     public List<StoredEvent> ReadAfter(string inboxId, long after, int limit) =>
         _events.Query()
-            .Where(Query.Between("_id", StoredEvent.KeyOf(inboxId, after + 1), StoredEvent.KeyOf(inboxId, long.MaxValue)))
+            .Where(StoredEvent.Range(inboxId, after + 1, long.MaxValue))
             .OrderBy("_id")
             .Limit(limit)
             .ToList();

@@ -138,8 +138,7 @@ public sealed class InboxStore
         state.FirstSeq = throughSeq + 1;
     }
 
-    private static BsonExpression Range(string inboxId, long from, long to) =>
-        Query.Between("_id", StoredEvent.KeyOf(inboxId, from), StoredEvent.KeyOf(inboxId, to));
+    private static BsonExpression Range(string inboxId, long from, long to) => StoredEvent.Range(inboxId, from, to);
 
     /// <summary>Saves the state once per group, however many events the group added.</summary>
     private void Save(WriteContext ctx, InboxState state) => ctx.OnceBeforeCommit("inbox:" + state.InboxId, () => _inboxes.Update(state));

@@ -1,0 +1,54 @@
+using Realtime.Bench;
+
+// End-to-end benchmarks of the relay (issue 4). Not tests: they print figures and whether each
+// target was met, and exit 0 either way. Every scenario starts its own soketi and relay.
+//
+//   dotnet bench/Realtime.Bench/bin/Release/net10.0/Realtime.Bench.dll [latency|held-polls|throughput|all] [options]
+//     --latency-events K   events in the latency run (500), one every --spacing-ms (20)
+//     --polls N            held long-polls (10000)
+//     --clients C          throughput clients, one channel each (1000)
+//     --events M           throughput events (60000), offered at --rate events/s (6000; 0 = as fast as possible)
+//     --in-flight F        concurrent REST batch triggers in the throughput run (16)
+//     --warmup-events W    a first, unjudged round of the same load on the fresh relay (30000; 0 = none)
+
+var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+int Option(string name, int fallback)
+{
+    var i = Array.IndexOf(args, "--" + name);
+    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
+}
+
+string[] known = ["latency", "held-polls", "throughput", "all"];
+if (!known.Contains(scenario))
+{
+    Console.Error.WriteLine($"unknown scenario '{scenario}': use one of {string.Join(", ", known)}");
+    return 2;
+}
+
+Console.WriteLine($"Realtime Bridge benchmarks: {scenario} — {Environment.ProcessorCount} cores, " +
+                  $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):0} GiB, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, " +
+                  $"relay {BenchEnvironment.RelayDll()}");
+
+var scenarios = new List<(string Name, Func<Task> Run)>
+{
+    ("latency", () => LatencyScenario.RunAsync(Option("latency-events", 500), Option("spacing-ms", 20))),
+    ("held-polls", () => HeldPollsScenario.RunAsync(Option("polls", 10_000))),
+    ("throughput", () => ThroughputScenario.RunAsync(Option("clients", 1000), Option("events", 60_000), Option("rate", 6000), Option("in-flight", 16), Option("warmup-events", 30_000))),
+};
+foreach (var (name, run) in scenarios)
+{
+    if (scenario != "all" && scenario != name) continue;
+    Report.Progress(name, "starting soketi and the relay");
+    try
+    {
+        await run();
+    }
+    catch (Exception e)
+    {
+        // A benchmark reports: a scenario that could not run is a row in the table, not a crash.
+        Report.Progress(name, "FAILED TO RUN: " + e);
+        Report.Add(new Figure(name, "run", "failed: " + e.GetType().Name + ": " + e.Message.Split('\n')[0], "completes", false));
+    }
+}
+Report.PrintTable();
+return 0;
