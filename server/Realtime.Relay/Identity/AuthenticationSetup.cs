@@ -34,6 +34,14 @@ public static class AuthenticationSetup
                 };
                 options.Events = new JwtBearerEvents
                 {
+                    // Roblox clients' opaque relay tokens are not JWTs: skip them here rather than
+                    // let the handler fail (an exception per long-poll) before the relay's own scheme runs.
+                    OnMessageReceived = ctx =>
+                    {
+                        var header = ctx.Request.Headers.Authorization.ToString();
+                        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Count(c => c == '.') != 2) ctx.NoResult();
+                        return Task.CompletedTask;
+                    },
                     OnChallenge = async ctx =>
                     {
                         ctx.HandleResponse();
