@@ -47,21 +47,10 @@ public sealed class BenchEnvironment : IAsyncDisposable
         var dataDir = Path.Combine(Path.GetTempPath(), "realtime-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dataDir);
         var port = FreePort.Next();
-        var env = new Dictionary<string, string?>
-        {
-            ["PUSHER_ENABLED"] = "true",
-            ["PUSHER_APP_ID"] = soketi.Settings.AppId,
-            ["PUSHER_KEY"] = soketi.Settings.Key,
-            ["PUSHER_SECRET"] = soketi.Settings.Secret,
-            ["PUSHER_HOST"] = soketi.Host,
-            ["PUSHER_PORT"] = soketi.Port.ToString(),
-            ["PUSHER_SCHEME"] = "http",
-            ["AUTH_JWT_SECRET"] = TestJwt.Secret,
-            ["RELAY_DB_PATH"] = Path.Combine(dataDir, "relay.db"),
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["DOTNET_NOLOGO"] = "1",
-        };
+        var env = RelayProcess.EnvironmentFor(soketi, Path.Combine(dataDir, "relay.db"));
+        env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        env["ASPNETCORE_ENVIRONMENT"] = "Production"; // as deployed (RelayProcess runs tests in Development)
+        env["DOTNET_NOLOGO"] = "1";
         var relay = new ManagedProcess("dotnet", [dll], env);
         var world = new BenchEnvironment(soketi, relay, port, dataDir);
         try

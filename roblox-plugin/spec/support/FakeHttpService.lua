@@ -7,9 +7,10 @@
 -- percent-encodes, GetSecret returns an unprintable Secret usable in headers.
 -- Routes: http:route("GET", "^/api/v1/info$", function(request) return {StatusCode=200, Body={...}} end)
 -- A handler may wait on the fake scheduler (a long-poll hold) or raise an "HttpError: ..." string.
+local HttpServiceJson = require("support.HttpServiceJson")
 local json = require("dkjson")
 
-local FakeHttpService = {}
+local FakeHttpService = HttpServiceJson.into({})
 FakeHttpService.__index = FakeHttpService
 
 local STATUS_TEXT = {
@@ -174,31 +175,6 @@ function FakeHttpService:RequestAsync(options)
 		Headers = headers,
 		Body = body or "",
 	}
-end
-
-function FakeHttpService:JSONEncode(value)
-	local ok, text = pcall(json.encode, value)
-	if not ok or text == nil then
-		error("Can't convert to JSON", 2)
-	end
-	return text
-end
-
-function FakeHttpService:JSONDecode(text)
-	if type(text) ~= "string" then
-		error("Can't parse JSON", 2)
-	end
-	local value, _, err = json.decode(text, 1, nil)
-	if err then
-		error("Can't parse JSON", 2)
-	end
-	return value
-end
-
-function FakeHttpService:UrlEncode(text)
-	return (tostring(text):gsub("[^%w%-_%.~]", function(char)
-		return string.format("%%%02X", string.byte(char))
-	end))
 end
 
 function FakeHttpService:GenerateGUID(wrapInCurlyBraces)

@@ -13,10 +13,10 @@
 -- process for its `wait`; keep waits short in end-to-end runs.
 local http = require("socket.http")
 local ltn12 = require("ltn12")
-local json = require("dkjson")
+local HttpServiceJson = require("support.HttpServiceJson")
 local Secret = require("support.FakeHttpService").Secret
 
-local SocketHttpService = {}
+local SocketHttpService = HttpServiceJson.into({})
 SocketHttpService.__index = SocketHttpService
 
 local METHODS = { GET = true, POST = true, PUT = true, DELETE = true, PATCH = true, HEAD = true, OPTIONS = true }
@@ -123,31 +123,6 @@ function SocketHttpService:RequestAsync(options)
 		Headers = lowered,
 		Body = table.concat(chunks),
 	}
-end
-
-function SocketHttpService:JSONEncode(value)
-	local ok, text = pcall(json.encode, value)
-	if not ok or text == nil then
-		error("Can't convert to JSON", 2)
-	end
-	return text
-end
-
-function SocketHttpService:JSONDecode(text)
-	if type(text) ~= "string" then
-		error("Can't parse JSON", 2)
-	end
-	local value, _, err = json.decode(text, 1, nil)
-	if err then
-		error("Can't parse JSON", 2)
-	end
-	return value
-end
-
-function SocketHttpService:UrlEncode(text)
-	return (tostring(text):gsub("[^%w%-_%.~]", function(char)
-		return string.format("%%%02X", string.byte(char))
-	end))
 end
 
 function SocketHttpService:GenerateGUID(wrapInCurlyBraces)
