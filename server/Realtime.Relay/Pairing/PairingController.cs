@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Net;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -15,7 +16,7 @@ namespace Realtime.Relay.Pairing;
 [ApiController]
 [Route("api/v1/pairings")]
 [Consumes("application/json")]
-public sealed class PairingController(PairingService pairings, RelaySettings settings) : ControllerBase
+public sealed class PairingController(PairingService pairings, RelaySettings settings, IOptions<PairingOptions> options) : ControllerBase
 {
     private static readonly StartPairingRequestValidator StartRules = new();
     private static readonly PairingTokenRequestValidator TokenRules = new();
@@ -66,9 +67,33 @@ public sealed class PairingController(PairingService pairings, RelaySettings set
         return outcome.Error?.ToResult(HttpContext) ?? NoContent();
     }
 
-    /// <summary>RELAY_PUBLIC_URL + /pair, or this request's own base URL + /pair.</summary>
+    /// <summary>
+    /// The default <c>verificationUri</c>: a plain page telling the educator where the code is
+    /// approved (the relay has no login of its own; approval needs the platform's JWT).
+    /// </summary>
+    [HttpGet("/pair")]
+    [AllowAnonymous]
+    public ContentResult PairPage([FromQuery] string? code)
+    {
+        var shown = string.IsNullOrWhiteSpace(code) ? "the code your Studio plugin shows" : System.Net.WebUtility.HtmlEncode(code.Trim());
+        var html = $$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Pair a Realtime Bridge plugin</title></head>
+            <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto; line-height: 1.5">
+            <h1>Pair a Roblox Studio plugin</h1>
+            <p>Approve <strong>{{shown}}</strong> in the ToolBoxAI dashboard, signed in as an educator.</p>
+            <p>For developers: <code>POST /api/v1/pairings/approve</code> with <code>{"userCode": "…"}</code>
+            and <code>Authorization: Bearer &lt;educator JWT&gt;</code>.</p>
+            <p>Codes expire after {{options.Value.CodeLifetimeSeconds / 60}} minutes; the plugin then shows a new one.</p>
+            </body></html>
+            """;
+        return Content(html, "text/html; charset=utf-8");
+    }
+
+    /// <summary>The configured approval page, else RELAY_PUBLIC_URL + /pair, else this request's own base URL + /pair.</summary>
     private string VerificationUri()
     {
+        if (!string.IsNullOrWhiteSpace(options.Value.VerificationUri)) return options.Value.VerificationUri;
         var baseUrl = settings.PublicUrl?.ToString() ?? $"{Request.Scheme}://{Request.Host}{Request.PathBase}";
         return baseUrl.TrimEnd('/') + "/pair";
     }

@@ -18,4 +18,10 @@ public sealed class PairingOptions
     public int WrongCodeAttempts { get; set; } = 5;
 
     public int WrongCodeWindowMinutes { get; set; } = 10;
+
+    /// <summary>
+    /// Where educators approve codes (RFC 8628 <c>verification_uri</c>), normally the dashboard's
+    /// page. Unset: the relay's own <c>/pair</c>, which explains how to approve.
+    /// </summary>
+    public string? VerificationUri { get; set; }
 }
