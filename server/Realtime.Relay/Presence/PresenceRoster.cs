@@ -5,9 +5,8 @@ using Realtime.Pusher;
 using Realtime.Pusher.Auth;
 using Realtime.Pusher.Client;
 using Realtime.Relay.Clients;
-using PusherSocket = Realtime.Pusher.Client.PusherConnection;
-
 using Realtime.Relay.Inbox;
+using PusherSocket = Realtime.Pusher.Client.PusherConnection;
 
 namespace Realtime.Relay.Presence;
 

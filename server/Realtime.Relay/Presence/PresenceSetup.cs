@@ -1,5 +1,5 @@
-using Realtime.Relay.Inbox;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Realtime.Relay.Inbox;
 
 namespace Realtime.Relay.Presence;
 
