@@ -5,10 +5,11 @@
 -- calls `scheduler:advance(seconds)`. `scheduler.clock()` is the fake time (for os.clock seams).
 -- An error in a scheduled thread is recorded (Roblox prints it and carries on) and raised by
 -- advance() unless the spec sets `scheduler.allowErrors = true`.
+local TaskQueue = require("support.TaskQueue")
+
 local unpack = table.unpack or unpack
 
-local FRAME = 1 / 60
-local WAIT = {}
+local WAIT = TaskQueue.WAIT
 
 local FakeScheduler = {}
 FakeScheduler.__index = FakeScheduler
@@ -16,10 +17,7 @@ FakeScheduler.__index = FakeScheduler
 function FakeScheduler.new()
 	local self = setmetatable({
 		now = 0,
-		queue = {},
-		order = 0,
 		errors = {},
-		cancelled = setmetatable({}, { __mode = "k" }),
 		allowErrors = false,
 	}, FakeScheduler)
 
@@ -27,46 +25,15 @@ function FakeScheduler.new()
 		return self.now
 	end
 
-	self.task = {
-		wait = function(seconds)
-			if not coroutine.running() then
-				error("task.wait called outside a thread (fake scheduler)", 2)
-			end
-			local started = self.now
-			coroutine.yield(WAIT, seconds)
-			return self.now - started
-		end,
-		spawn = function(fn, ...)
-			local thread = coroutine.create(fn)
-			self:_resume(thread, ...)
-			return thread
-		end,
-		defer = function(fn, ...)
-			local thread = coroutine.create(fn)
-			self:_schedule(thread, 0, { ... })
-			return thread
-		end,
-		delay = function(seconds, fn, ...)
-			local thread = coroutine.create(fn)
-			self:_schedule(thread, seconds or 0, { ... })
-			return thread
-		end,
-		cancel = function(thread)
-			self.cancelled[thread] = true
-			for i = #self.queue, 1, -1 do
-				if self.queue[i].thread == thread then
-					table.remove(self.queue, i)
-				end
-			end
-		end,
-	}
+	TaskQueue.install(self, function(seconds)
+		if not coroutine.running() then
+			error("task.wait called outside a thread (fake scheduler)", 2)
+		end
+		local started = self.now
+		coroutine.yield(WAIT, seconds)
+		return self.now - started
+	end)
 	return self
-end
-
-function FakeScheduler:_schedule(thread, seconds, args)
-	self.order = self.order + 1
-	local delay = math.max(tonumber(seconds) or 0, FRAME)
-	table.insert(self.queue, { at = self.now + delay, order = self.order, thread = thread, args = args or {} })
 end
 
 function FakeScheduler:_resume(thread, ...)
@@ -83,7 +50,7 @@ function FakeScheduler:_resume(thread, ...)
 	end
 	if coroutine.status(thread) == "suspended" then
 		if marker == WAIT then
-			self:_schedule(thread, seconds, {})
+			TaskQueue.schedule(self, thread, seconds, {})
 		else
 			error("a thread yielded something the fake scheduler does not understand: " .. tostring(marker))
 		end
@@ -95,23 +62,14 @@ function FakeScheduler:advance(seconds)
 	local target = self.now + (seconds or 0)
 	local steps = 0
 	while true do
-		local nextIndex
-		for i, entry in ipairs(self.queue) do
-			if entry.at <= target then
-				local best = nextIndex and self.queue[nextIndex]
-				if not best or entry.at < best.at or (entry.at == best.at and entry.order < best.order) then
-					nextIndex = i
-				end
-			end
-		end
-		if not nextIndex then
+		local entry = TaskQueue.takeDue(self, target)
+		if not entry then
 			break
 		end
 		steps = steps + 1
 		if steps > 100000 then
 			error("fake scheduler: more than 100000 resumptions in one advance (a busy loop?)")
 		end
-		local entry = table.remove(self.queue, nextIndex)
 		self.now = math.max(self.now, entry.at)
 		self:_resume(entry.thread, unpack(entry.args))
 	end

@@ -9,10 +9,12 @@
 -- blocking wait would. An error in a thread is recorded and raised (with its traceback) by the run.
 local socket = require("socket")
 
+local TaskQueue = require("support.TaskQueue")
+
 local unpack = table.unpack or unpack
 
-local FRAME = 1 / 60
-local WAIT = {}
+local FRAME = TaskQueue.FRAME
+local WAIT = TaskQueue.WAIT
 
 local RealScheduler = {}
 RealScheduler.__index = RealScheduler
@@ -20,63 +22,29 @@ RealScheduler.__index = RealScheduler
 function RealScheduler.new()
 	local started = socket.gettime()
 	local self = setmetatable({
-		queue = {},
-		order = 0,
 		errors = {},
 		running = {}, -- stack of scheduler threads being resumed
-		cancelled = setmetatable({}, { __mode = "k" }),
 	}, RealScheduler)
 
 	self.clock = function()
 		return socket.gettime() - started
 	end
 
-	self.task = {
-		wait = function(seconds)
-			local from = self.clock()
-			if self:inThread() then
-				coroutine.yield(WAIT, seconds)
-			else
-				self:runFor(math.max(tonumber(seconds) or 0, FRAME))
-			end
-			return self.clock() - from
-		end,
-		spawn = function(fn, ...)
-			local thread = coroutine.create(fn)
-			self:_resume(thread, ...)
-			return thread
-		end,
-		defer = function(fn, ...)
-			local thread = coroutine.create(fn)
-			self:_schedule(thread, 0, { ... })
-			return thread
-		end,
-		delay = function(seconds, fn, ...)
-			local thread = coroutine.create(fn)
-			self:_schedule(thread, seconds or 0, { ... })
-			return thread
-		end,
-		cancel = function(thread)
-			self.cancelled[thread] = true
-			for i = #self.queue, 1, -1 do
-				if self.queue[i].thread == thread then
-					table.remove(self.queue, i)
-				end
-			end
-		end,
-	}
+	TaskQueue.install(self, function(seconds)
+		local from = self.clock()
+		if self:inThread() then
+			coroutine.yield(WAIT, seconds)
+		else
+			self:runFor(math.max(tonumber(seconds) or 0, FRAME))
+		end
+		return self.clock() - from
+	end)
 	return self
 end
 
 -- True while a scheduler thread runs (so yielding is allowed), false in the spec's own code.
 function RealScheduler:inThread()
 	return #self.running > 0
-end
-
-function RealScheduler:_schedule(thread, seconds, args)
-	self.order = self.order + 1
-	local delay = math.max(tonumber(seconds) or 0, FRAME)
-	table.insert(self.queue, { at = self.clock() + delay, order = self.order, thread = thread, args = args or {} })
 end
 
 function RealScheduler:_resume(thread, ...)
@@ -93,7 +61,7 @@ function RealScheduler:_resume(thread, ...)
 	end
 	if coroutine.status(thread) == "suspended" then
 		if marker == WAIT then
-			self:_schedule(thread, seconds, {})
+			TaskQueue.schedule(self, thread, seconds, {})
 		else
 			table.insert(
 				self.errors,
@@ -114,33 +82,17 @@ end
 -- Resumes every thread that is due now, in time order. Returns the time of the next one.
 function RealScheduler:step(condition)
 	while true do
-		local now = self.clock()
-		local nextIndex
-		for i, entry in ipairs(self.queue) do
-			if entry.at <= now then
-				local best = nextIndex and self.queue[nextIndex]
-				if not best or entry.at < best.at or (entry.at == best.at and entry.order < best.order) then
-					nextIndex = i
-				end
-			end
-		end
-		if not nextIndex then
+		local entry = TaskQueue.takeDue(self, self.clock())
+		if not entry then
 			break
 		end
-		local entry = table.remove(self.queue, nextIndex)
 		self:_resume(entry.thread, unpack(entry.args))
 		self:_raiseErrors()
 		if condition and condition() then
 			return nil
 		end
 	end
-	local soonest
-	for _, entry in ipairs(self.queue) do
-		if not soonest or entry.at < soonest then
-			soonest = entry.at
-		end
-	end
-	return soonest
+	return TaskQueue.soonest(self)
 end
 
 -- Runs threads until condition() holds; raises after timeoutSeconds. Returns the seconds taken.
