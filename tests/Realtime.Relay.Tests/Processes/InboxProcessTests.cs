@@ -114,7 +114,7 @@ public sealed class InboxProcessTests(SoketiAndRelay env) : IClassFixture<Soketi
     [Fact]
     public async Task An_event_stored_before_kill_9_is_delivered_after_restart_and_nothing_acknowledged_comes_back()
     {
-        var dbPath = Path.Combine(Path.GetTempPath(), "relay-kill-" + Guid.NewGuid().ToString("N"), "relay.db");
+        var dbPath = TempDirectory.NewDatabasePath("relay-kill");
         await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, RelayProcess.EnvironmentFor(env.Soketi, dbPath));
         var plugin = await PairedPlugin.PairAsync(relay.BaseUrl);
         await env.UntilPusherHasAsync(plugin.Channel);

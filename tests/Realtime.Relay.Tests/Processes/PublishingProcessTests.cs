@@ -19,7 +19,7 @@ public sealed class PublishingProcessTests : IAsyncLifetime
     {
         _soketi = await SoketiServer.StartAsync();
         _proxy = new TcpProxy(_soketi.Port);
-        var env = RelayProcess.EnvironmentFor(_soketi, Path.Combine(Path.GetTempPath(), "relay-pub-" + Guid.NewGuid().ToString("N"), "relay.db"));
+        var env = RelayProcess.EnvironmentFor(_soketi, TempDirectory.NewDatabasePath("relay-pub"));
         env["PUSHER_PORT"] = _proxy.Port.ToString();
         _relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, env);
     }

@@ -19,7 +19,7 @@ public sealed class ReadinessTests(SoketiAndRelay env) : IClassFixture<SoketiAnd
     [Fact]
     public async Task Readyz_is_503_naming_authentication_when_the_secret_is_wrong()
     {
-        var environment = RelayProcess.EnvironmentFor(env.Soketi, Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "relay.db"));
+        var environment = RelayProcess.EnvironmentFor(env.Soketi, TempDirectory.NewDatabasePath("relay-ready"));
         environment["PUSHER_SECRET"] = "not-the-secret";
         await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, environment);
         using var http = new HttpClient();

@@ -16,7 +16,7 @@ public sealed class StartupTests
         ["PUSHER_PORT"] = "1",
         ["PUSHER_SCHEME"] = "http",
         ["AUTH_JWT_SECRET"] = TestJwt.Secret,
-        ["RELAY_DB_PATH"] = Path.Combine(Path.GetTempPath(), "relay-start-" + Guid.NewGuid().ToString("N"), "relay.db"),
+        ["RELAY_DB_PATH"] = TempDirectory.NewDatabasePath("relay-start"),
     };
 
     [Theory]
