@@ -218,7 +218,13 @@ function StreamListener:_enqueue(generation, message)
 	self._task.spawn(function()
 		while #self._queue > 0 and generation == self._generation do
 			local envelope = self:decode(table.remove(self._queue, 1))
-			if envelope and self._cursor:isNew(envelope.seq) then
+			if envelope and envelope.seq == nil and envelope.event == "relay:gap" then
+				-- The relay's notice that retention dropped events before this stream resumed:
+				-- it has no seq (the cursor stays), handlers resync as after a long-poll `gap`.
+				Safe.pcall(function()
+					self._dispatcher:dispatch(envelope)
+				end)
+			elseif envelope and self._cursor:isNew(envelope.seq) then
 				Safe.pcall(function()
 					self._dispatcher:dispatch(envelope)
 				end)

@@ -81,6 +81,18 @@ describe("StreamListener", function()
 		assert.are.equal(6, cursor:after())
 	end)
 
+	it("passes on the relay's seq-less relay:gap notice without moving the cursor", function()
+		listener:start()
+		local stream = http.streams[1]
+		stream.Opened:Fire(200, "")
+		stream.MessageReceived:Fire(
+			json.encode({ channel = "private-plugin-p1", event = "relay:gap", data = { reason = "retention" } })
+		)
+		stream.MessageReceived:Fire(envelope(5, "a"))
+		assert.are.same({ "relay:gap:nil", "a:5" }, handled)
+		assert.are.equal(5, cursor:after())
+	end)
+
 	it("reconnects after a drop from where it got to, with backoff", function()
 		listener:start()
 		http.streams[1].Opened:Fire(200, "")

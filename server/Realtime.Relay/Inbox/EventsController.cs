@@ -89,6 +89,16 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         using var open = OpenStreams.TrackInProgress();
         try
         {
+            // The stream's counterpart of the long-poll's `gap: true`: retention dropped events
+            // this client never acknowledged. No `id:`, so it does not move Last-Event-ID.
+            if (state is not null && cursor < state.DroppedThrough)
+                await WriteSseAsync(null, ChannelRouter.GapEvent, new JObject
+                {
+                    ["channel"] = client.OwnChannel,
+                    ["event"] = ChannelRouter.GapEvent,
+                    ["data"] = new JObject { ["reason"] = "retention", ["droppedThrough"] = state.DroppedThrough },
+                    ["at"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
+                }, ct);
             while (!ct.IsCancellationRequested)
             {
                 var changed = signals.Current(client.InboxId);
@@ -116,10 +126,11 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // the client went away
     }
 
-    private async Task WriteSseAsync(long id, string eventName, JObject envelope, CancellationToken ct)
+    private async Task WriteSseAsync(long? id, string eventName, JObject envelope, CancellationToken ct)
     {
-        var frame = new StringBuilder()
-            .Append("id: ").Append(id).Append('\n')
+        var frame = new StringBuilder();
+        if (id is not null) frame.Append("id: ").Append(id).Append('\n');
+        frame
             .Append("event: ").Append(eventName).Append('\n')
             .Append("data: ").Append(envelope.ToString(Formatting.None)).Append("\n\n");
         await Response.WriteAsync(frame.ToString(), ct);

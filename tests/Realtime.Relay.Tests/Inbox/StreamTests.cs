@@ -10,9 +10,9 @@ public sealed class StreamTests : IDisposable
 
     public StreamTests() => _inbox = new InboxHarness(_relay);
 
-    private static async Task<List<(string Id, string Event, JObject Data)>> ReadFramesAsync(StreamReader reader, int count)
+    private static async Task<List<(string? Id, string Event, JObject Data)>> ReadFramesAsync(StreamReader reader, int count)
     {
-        var frames = new List<(string, string, JObject)>();
+        var frames = new List<(string?, string, JObject)>();
         string? id = null, name = null, data = null;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         while (frames.Count < count)
@@ -23,7 +23,7 @@ public sealed class StreamTests : IDisposable
             else if (line.StartsWith("data: ")) data = line[6..];
             else if (line.Length == 0 && data is not null)
             {
-                frames.Add((id!, name!, JObject.Parse(data)));
+                frames.Add((id, name!, JObject.Parse(data)));
                 id = name = data = null;
             }
         }
@@ -68,6 +68,22 @@ public sealed class StreamTests : IDisposable
         var (bob, _) = await _inbox.NewClientAsync();
         using var res = await aliceHttp.GetAsync(bob.BasePath + "/stream", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, res.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_stream_that_resumes_past_events_retention_dropped_is_told_with_relay_gap_first()
+    {
+        using var relay = new RelayFactory(new Dictionary<string, string?> { ["Inbox:MaxEventsPerClient"] = "3" });
+        var inbox = new InboxHarness(relay);
+        var (client, http) = await inbox.NewClientAsync();
+        for (var i = 1; i <= 5; i++) await inbox.HeardOnPusherAsync(client.OwnChannel, "e" + i, "{}");
+        using var res = await http.GetAsync(client.BasePath + "/stream", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await res.Content.ReadAsStreamAsync());
+        var frames = await ReadFramesAsync(reader, 4);
+
+        Assert.Equal((null, "relay:gap"), (frames[0].Id, frames[0].Event));
+        Assert.Equal(2, (long)frames[0].Data["data"]!["droppedThrough"]!);
+        Assert.Equal(new[] { "3", "4", "5" }, frames.Skip(1).Select(f => f.Id));
     }
 
     public void Dispose() => _relay.Dispose();
