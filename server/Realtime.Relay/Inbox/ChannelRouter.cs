@@ -79,16 +79,20 @@ public sealed class ChannelRouter
         foreach (var channel in subscribe) _feed.Subscribe(channel);
     }
 
-    public IReadOnlyList<string> InboxesFor(string channel)
+    /// <summary>The inboxes that hear <paramref name="channel"/>, leaving out <paramref name="exceptInboxId"/> (a publisher).</summary>
+    public IReadOnlyList<string> InboxesFor(string channel, string? exceptInboxId = null)
     {
-        lock (_gate) return _inboxesByChannel.TryGetValue(channel, out var set) ? set.ToList() : [];
+        lock (_gate)
+        {
+            if (!_inboxesByChannel.TryGetValue(channel, out var set)) return [];
+            return set.Where(i => i != exceptInboxId).ToList();
+        }
     }
 
-    /// <summary>An event heard on Pusher: stored in every inbox on that channel (but <paramref name="except"/>).</summary>
-    public Task DeliverAsync(IncomingEvent e, string? exceptInboxId = null)
+    /// <summary>An event heard on Pusher: stored in every inbox on that channel.</summary>
+    public Task DeliverAsync(IncomingEvent e)
     {
         var inboxes = InboxesFor(e.Channel);
-        if (exceptInboxId is not null) inboxes = inboxes.Where(i => i != exceptInboxId).ToList();
         return inboxes.Count == 0 ? Task.CompletedTask : _inboxes.AppendAsync(inboxes, e);
     }
 
@@ -112,11 +116,13 @@ public sealed class ChannelRouter
             }
         }
         _log.LogWarning("Pusher connection resumed: {Channels} channels may have missed events; telling {Inboxes} inboxes", channels.Count, affected.Count);
-        foreach (var (inbox, list) in affected)
+        // Queued together, the writer commits them in a few groups rather than one commit per inbox.
+        await Task.WhenAll(affected.Select(pair =>
         {
+            var (inbox, list) = pair;
             var data = new JObject { ["channels"] = new JArray(list), ["reason"] = "pusher_reconnected" }.ToString(Newtonsoft.Json.Formatting.None);
             var ownChannel = _inboxes.StateOf(inbox)?.ToClient().OwnChannel ?? list[0];
-            await _inboxes.AppendAsync([inbox], new IncomingEvent(ownChannel, GapEvent, data));
-        }
+            return _inboxes.AppendAsync([inbox], new IncomingEvent(ownChannel, GapEvent, data));
+        }));
     }
 }

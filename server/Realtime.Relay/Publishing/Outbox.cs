@@ -90,7 +90,7 @@ public sealed class Outbox
         foreach (var entry in published)
         {
             if (!_entries.Delete(entry.Id)) continue; // already completed
-            var listeners = _router.InboxesFor(entry.Channel).Where(i => i != entry.SenderInboxId).ToList();
+            var listeners = _router.InboxesFor(entry.Channel, exceptInboxId: entry.SenderInboxId);
             if (listeners.Count > 0) _inboxes.Append(ctx, listeners, new IncomingEvent(entry.Channel, entry.Event, entry.Data));
         }
     });
