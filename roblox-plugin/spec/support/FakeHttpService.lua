@@ -7,10 +7,10 @@
 -- percent-encodes, GetSecret returns an unprintable Secret usable in headers.
 -- Routes: http:route("GET", "^/api/v1/info$", function(request) return {StatusCode=200, Body={...}} end)
 -- A handler may wait on the fake scheduler (a long-poll hold) or raise an "HttpError: ..." string.
-local HttpServiceJson = require("support.HttpServiceJson")
+local HttpServiceCommon = require("support.HttpServiceCommon")
 local json = require("dkjson")
 
-local FakeHttpService = HttpServiceJson.into({})
+local FakeHttpService = HttpServiceCommon.into({})
 FakeHttpService.__index = FakeHttpService
 
 local STATUS_TEXT = {
@@ -28,8 +28,6 @@ local STATUS_TEXT = {
 	[502] = "Bad Gateway",
 	[503] = "Service Unavailable",
 }
-
-local METHODS = { GET = true, POST = true, PUT = true, DELETE = true, PATCH = true, HEAD = true, OPTIONS = true }
 
 -- Secret: Roblox's unprintable datatype; only the fake "network" can read its content.
 local Secret = {}
@@ -93,16 +91,7 @@ local function parseUrl(url)
 end
 
 function FakeHttpService:RequestAsync(options)
-	if type(options) ~= "table" or type(options.Url) ~= "string" then
-		error("Unable to cast to Dictionary", 2)
-	end
-	local method = options.Method or "GET"
-	if not METHODS[method] then
-		error("Invalid http method: " .. tostring(method), 2)
-	end
-	if not self.HttpEnabled then
-		error("Http requests are not enabled. Enable via game settings", 2)
-	end
+	local method = HttpServiceCommon.checkRequest(self, options)
 	local path, query = parseUrl(options.Url)
 	if not path then
 		error("HttpError: InvalidUrl", 2)

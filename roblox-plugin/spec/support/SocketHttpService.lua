@@ -13,13 +13,11 @@
 -- process for its `wait`; keep waits short in end-to-end runs.
 local http = require("socket.http")
 local ltn12 = require("ltn12")
-local HttpServiceJson = require("support.HttpServiceJson")
+local HttpServiceCommon = require("support.HttpServiceCommon")
 local Secret = require("support.FakeHttpService").Secret
 
-local SocketHttpService = HttpServiceJson.into({})
+local SocketHttpService = HttpServiceCommon.into({})
 SocketHttpService.__index = SocketHttpService
-
-local METHODS = { GET = true, POST = true, PUT = true, DELETE = true, PATCH = true, HEAD = true, OPTIONS = true }
 
 function SocketHttpService.new(options)
 	options = options or {}
@@ -53,16 +51,7 @@ local function classify(message)
 end
 
 function SocketHttpService:RequestAsync(options)
-	if type(options) ~= "table" or type(options.Url) ~= "string" then
-		error("Unable to cast to Dictionary", 2)
-	end
-	local method = options.Method or "GET"
-	if not METHODS[method] then
-		error("Invalid http method: " .. tostring(method), 2)
-	end
-	if not self.HttpEnabled then
-		error("Http requests are not enabled. Enable via game settings", 2)
-	end
+	local method = HttpServiceCommon.checkRequest(self, options)
 	if not options.Url:match("^https?://[^/]+") then
 		error("HttpError: InvalidUrl", 2)
 	end
