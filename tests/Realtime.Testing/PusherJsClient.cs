@@ -55,20 +55,24 @@ public sealed class PusherJsClient : IAsyncDisposable
     {
         var client = new PusherJsClient(options);
         var state = await client.WaitForAsync(m => (string?)m["type"] == "state" && (string?)m["current"] == "connected",
-            timeout ?? TimeSpan.FromSeconds(15), "pusher-js to connect");
+            timeout ?? Patience.Step, "pusher-js to connect");
         client.SocketId = (string?)state["socketId"];
         return client;
     }
 
     public string? SocketId { get; private set; }
 
-    /// <summary>Subscribes and waits for success or a subscription error; returns that message.</summary>
+    /// <summary>
+    /// Subscribes and waits for this subscription's success or error (not an earlier one's, after a
+    /// re-subscribe); returns that message.
+    /// </summary>
     public async Task<JObject> SubscribeAsync(string channel, TimeSpan? timeout = null)
     {
+        var from = MessageCount;
         Send(new { op = "subscribe", channel });
         return await WaitForAsync(m => (string?)m["channel"] == channel &&
                                        ((string?)m["type"] == "subscribed" || (string?)m["type"] == "subscription_error"),
-            timeout ?? TimeSpan.FromSeconds(10), $"subscription to {channel}");
+            timeout ?? Patience.Step, $"subscription to {channel}", from);
     }
 
     public void Unsubscribe(string channel) => Send(new { op = "unsubscribe", channel });
@@ -76,8 +80,9 @@ public sealed class PusherJsClient : IAsyncDisposable
     /// <summary>pusher:signin through the user authentication endpoint; waits for success.</summary>
     public Task<JObject> SignInAsync(TimeSpan? timeout = null)
     {
+        var from = MessageCount;
         Send(new { op = "signin" });
-        return WaitForAsync(m => (string?)m["type"] == "signed_in", timeout ?? TimeSpan.FromSeconds(10), "pusher:signin_success");
+        return WaitForAsync(m => (string?)m["type"] == "signed_in", timeout ?? Patience.Step, "pusher:signin_success", from);
     }
 
     public void TriggerClientEvent(string channel, string eventName, object data) =>
@@ -92,11 +97,11 @@ public sealed class PusherJsClient : IAsyncDisposable
 
     public Task<JObject> NextBoundEventAsync(string channel, string eventName, TimeSpan? timeout = null) =>
         WaitForAsync(m => (string?)m["type"] == "bound_event" && (string?)m["channel"] == channel && (string?)m["event"] == eventName,
-            timeout ?? TimeSpan.FromSeconds(10), $"bound event {eventName} on {channel}");
+            timeout ?? Patience.Step, $"bound event {eventName} on {channel}");
 
     public Task<JObject> NextEventAsync(string channel, string eventName, TimeSpan? timeout = null) =>
         WaitForAsync(m => (string?)m["type"] == "event" && (string?)m["channel"] == channel && (string?)m["event"] == eventName,
-            timeout ?? TimeSpan.FromSeconds(10), $"event {eventName} on {channel}");
+            timeout ?? Patience.Step, $"event {eventName} on {channel}");
 
     /// <summary>Every event pusher-js has delivered so far, in arrival order.</summary>
     public IReadOnlyList<JObject> Events
@@ -110,11 +115,19 @@ public sealed class PusherJsClient : IAsyncDisposable
         get { lock (_seen) return _seen.ToList(); }
     }
 
+    /// <summary>How many messages pusher-js has reported so far: a mark to wait for only later ones.</summary>
+    public int MessageCount
+    {
+        get { lock (_seen) return _seen.Count; }
+    }
+
     /// <summary>
-    /// Waits for a message matching <paramref name="match"/>. Messages are kept, so one that
-    /// arrived before the call counts: callers match on content that identifies the one they want.
+    /// Waits for a message matching <paramref name="match"/> among those from index
+    /// <paramref name="from"/> on. Messages are kept, so one that arrived before the call counts
+    /// unless <paramref name="from"/> (a <see cref="MessageCount"/> taken earlier) excludes it:
+    /// callers either match on content that identifies the one they want or pass a mark.
     /// </summary>
-    public async Task<JObject> WaitForAsync(Func<JObject, bool> match, TimeSpan timeout, string what)
+    public async Task<JObject> WaitForAsync(Func<JObject, bool> match, TimeSpan timeout, string what, int from = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -122,7 +135,7 @@ public sealed class PusherJsClient : IAsyncDisposable
             Task changed;
             lock (_seen)
             {
-                var found = _seen.FirstOrDefault(match);
+                var found = _seen.Skip(from).FirstOrDefault(match);
                 if (found is not null) return found;
                 changed = _changed.Task;
             }

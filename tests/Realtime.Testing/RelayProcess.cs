@@ -60,7 +60,7 @@ public sealed class RelayProcess : IAsyncDisposable
             await Wait.UntilAsync(async () => _process.HasExited
                     ? throw new InvalidOperationException("relay exited with code " + _process.ExitCode)
                     : await Wait.HttpOkAsync(BaseUrl + "/healthz"),
-                TimeSpan.FromSeconds(30), "the relay's /healthz");
+                Patience.Step, "the relay's /healthz");
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {

@@ -80,7 +80,7 @@ public sealed class SoketiServer : IAsyncDisposable
         _process = new ManagedProcess(bin, ["start"], env);
         try
         {
-            await Wait.UntilAsync(() => Wait.HttpOkAsync(HttpUrl + "/"), TimeSpan.FromSeconds(20), $"soketi on port {Port}");
+            await Wait.UntilAsync(() => Wait.HttpOkAsync(HttpUrl + "/"), Patience.Step, $"soketi on port {Port}");
         }
         catch (TimeoutException e)
         {

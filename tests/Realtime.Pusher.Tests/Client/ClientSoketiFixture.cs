@@ -37,7 +37,7 @@ internal static class ClientTestKit
     /// <summary>Reads the subscription's stream until an item matches; fails after <paramref name="timeout"/>.</summary>
     public static async Task<PusherEvent> NextAsync(this PusherSubscription sub, Func<PusherEvent, bool> match, TimeSpan? timeout = null, string? what = null)
     {
-        var limit = timeout ?? TimeSpan.FromSeconds(10);
+        var limit = timeout ?? Patience.Step;
         using var cts = new CancellationTokenSource(limit);
         try
         {

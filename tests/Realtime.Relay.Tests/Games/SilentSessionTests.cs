@@ -43,7 +43,7 @@ public sealed class SilentSessionTests : IDisposable
 
         // 2.5 s of silence for one, 1 s for the other.
         _relay.Time.Advance(TimeSpan.FromSeconds(1));
-        await Wait.UntilAsync(() => Task.FromResult(Ended("silent")), TimeSpan.FromSeconds(10), "the silent session to be ended");
+        await Wait.UntilAsync(() => Task.FromResult(Ended("silent")), Patience.Step, "the silent session to be ended");
         Assert.False(Ended("busy"));
         Assert.Equal(HttpStatusCode.Unauthorized, (await _relay.WithToken(silentToken).DeleteAsync("/api/v1/games/g1/servers/silent")).StatusCode);
 
@@ -52,7 +52,7 @@ public sealed class SilentSessionTests : IDisposable
         await Task.Delay(1000);
         Assert.False(Ended("busy"));
         _relay.Time.Advance(TimeSpan.FromSeconds(1));
-        await Wait.UntilAsync(() => Task.FromResult(Ended("busy")), TimeSpan.FromSeconds(10), "the busy session to be ended once silent");
+        await Wait.UntilAsync(() => Task.FromResult(Ended("busy")), Patience.Step, "the busy session to be ended once silent");
         Assert.Equal(HttpStatusCode.Unauthorized, (await _relay.WithToken(busyToken).DeleteAsync("/api/v1/games/g1/servers/busy")).StatusCode);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Inbox;
+using Realtime.Testing;
 
 namespace Realtime.Relay.Tests.Inbox;
 
@@ -139,7 +140,7 @@ public sealed class LongPollTests : IDisposable
     {
         var (client, http) = await _inbox.NewClientAsync();
         var poll = InboxHarness.PollAsync(http, client, wait: 25);
-        await Task.Delay(200);
+        await PollHeldAsync();
         await _relay.Services.GetRequiredService<IInboxLifecycle>().CloseAsync(client, "revoked", default);
         var answer = await poll;
         Assert.Equal("relay:revoked", (string?)answer["events"]![0]!["event"]);
@@ -150,7 +151,7 @@ public sealed class LongPollTests : IDisposable
     {
         var (client, http) = await _inbox.NewClientAsync();
         var poll = InboxHarness.PollAsync(http, client, wait: 25);
-        await Task.Delay(200);
+        await PollHeldAsync();
         var during = await _relay.CreateClient().GetStringAsync("/metrics");
         await _inbox.HeardOnPusherAsync(client.OwnChannel, "e", "{}");
         await poll;
@@ -158,6 +159,11 @@ public sealed class LongPollTests : IDisposable
         Assert.Matches(@"relay_long_polls_waiting [1-9]", during);
         Assert.Matches(@"relay_inbox_events_stored_total [1-9]", after);
     }
+
+    /// <summary>Waits until the relay holds a poll (its gauge says so), so what the test does next happens during it.</summary>
+    private Task PollHeldAsync() => Wait.UntilAsync(
+        async () => System.Text.RegularExpressions.Regex.IsMatch(await _relay.CreateClient().GetStringAsync("/metrics"), @"relay_long_polls_waiting [1-9]"),
+        Patience.Step, "the poll to be held");
 
     public void Dispose() => _relay.Dispose();
 }

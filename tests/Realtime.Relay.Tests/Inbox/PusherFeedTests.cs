@@ -28,7 +28,7 @@ public sealed class PusherFeedTests : IAsyncLifetime
 
     private async Task UntilRelayHearsAsync(string channel) =>
         await Wait.UntilAsync(() => Task.FromResult(_relay.Services.GetRequiredService<PusherFeed>().IsSubscribed(channel)),
-            TimeSpan.FromSeconds(15), $"the relay's subscription to {channel}");
+            Patience.Step, $"the relay's subscription to {channel}");
 
     [Fact]
     public async Task An_event_the_backend_triggers_to_a_plugin_channel_is_returned_by_long_poll()

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Inbox;
+using Realtime.Relay.Tests.Support;
 
 namespace Realtime.Relay.Tests.Inbox;
 
@@ -39,11 +40,13 @@ public sealed class RetentionAndDurabilityTests
     [Fact]
     public async Task Events_older_than_the_retention_period_expire_with_a_gap()
     {
-        using var relay = new RelayFactory(new Dictionary<string, string?> { ["Inbox:RetentionSeconds"] = "1" });
+        var time = new FakeTime();
+        using var relay = new RelayFactory(new Dictionary<string, string?> { ["Inbox:RetentionSeconds"] = "60" },
+            services => services.AddSingleton<TimeProvider>(time));
         var inbox = new InboxHarness(relay);
         var (client, http) = await inbox.NewClientAsync();
         await inbox.HeardOnPusherAsync(client.OwnChannel, "old", "{}");
-        await Task.Delay(1500);
+        time.Advance(TimeSpan.FromSeconds(61));
         await inbox.HeardOnPusherAsync(client.OwnChannel, "fresh", "{}");
         await relay.Services.GetRequiredService<InboxStore>().ExpireAsync();
 

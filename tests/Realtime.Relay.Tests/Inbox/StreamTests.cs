@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using Realtime.Testing;
 
 namespace Realtime.Relay.Tests.Inbox;
 
@@ -14,7 +15,7 @@ public sealed class StreamTests : IDisposable
     {
         var frames = new List<(string?, string, JObject)>();
         string? id = null, name = null, data = null;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = new CancellationTokenSource(Patience.Step);
         while (frames.Count < count)
         {
             var line = await reader.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException();

@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using Realtime.Testing;
 
 namespace Realtime.Relay.Tests.Processes;
 
@@ -35,7 +36,7 @@ public sealed class DashboardAuthTests(SoketiAndRelay env) : IClassFixture<Soket
         await using var second = await env.DashboardAsync("student-5", "student");
         await second.SubscribeAsync("presence-game-78");
         var added = await first.WaitForAsync(m => (string?)m["type"] == "member_added" && (string?)m["id"] == "student-5",
-            TimeSpan.FromSeconds(10), "member_added for student-5");
+            Patience.Step, "member_added for student-5");
         Assert.Equal("student", (string?)added["info"]!["role"]);
     }
 

@@ -126,7 +126,7 @@ public sealed class InboxProcessTests(SoketiAndRelay env) : IClassFixture<Soketi
         await PollAsync(http, plugin, after: 2, wait: 0); // handled 1 and 2
         await backend.TriggerAsync(plugin.Channel, "e4", new { i = 4 });
         await Wait.UntilAsync(async () => ((JArray)(await PollAsync(http, plugin, after: 2, wait: 1))["events"]!).Count == 2,
-            TimeSpan.FromSeconds(10), "e4 to be stored"); // after=2 again: acknowledges nothing new
+            Patience.Step, "e4 to be stored"); // after=2 again: acknowledges nothing new
 
         relay.Kill(); // SIGKILL: no shutdown code runs
         await relay.StartAgainAsync();

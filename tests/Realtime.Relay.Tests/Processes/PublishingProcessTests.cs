@@ -44,7 +44,7 @@ public sealed class PublishingProcessTests : IAsyncLifetime
         await dashboard.SubscribeAsync("roblox-sync");
         Assert.Equal(HttpStatusCode.Accepted, await TriggerAsync(alice,
             new { channel = "roblox-sync", @event = "place-changed", data = new { from = new { kind = "plugin", id = bob.PluginId } } }));
-        var received = await dashboard.NextEventAsync("roblox-sync", "place-changed", TimeSpan.FromSeconds(15));
+        var received = await dashboard.NextEventAsync("roblox-sync", "place-changed", Patience.Step);
         Assert.Equal(alice.PluginId, (string?)received["data"]!["from"]!["id"]);
         Assert.Equal(bob.PluginId, (string?)received["data"]!["data"]!["from"]!["id"]); // the forgery stays inside data
     }
@@ -69,7 +69,7 @@ public sealed class PublishingProcessTests : IAsyncLifetime
 
         await dashboard.WaitForAsync(_ => dashboard.Events.Count(e => (string?)e["event"] == "step") >= 5, TimeSpan.FromSeconds(40), "5 steps");
         Assert.Equal(HttpStatusCode.Accepted, await TriggerAsync(plugin, new { channel = "roblox-sync", @event = "marker", data = 0 }));
-        await dashboard.NextEventAsync("roblox-sync", "marker", TimeSpan.FromSeconds(15)); // anything after the steps has arrived by now
+        await dashboard.NextEventAsync("roblox-sync", "marker", Patience.Step); // anything after the steps has arrived by now
         var steps = dashboard.Events.Where(e => (string?)e["event"] == "step").Select(e => (int)e["data"]!["data"]!["i"]!);
         Assert.Equal(new[] { 1, 2, 3, 4, 5 }, steps);
     }
@@ -86,7 +86,7 @@ public sealed class PublishingProcessTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, res.StatusCode);
         }
         await Wait.UntilAsync(async () => (await new Realtime.Pusher.Rest.PusherRestClient(_soketi.PusherOptions()).GetChannelAsync("roblox-sync")).Occupied,
-            TimeSpan.FromSeconds(15), "the relay to subscribe roblox-sync");
+            Patience.Step, "the relay to subscribe roblox-sync");
 
         Assert.Equal(HttpStatusCode.Accepted, await TriggerAsync(sender, new { channel = "roblox-sync", @event = "selection-changed", data = new { n = 1 } }));
         var (first, next) = await HeardUntilAsync(listener, "selection-changed");

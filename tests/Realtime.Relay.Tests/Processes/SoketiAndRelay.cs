@@ -27,7 +27,7 @@ public sealed class SoketiAndRelay : IAsyncLifetime
     public async Task UntilPusherHasAsync(string channel)
     {
         using var rest = new Realtime.Pusher.Rest.PusherRestClient(Soketi.PusherOptions());
-        await Wait.UntilAsync(async () => (await rest.GetChannelAsync(channel)).Occupied, TimeSpan.FromSeconds(15),
+        await Wait.UntilAsync(async () => (await rest.GetChannelAsync(channel)).Occupied, Patience.Step,
             $"soketi to see {channel} occupied");
     }
 
