@@ -1,7 +1,5 @@
-using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Prometheus;
 using Realtime.Relay.Clients;
@@ -128,12 +126,7 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
 
     private async Task WriteSseAsync(long? id, string eventName, JObject envelope, CancellationToken ct)
     {
-        var frame = new StringBuilder();
-        if (id is not null) frame.Append("id: ").Append(id).Append('\n');
-        frame
-            .Append("event: ").Append(eventName).Append('\n')
-            .Append("data: ").Append(envelope.ToString(Formatting.None)).Append("\n\n");
-        await Response.WriteAsync(frame.ToString(), ct);
+        await Response.WriteAsync(SseFrame.Format(id, eventName, envelope), ct);
         await Response.Body.FlushAsync(ct);
     }
 

@@ -14,6 +14,8 @@ public static class ErrorCodes
     public const string InternalError = "internal_error";
     public const string Conflict = "conflict";
     public const string RateLimited = "rate_limited";
+    /// <summary>An event or channel name with control characters, line breaks, padding or a reserved prefix.</summary>
+    public const string InvalidName = "invalid_name";
 
     // Pairing (RFC 8628 device flow): the token endpoint's answers, and the approve/deny outcome.
     public const string AuthorizationPending = "authorization_pending";
