@@ -83,10 +83,11 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         Response.ContentType = "text/event-stream";
         Response.Headers.CacheControl = "no-cache";
         Response.Headers["X-Accel-Buffering"] = "no";
-        await Response.Body.FlushAsync(ct);
         using var open = OpenStreams.TrackInProgress();
         try
         {
+            // Inside the try: a client gone before this first flush is not a server error either.
+            await Response.Body.FlushAsync(ct);
             // The stream's counterpart of the long-poll's `gap: true`: retention dropped events
             // this client never acknowledged. No `id:`, so it does not move Last-Event-ID.
             if (state is not null && cursor < state.DroppedThrough)
@@ -122,6 +123,7 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // the client went away
+        catch (IOException) when (ct.IsCancellationRequested) { } // …while a write was under way
     }
 
     private async Task WriteSseAsync(long? id, string eventName, JObject envelope, CancellationToken ct)
