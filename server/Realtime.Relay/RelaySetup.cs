@@ -15,6 +15,7 @@ using Realtime.Relay.Publishing;
 using Realtime.Relay.PusherAuth;
 using Realtime.Relay.PusherConnection;
 using Realtime.Relay.Storage;
+using Realtime.Relay.Webhooks;
 
 namespace Realtime.Relay;
 
@@ -43,6 +44,7 @@ public static class RelaySetup
         builder.Services.AddPublishing(settings.Pusher.Enabled);
         builder.Services.AddPluginDownload();
         builder.Services.AddPresence(builder.Configuration, settings.Pusher.Enabled);
+        builder.Services.AddWebhooks();
         return builder;
     }
 

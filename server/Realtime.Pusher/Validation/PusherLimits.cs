@@ -26,7 +26,8 @@ public static partial class PusherLimits
     public const string UserIdLimit = "user_id";
     public const string ChannelTypeLimit = "channel_type";
 
-    [GeneratedRegex(@"^[A-Za-z0-9_\-=@,.;]+$", RegexOptions.CultureInvariant)]
+    // \z, not $: in .NET $ also matches before a final "\n", so "roblox-sync\n" passed.
+    [GeneratedRegex(@"^[A-Za-z0-9_\-=@,.;]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex ChannelNamePattern();
 
     public static bool IsValidChannelName(string? channel) =>

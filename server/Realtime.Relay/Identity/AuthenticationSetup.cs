@@ -50,19 +50,21 @@ public static class AuthenticationSetup
                             : "The platform JWT is not valid (expired, wrong signature, issuer or audience).";
                         await Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, detail);
                     },
-                    OnForbidden = ctx => Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
-                        "Your role does not allow this."),
+                    // The policies refuse a token PlatformUser cannot read; say which claim is wrong.
+                    OnForbidden = ctx => PlatformUser.Read(ctx.HttpContext.User) is { User: null, Code: { } code, Reason: { } reason }
+                        ? Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, code, reason)
+                        : Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "Your role does not allow this."),
                 };
             });
+        // Both policies decide on PlatformUser's one reading of the claims, the same object the
+        // endpoints then use: what the policy allows, the endpoint can read (no null, no 500).
         services.AddAuthorizationBuilder()
             .AddPolicy(PlatformUserPolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
-                .RequireClaim("sub")
-                .RequireClaim("role", PlatformUser.Roles))
+                .RequireAssertion(ctx => PlatformUser.From(ctx.User) is not null))
             .AddPolicy(EducatorPolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
-                .RequireClaim("sub")
-                .RequireClaim("role", "educator", "admin"));
+                .RequireAssertion(ctx => PlatformUser.From(ctx.User) is { IsEducatorOrAdmin: true }));
         return services;
     }
 }

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using Newtonsoft.Json.Linq;
+using Prometheus;
+using Realtime.Pusher.Validation;
+using Realtime.Relay.Infrastructure;
 
 namespace Realtime.Relay.Inbox;
 
@@ -18,6 +21,9 @@ public interface IPusherFeed
 public sealed class ChannelRouter
 {
     public const string GapEvent = "relay:gap";
+
+    private static readonly Counter DroppedFromPusher = Metrics.CreateCounter("relay_pusher_events_dropped_total",
+        "Events heard on Pusher and dropped for a name no client may receive (reason: invalid_name, reserved_name).", "reason");
 
     private readonly object _gate = new();
     private readonly Dictionary<string, HashSet<string>> _inboxesByChannel = new(StringComparer.Ordinal);
@@ -89,11 +95,30 @@ public sealed class ChannelRouter
         }
     }
 
-    /// <summary>An event heard on Pusher: stored in every inbox on that channel.</summary>
+    /// <summary>
+    /// An event heard on Pusher: stored in every inbox on that channel. Names are checked here,
+    /// where they enter from Pusher: one carrying control characters or line breaks, or posing
+    /// as the relay's own (<c>relay:</c> in any case or padding), is dropped, logged and counted
+    /// (<c>relay_pusher_events_dropped_total</c>); the channel's other events flow on.
+    /// </summary>
     public Task DeliverAsync(IncomingEvent e)
     {
+        if (RefusalOfHeard(e) is { } reason)
+        {
+            DroppedFromPusher.WithLabels(reason).Inc();
+            _log.LogWarning("Dropped an event heard on Pusher ({Reason}): channel '{Channel}', event '{Event}'",
+                reason, WireNames.ForLog(e.Channel), WireNames.ForLog(e.Event));
+            return Task.CompletedTask;
+        }
         var inboxes = InboxesFor(e.Channel);
         return inboxes.Count == 0 ? Task.CompletedTask : _inboxes.AppendAsync(inboxes, e);
+    }
+
+    private static string? RefusalOfHeard(IncomingEvent e)
+    {
+        if (!PusherLimits.IsValidChannelName(e.Channel) || e.Event.Length == 0 || WireNames.HasUnsafeCharacters(e.Event)) return "invalid_name";
+        if (e.Event.Trim().StartsWith("relay:", StringComparison.OrdinalIgnoreCase)) return "reserved_name";
+        return null;
     }
 
     /// <summary>

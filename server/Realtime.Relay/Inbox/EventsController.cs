@@ -1,7 +1,5 @@
-using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Prometheus;
 using Realtime.Relay.Clients;
@@ -85,10 +83,11 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         Response.ContentType = "text/event-stream";
         Response.Headers.CacheControl = "no-cache";
         Response.Headers["X-Accel-Buffering"] = "no";
-        await Response.Body.FlushAsync(ct);
         using var open = OpenStreams.TrackInProgress();
         try
         {
+            // Inside the try: a client gone before this first flush is not a server error either.
+            await Response.Body.FlushAsync(ct);
             // The stream's counterpart of the long-poll's `gap: true`: retention dropped events
             // this client never acknowledged. No `id:`, so it does not move Last-Event-ID.
             if (state is not null && cursor < state.DroppedThrough)
@@ -124,16 +123,12 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // the client went away
+        catch (IOException) when (ct.IsCancellationRequested) { } // …while a write was under way
     }
 
     private async Task WriteSseAsync(long? id, string eventName, JObject envelope, CancellationToken ct)
     {
-        var frame = new StringBuilder();
-        if (id is not null) frame.Append("id: ").Append(id).Append('\n');
-        frame
-            .Append("event: ").Append(eventName).Append('\n')
-            .Append("data: ").Append(envelope.ToString(Formatting.None)).Append("\n\n");
-        await Response.WriteAsync(frame.ToString(), ct);
+        await Response.WriteAsync(SseFrame.Format(id, eventName, envelope), ct);
         await Response.Body.FlushAsync(ct);
     }
 

@@ -25,7 +25,7 @@ public sealed class SubscriptionPolicy
     /// <summary>Why <paramref name="channel"/> is refused, or null when it is allowed.</summary>
     public string? Refusal(RelayClient client, string channel)
     {
-        if (!PusherLimits.IsValidChannelName(channel)) return $"'{channel}' is not a valid Pusher channel name.";
+        if (!PusherLimits.IsValidChannelName(channel)) return $"'{Infrastructure.WireNames.ForLog(channel)}' is not a valid Pusher channel name.";
         if (channel == client.OwnChannel) return null;
         foreach (var rule in _allowed)
         {

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Realtime.Pusher.Validation;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Infrastructure;
 
@@ -17,6 +18,10 @@ public sealed class SubscriptionsRequestValidator : AbstractValidator<Subscripti
             .When(r => r.Channels is not null).OverridePropertyName("channels")
             .WithMessage($"At most {SubscriptionPolicy.MaxChannelsPerClient} channels.");
         RuleForEach(r => r.Channels).NotEmpty().OverridePropertyName("channels").WithMessage("Channel names cannot be empty.");
+        // Malformed names (control characters, line breaks, spaces…) are refused where they enter, before any policy.
+        RuleForEach(r => r.Channels).Must(c => string.IsNullOrEmpty(c) || PusherLimits.IsValidChannelName(c))
+            .OverridePropertyName("channels").WithErrorCode(ErrorCodes.InvalidName)
+            .WithMessage((_, c) => $"'{WireNames.ForLog(c ?? "")}' is not a Pusher channel name (1-{PusherLimits.MaxChannelNameLength} of A-Z a-z 0-9 _ - = @ , . ;).");
     }
 }
 

@@ -14,6 +14,14 @@ public static class ErrorCodes
     public const string InternalError = "internal_error";
     public const string Conflict = "conflict";
     public const string RateLimited = "rate_limited";
+    /// <summary>An event or channel name with control characters, line breaks, padding or a reserved prefix.</summary>
+    public const string InvalidName = "invalid_name";
+    /// <summary>A validly signed platform JWT whose role claim is not exactly one known role.</summary>
+    public const string InvalidRole = "invalid_role";
+    /// <summary>A validly signed platform JWT whose sub claim is missing, repeated, empty, too long or not text.</summary>
+    public const string InvalidSubject = "invalid_subject";
+    /// <summary>A signed Pusher webhook whose time_ms is more than 5 minutes from the relay's clock.</summary>
+    public const string StaleWebhook = "stale_webhook";
 
     // Pairing (RFC 8628 device flow): the token endpoint's answers, and the approve/deny outcome.
     public const string AuthorizationPending = "authorization_pending";

@@ -10,7 +10,9 @@ namespace Realtime.Relay.Infrastructure;
 public static class LoggingSetup
 {
     public static IServiceCollection AddRelayLogging(this IServiceCollection services, IConfiguration config) =>
-        services.AddSerilog(lc => lc
+        // ReadFrom.Services: sinks registered as ILogEventSink are written to as well (tests watch the log that way).
+        services.AddSerilog((provider, lc) => lc
+            .ReadFrom.Services(provider)
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)

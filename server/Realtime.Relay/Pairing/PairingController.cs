@@ -94,7 +94,7 @@ public sealed class PairingController(PairingService pairings, RelaySettings set
     private string VerificationUri()
     {
         if (!string.IsNullOrWhiteSpace(options.Value.VerificationUri)) return options.Value.VerificationUri;
-        var baseUrl = settings.PublicUrl?.ToString() ?? $"{Request.Scheme}://{Request.Host}{Request.PathBase}";
+        var baseUrl = RelayBaseUrl.For(HttpContext, settings);
         return baseUrl.TrimEnd('/') + "/pair";
     }
 

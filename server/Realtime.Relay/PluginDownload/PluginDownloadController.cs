@@ -6,7 +6,7 @@ namespace Realtime.Relay.PluginDownload;
 
 /// <summary>
 /// The Studio plugin as one file an educator saves into Studio's Plugins folder (no Rojo needed),
-/// pre-set to this relay's URL: RELAY_PUBLIC_URL, or the scheme and host the request came in on.
+/// pre-set to this relay's URL: RELAY_PUBLIC_URL, or the address the request came in on (RelayBaseUrl).
 /// </summary>
 [ApiController]
 public sealed class PluginDownloadController(PluginPackage package, RelaySettings settings) : ControllerBase
@@ -31,8 +31,5 @@ public sealed class PluginDownloadController(PluginPackage package, RelaySetting
         return File(bytes, "application/xml; charset=utf-8");
     }
 
-    private string BaseUrl() =>
-        settings.PublicUrl is { } url
-            ? url.AbsoluteUri.TrimEnd('/')
-            : $"{Request.Scheme}://{Request.Host.ToUriComponent()}{Request.PathBase.ToUriComponent()}".TrimEnd('/');
+    private string BaseUrl() => RelayBaseUrl.For(HttpContext, settings);
 }

@@ -31,8 +31,9 @@ public sealed class PluginsController(PluginService plugins) : ControllerBase
         var jwt = await HttpContext.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
         if (jwt is { Succeeded: true, Principal: { } principal })
         {
-            user = PlatformUser.From(principal);
-            if (user is null) return ApiError.Forbidden("Your role does not allow this.").ToResult(HttpContext);
+            var reading = PlatformUser.Read(principal);
+            if (reading.User is null) return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, reading.Code!, reading.Reason!);
+            user = reading.User;
         }
         else if ((await HttpContext.AuthenticateAsync(ClientTokenAuthentication.SchemeName)).Succeeded)
         {

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Newtonsoft.Json.Linq;
 using Realtime.Pusher.Validation;
+using Realtime.Relay.Infrastructure;
 
 namespace Realtime.Relay.Publishing;
 
@@ -21,13 +22,13 @@ public sealed class TriggerRequestValidator : AbstractValidator<TriggerRequest>
             .Must(e => e is null || e.Count is >= 1 and <= MaxEvents).WithMessage($"events must hold 1-{MaxEvents} events.");
         RuleForEach(r => r.Events).NotNull().WithMessage("An event cannot be null.").ChildRules(e =>
         {
-            e.RuleFor(x => x!.Channel).Must(PusherLimits.IsValidChannelName)
+            e.RuleFor(x => x!.Channel).Must(PusherLimits.IsValidChannelName).WithErrorCode(ErrorCodes.InvalidName)
                 .WithMessage($"channel must be a Pusher channel name (1-{PusherLimits.MaxChannelNameLength} of A-Z a-z 0-9 _ - = @ , . ;).");
             e.RuleFor(x => x!.Event).NotEmpty().WithMessage("event is required.")
                 .MaximumLength(PusherLimits.MaxEventNameLength).WithMessage($"event names are at most {PusherLimits.MaxEventNameLength} characters.")
-                .Must(n => n is null || !(n.StartsWith("pusher:") || n.StartsWith("pusher_internal:") || n.StartsWith("relay:")))
-                .WithMessage("event names starting with pusher:, pusher_internal: or relay: are reserved.");
-            e.RuleFor(x => x!.Id).MaximumLength(MaxIdLength).Matches("^[A-Za-z0-9_.:-]+$").When(x => x!.Id is not null)
+                .Must(n => n is null || WireNames.ClientEventNameProblem(n) is null)
+                .WithMessage((_, n) => WireNames.ClientEventNameProblem(n!)).WithErrorCode(ErrorCodes.InvalidName);
+            e.RuleFor(x => x!.Id).MaximumLength(MaxIdLength).Matches(@"^[A-Za-z0-9_.:-]+\z").When(x => x!.Id is not null)
                 .WithMessage($"id must be 1-{MaxIdLength} characters of A-Z a-z 0-9 _ . : -");
         });
     }

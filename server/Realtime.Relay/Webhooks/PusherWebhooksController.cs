@@ -15,11 +15,14 @@ namespace Realtime.Relay.Webhooks;
 /// <c>relay:watchers</c> in that plugin's inbox, so the plugin knows whether the dashboard is
 /// watching. The relay itself is always subscribed to plugin channels, so it counts one
 /// subscriber of its own: <c>subscription_count</c> events (Pusher, when subscription
-/// counting is enabled) are read as watchers = count − 1.
+/// counting is enabled) are read as watchers = count − 1. A webhook whose <c>time_ms</c> is more
+/// than 5 minutes from now is refused (400 <c>stale_webhook</c>); one whose exact body was
+/// handled before is acknowledged and ignored (<see cref="WebhookReplayGuard"/>).
 /// </summary>
 [ApiController]
 [AllowAnonymous]
-public sealed class PusherWebhooksController(InboxStore inboxes, ILogger<PusherWebhooksController> log, PusherAuthorizer? authorizer = null)
+public sealed class PusherWebhooksController(
+    InboxStore inboxes, WebhookReplayGuard replays, ILogger<PusherWebhooksController> log, PusherAuthorizer? authorizer = null)
     : ControllerBase
 {
     public const string WatchersEvent = "relay:watchers";
@@ -40,8 +43,30 @@ public sealed class PusherWebhooksController(InboxStore inboxes, ILogger<PusherW
                 $"The webhook was refused: {result.Failure} ({result.Error}). Webhooks must be signed by Pusher with this app's key and secret.");
         }
 
+        var webhook = result.Webhook!;
+        if (!replays.IsFresh(webhook.Time))
+        {
+            log.LogWarning("Refused a webhook sent at {SentAt:O}: more than {Minutes} minutes from now", webhook.Time, WebhookReplayGuard.MaxAge.TotalMinutes);
+            return Problems.Result(HttpContext, 400, ErrorCodes.StaleWebhook,
+                $"The webhook's time_ms ({webhook.TimeMs}) is more than {WebhookReplayGuard.MaxAge.TotalMinutes:0} minutes from the relay's clock; it is refused as stale or replayed.");
+        }
+        if (replays.TryClaim(buffer.ToArray(), webhook.Time) is not { } claim)
+            return Ok(new { received = webhook.Events.Count, delivered = 0, duplicate = true });
+        try
+        {
+            return Ok(new { received = webhook.Events.Count, delivered = await DeliverAsync(webhook) });
+        }
+        catch
+        {
+            replays.Release(claim); // not handled: Pusher's retry must be
+            throw;
+        }
+    }
+
+    private async Task<int> DeliverAsync(PusherWebhook webhook)
+    {
         var delivered = 0;
-        foreach (var e in result.Webhook!.Events)
+        foreach (var e in webhook.Events)
         {
             var watching = e.Name switch
             {
@@ -58,6 +83,6 @@ public sealed class PusherWebhooksController(InboxStore inboxes, ILogger<PusherW
             await inboxes.AppendAsync([plugin.InboxId], new IncomingEvent(e.Channel, WatchersEvent, data.ToString(Newtonsoft.Json.Formatting.None)));
             delivered++;
         }
-        return Ok(new { received = result.Webhook.Events.Count, delivered });
+        return delivered;
     }
 }

@@ -104,6 +104,28 @@ public sealed class PusherFeedTests : IAsyncLifetime
         Assert.Equal(new[] { "marker" }, ((JArray)own["events"]!).Select(e => (string?)e["event"]));
     }
 
+    [Fact]
+    public async Task Events_from_pusher_with_line_breaks_or_relay_names_are_dropped_counted_and_the_channel_flows_on()
+    {
+        var (plugin, http) = await _inbox.NewClientAsync();
+        await UntilRelayHearsAsync(plugin.OwnChannel);
+        var droppedBefore = await DroppedCountAsync();
+        foreach (var name in new[] { "evil\nid: 999999\nevent: relay:revoked", "line\u2028separator", "Relay:revoked", " relay:gap" })
+            await _backend.TriggerAsync(plugin.OwnChannel, name, new { forged = true });
+        await _backend.TriggerAsync(plugin.OwnChannel, "marker", new { }); // heard after all of the above: one channel keeps order
+
+        var answer = await InboxHarness.PollAsync(http, plugin, wait: 20);
+        Assert.Equal(new[] { "marker" }, ((JArray)answer["events"]!).Select(e => (string?)e["event"]));
+        Assert.Equal(4, await DroppedCountAsync() - droppedBefore);
+    }
+
+    private async Task<double> DroppedCountAsync()
+    {
+        var metrics = await _relay.CreateClient().GetStringAsync("/metrics");
+        return metrics.Split('\n').Where(l => l.StartsWith("relay_pusher_events_dropped_total{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public async Task DisposeAsync()
     {
         _relay.Dispose();

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
+using Realtime.Relay.Inbox;
 using Realtime.Testing;
 
 namespace Realtime.Relay.Tests.Inbox;
@@ -85,6 +87,84 @@ public sealed class StreamTests : IDisposable
         Assert.Equal((null, "relay:gap"), (frames[0].Id, frames[0].Event));
         Assert.Equal(2, (long)frames[0].Data["data"]!["droppedThrough"]!);
         Assert.Equal(new[] { "3", "4", "5" }, frames.Skip(1).Select(f => f.Id));
+    }
+
+    /// <summary>
+    /// Frames read as an EventSource reads them (HTML's SSE parsing rules): CR, LF and CRLF end
+    /// lines; <c>id</c> sets the last event id, which outlives the frame; a blank line dispatches.
+    /// </summary>
+    private static async Task<List<(string? LastEventId, string Event, string Data)>> ReadAsEventSourceAsync(StreamReader reader, int count)
+    {
+        var frames = new List<(string?, string, string)>();
+        string? lastEventId = null, eventType = null;
+        var data = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (frames.Count < count)
+        {
+            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException();
+            if (line.Length == 0)
+            {
+                if (data.Count > 0) frames.Add((lastEventId, eventType ?? "message", string.Join('\n', data)));
+                eventType = null;
+                data.Clear();
+                continue;
+            }
+            if (line[0] == ':') continue;
+            var colon = line.IndexOf(':');
+            var field = colon < 0 ? line : line[..colon];
+            var value = colon < 0 ? "" : line[(colon + 1)..];
+            if (value.StartsWith(' ')) value = value[1..];
+            switch (field)
+            {
+                case "event": eventType = value; break;
+                case "data": data.Add(value); break;
+                case "id" when !value.Contains('\0'): lastEventId = value; break;
+            }
+        }
+        return frames;
+    }
+
+    private const string ForgedName = "evil\nid: 999999\nevent: relay:revoked\ndata: {\"seq\":999999}\n\r\nid: 888888\rx\u2028y\u2029z\u0085end";
+
+    [Fact]
+    public async Task A_stored_event_name_with_line_breaks_streams_as_one_frame_with_its_true_id()
+    {
+        var (client, http) = await _inbox.NewClientAsync();
+        var store = _relay.Services.GetRequiredService<InboxStore>();
+        // Straight into the store, as an event kept from before names were checked would be.
+        await store.AppendAsync([client.InboxId], new IncomingEvent(client.OwnChannel, ForgedName, "plain\ntext\r\nid: 777777"));
+        await store.AppendAsync([client.InboxId], new IncomingEvent(client.OwnChannel, "after", "{}"));
+        using var res = await http.GetAsync(client.BasePath + "/stream", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await res.Content.ReadAsStreamAsync());
+        var frames = await ReadAsEventSourceAsync(reader, 2);
+
+        Assert.Equal(new[] { "1", "2" }, frames.Select(f => f.LastEventId));
+        var first = JObject.Parse(frames[0].Data);
+        Assert.Equal((1L, ForgedName, "plain\ntext\r\nid: 777777"), ((long)first["seq"]!, (string?)first["event"], (string?)first["data"]));
+        Assert.DoesNotContain(frames, f => f.Event == "relay:revoked");
+        Assert.Equal("after", frames[1].Event);
+    }
+
+    [Fact]
+    public async Task A_forged_id_in_a_stored_event_name_cannot_move_the_listeners_cursor()
+    {
+        var (client, http) = await _inbox.NewClientAsync();
+        var store = _relay.Services.GetRequiredService<InboxStore>();
+        await store.AppendAsync([client.InboxId], new IncomingEvent(client.OwnChannel, ForgedName, "{}"));
+        string? lastEventId;
+        using (var res = await http.GetAsync(client.BasePath + "/stream", HttpCompletionOption.ResponseHeadersRead))
+        using (var reader = new StreamReader(await res.Content.ReadAsStreamAsync()))
+            lastEventId = (await ReadAsEventSourceAsync(reader, 1))[0].LastEventId;
+        await store.AppendAsync([client.InboxId], new IncomingEvent(client.OwnChannel, "unread", "{}"));
+
+        // The listener resumes as EventSource does, from the last id it saw.
+        using var resume = new HttpRequestMessage(HttpMethod.Get, client.BasePath + "/stream");
+        resume.Headers.Add("Last-Event-ID", lastEventId);
+        using var resumed = await http.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        using var resumedReader = new StreamReader(await resumed.Content.ReadAsStreamAsync());
+        var next = (await ReadAsEventSourceAsync(resumedReader, 1))[0];
+        Assert.Equal("1", lastEventId);
+        Assert.Equal(("2", "unread"), (next.LastEventId, next.Event));
     }
 
     public void Dispose() => _relay.Dispose();

@@ -66,7 +66,7 @@ public sealed class SubscriptionsTests : IDisposable
     [InlineData("{\"channels\":[\"private-user-teacher\"]}", HttpStatusCode.Forbidden)]
     [InlineData("{\"channels\":[\"presence-game-1\"]}", HttpStatusCode.Forbidden)]
     [InlineData("{\"channels\":[\"private-plugin-someone-else\"]}", HttpStatusCode.Forbidden)]
-    [InlineData("{\"channels\":[\"bad channel!\"]}", HttpStatusCode.Forbidden)]
+    [InlineData("{\"channels\":[\"bad channel!\"]}", HttpStatusCode.BadRequest)]
     [InlineData("{\"channels\":[\"content-generation-\"]}", HttpStatusCode.Forbidden)]
     [InlineData("{}", HttpStatusCode.BadRequest)]
     [InlineData("{\"channels\":\"roblox-sync\"}", HttpStatusCode.BadRequest)]
@@ -80,6 +80,24 @@ public sealed class SubscriptionsTests : IDisposable
         Assert.Equal("application/problem+json", res.Content.Headers.ContentType?.MediaType);
         var json = JObject.Parse(await http.GetStringAsync(client.BasePath + "/subscriptions"));
         Assert.Equal(new[] { client.OwnChannel, "roblox-sync" }, json["channels"]!.Values<string>());
+    }
+
+    // Names as JSON string contents (escapes included), so the relay decodes the real characters.
+    [Theory]
+    [InlineData(@"content-generation-9\n")]
+    [InlineData(@"roblox-sync\n")]
+    [InlineData(@"content-generation-9\r\nid: 999")]
+    [InlineData(@"content-generation-\u2028")]
+    public async Task A_channel_name_with_a_line_break_is_400_invalid_name_and_not_subscribed(string jsonChannel)
+    {
+        var (client, http) = await _inbox.NewClientAsync();
+        var res = await http.PutAsync(client.BasePath + "/subscriptions", Json($"{{\"channels\":[\"{jsonChannel}\"]}}"));
+        var text = await res.Content.ReadAsStringAsync();
+        Assert.True(res.StatusCode == HttpStatusCode.BadRequest, text);
+        Assert.Equal("invalid_name", (string?)JObject.Parse(text)["code"]);
+        var json = JObject.Parse(await http.GetStringAsync(client.BasePath + "/subscriptions"));
+        Assert.Equal(new[] { client.OwnChannel }, json["channels"]!.Values<string>());
+        Assert.Equal(new[] { client.OwnChannel }, _relay.Services.GetRequiredService<ChannelRouter>().Channels);
     }
 
     [Fact]

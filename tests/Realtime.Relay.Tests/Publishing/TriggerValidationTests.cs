@@ -88,6 +88,49 @@ public sealed class TriggerValidationTests : IDisposable
         Assert.Equal(0, Pending);
     }
 
+    // Names as JSON string contents (escapes included), so the relay decodes the real characters.
+    [Theory]
+    [InlineData(@"forged\r\nid: 999999\r\nevent: relay:revoked")]
+    [InlineData(@"line\nbreak")]
+    [InlineData(@"carriage\rreturn")]
+    [InlineData(@"nul\u0000")]
+    [InlineData(@"escape\u001b[31m")]
+    [InlineData(@"next-line\u0085")]
+    [InlineData(@"line\u2028separator")]
+    [InlineData(@"paragraph\u2029separator")]
+    public async Task An_event_name_with_control_characters_or_line_breaks_is_400_invalid_name_and_nothing_is_stored(string jsonName) =>
+        await AssertRefusedAsInvalidNameAsync("roblox-sync", jsonName);
+
+    [Theory]
+    [InlineData("Relay:revoked")]
+    [InlineData("RELAY:gap")]
+    [InlineData(" relay:gap")]
+    [InlineData("relay:watchers ")]
+    [InlineData("PUSHER:x")]
+    [InlineData("Pusher_Internal:member_added")]
+    [InlineData(@"\tpusher:x")]
+    [InlineData(" padded")]
+    [InlineData("padded ")]
+    [InlineData(@"padded\u00a0")]
+    public async Task Reserved_names_in_any_case_and_padded_names_are_400_invalid_name_and_nothing_is_stored(string jsonName) =>
+        await AssertRefusedAsInvalidNameAsync("roblox-sync", jsonName);
+
+    [Fact]
+    public async Task A_channel_name_ending_in_a_line_break_is_400_invalid_name_and_nothing_is_stored() =>
+        await AssertRefusedAsInvalidNameAsync(@"roblox-sync\n", "e");
+
+    private async Task AssertRefusedAsInvalidNameAsync(string jsonChannel, string jsonName)
+    {
+        var (plugin, http) = await _inbox.NewClientAsync();
+        var res = await http.PostAsync(plugin.BasePath + "/trigger",
+            Json($"{{\"events\":[{{\"channel\":\"{jsonChannel}\",\"event\":\"{jsonName}\",\"data\":1}}]}}"));
+        var text = await res.Content.ReadAsStringAsync();
+        Assert.True(res.StatusCode == HttpStatusCode.BadRequest, text);
+        Assert.Equal("application/problem+json", res.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("invalid_name", (string?)JObject.Parse(text)["code"]);
+        Assert.Equal(0, Pending);
+    }
+
     [Fact]
     public async Task A_retry_with_the_same_id_is_accepted_once()
     {

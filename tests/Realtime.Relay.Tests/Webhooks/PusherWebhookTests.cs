@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Tests.Inbox;
+using Realtime.Relay.Tests.Support;
+using Realtime.Relay.Webhooks;
 
 namespace Realtime.Relay.Tests.Webhooks;
 
@@ -14,8 +16,10 @@ public sealed class PusherWebhookTests : IDisposable
 
     public PusherWebhookTests() => _inbox = new InboxHarness(_relay);
 
-    private static string Body(params object[] events) =>
-        new JObject { ["time_ms"] = 1700000000000, ["events"] = JArray.FromObject(events) }.ToString(Newtonsoft.Json.Formatting.None);
+    private static string Body(params object[] events) => BodySentAt(DateTimeOffset.UtcNow, events);
+
+    private static string BodySentAt(DateTimeOffset sentAt, params object[] events) =>
+        new JObject { ["time_ms"] = sentAt.ToUnixTimeMilliseconds(), ["events"] = JArray.FromObject(events) }.ToString(Newtonsoft.Json.Formatting.None);
 
     private static string Sign(string body, string secret = "app-secret") =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
@@ -82,6 +86,55 @@ public sealed class PusherWebhookTests : IDisposable
         const string body = "{not json";
         var res = await PostAsync(body, Sign(body));
         Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(-6)]
+    [InlineData(6)]
+    [InlineData(-7 * 24 * 60)] // a week old
+    public async Task A_webhook_sent_more_than_five_minutes_from_now_is_400_stale_webhook_and_changes_nothing(int minutesFromNow)
+    {
+        var (plugin, http) = await _inbox.NewClientAsync();
+        var stale = BodySentAt(DateTimeOffset.UtcNow.AddMinutes(minutesFromNow), new { name = "channel_occupied", channel = plugin.OwnChannel });
+        var res = await PostAsync(stale, Sign(stale));
+        Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+        Assert.Equal("stale_webhook", (string?)JObject.Parse(await res.Content.ReadAsStringAsync())["code"]);
+
+        var marker = Body(new { name = "channel_vacated", channel = plugin.OwnChannel });
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(marker, Sign(marker))).StatusCode);
+        var events = (JArray)(await InboxHarness.PollAsync(http, plugin))["events"]!;
+        Assert.Equal(new[] { false }, events.Select(e => (bool)e["data"]!["watching"]!)); // only the marker's
+    }
+
+    [Fact]
+    public async Task An_identical_webhook_body_seen_before_is_acknowledged_and_ignored()
+    {
+        var (plugin, http) = await _inbox.NewClientAsync();
+        var occupied = Body(new { name = "channel_occupied", channel = plugin.OwnChannel });
+        var first = await PostAsync(occupied, Sign(occupied));
+        var replay = await PostAsync(occupied, Sign(occupied));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, replay.StatusCode));
+        Assert.True((bool)JObject.Parse(await replay.Content.ReadAsStringAsync())["duplicate"]!);
+
+        var marker = Body(new { name = "channel_vacated", channel = plugin.OwnChannel });
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(marker, Sign(marker))).StatusCode);
+        var events = (JArray)(await InboxHarness.PollAsync(http, plugin))["events"]!;
+        Assert.Equal(new[] { true, false }, events.Select(e => (bool)e["data"]!["watching"]!)); // one occupied, then the marker
+    }
+
+    [Fact]
+    public void Remembered_webhook_bodies_are_bounded_and_forgotten_once_their_time_is_stale()
+    {
+        var clock = new FakeTime();
+        var guard = new WebhookReplayGuard(clock);
+        var sentAt = clock.GetUtcNow();
+        for (var i = 0; i <= WebhookReplayGuard.MaxRemembered; i++) Assert.NotNull(guard.TryClaim(Encoding.UTF8.GetBytes("body " + i), sentAt));
+        Assert.Equal(WebhookReplayGuard.MaxRemembered, guard.Remembered);
+        Assert.Null(guard.TryClaim(Encoding.UTF8.GetBytes("body " + WebhookReplayGuard.MaxRemembered), sentAt)); // the newest is kept
+
+        clock.Advance(WebhookReplayGuard.MaxAge + TimeSpan.FromSeconds(1));
+        Assert.NotNull(guard.TryClaim(Encoding.UTF8.GetBytes("a new body"), clock.GetUtcNow()));
+        Assert.Equal(1, guard.Remembered);
     }
 
     public void Dispose() => _relay.Dispose();
