@@ -42,7 +42,10 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         var deadline = TimeSpan.FromSeconds(wait ?? options.DefaultWaitSeconds);
         var state = inboxes.StateOf(client.InboxId);
         if (state is null) return Revoked(cursor);
-        if (cursor > state.AckedSeq) _ = inboxes.AcknowledgeAsync(client.InboxId, cursor);
+        var resume = InboxCursor.Resume(state, cursor);
+        if (resume.Acknowledge is { } upTo) _ = inboxes.AcknowledgeAsync(client.InboxId, upTo);
+        var requested = cursor;
+        cursor = resume.From;
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(deadline);
@@ -50,8 +53,9 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         {
             var changed = signals.Current(client.InboxId);
             state = inboxes.StateOf(client.InboxId);
-            if (state is null) return Revoked(cursor);
+            if (state is null) return Revoked(requested);
             var events = reader.ReadAfter(client.InboxId, cursor, take);
+            if (resume.Ahead) return Answer(events, state.LastSeq, gap: true);
             if (events.Count > 0 || timeout.IsCancellationRequested)
                 return Answer(events, cursor, gap: cursor < state.DroppedThrough);
             using (WaitingPolls.TrackInProgress())
@@ -80,7 +84,9 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
             return;
         }
         var state = inboxes.StateOf(client.InboxId);
-        if (state is not null && cursor > state.AckedSeq) _ = inboxes.AcknowledgeAsync(client.InboxId, cursor);
+        var resume = state is null ? new InboxCursor(cursor, null, false) : InboxCursor.Resume(state, cursor);
+        if (resume.Acknowledge is { } upTo) _ = inboxes.AcknowledgeAsync(client.InboxId, upTo);
+        cursor = resume.From;
 
         Response.ContentType = "text/event-stream";
         Response.Headers.CacheControl = "no-cache";
@@ -91,7 +97,9 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         {
             // The stream's counterpart of the long-poll's `gap: true`: retention dropped events
             // this client never acknowledged. No `id:`, so it does not move Last-Event-ID.
-            if (state is not null && cursor < state.DroppedThrough)
+            if (state is not null && resume.Ahead)
+                await WriteSseAsync(null, ChannelRouter.GapEvent, CursorAheadGap(client, state), ct);
+            else if (state is not null && cursor < state.DroppedThrough)
                 await WriteSseAsync(null, ChannelRouter.GapEvent, new JObject
                 {
                     ["channel"] = client.OwnChannel,
@@ -136,6 +144,18 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         await Response.WriteAsync(frame.ToString(), ct);
         await Response.Body.FlushAsync(ct);
     }
+
+    /// <summary>
+    /// The stream's counterpart of the long-poll's answer to a cursor beyond the last seq: no
+    /// <c>id:</c> (Last-Event-ID stays where the client put it until real events follow).
+    /// </summary>
+    private static JObject CursorAheadGap(RelayClient client, InboxState state) => new()
+    {
+        ["channel"] = client.OwnChannel,
+        ["event"] = ChannelRouter.GapEvent,
+        ["data"] = new JObject { ["reason"] = "cursor_ahead", ["lastSeq"] = state.LastSeq },
+        ["at"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
+    };
 
     private IActionResult Answer(List<StoredEvent> events, long cursor, bool gap) => Ok(new JObject
     {
