@@ -22,6 +22,9 @@ public static class ErrorCodes
     public const string AccessDenied = "access_denied";
     public const string AlreadyDecided = "already_decided";
 
+    /// <summary>A plugin names a game its approver does not own (approval), or its owner does not own (presence).</summary>
+    public const string GameNotOwned = "game_not_owned";
+
     /// <summary>The code for a status when the handler gave none.</summary>
     public static string ForStatus(int status) => status switch
     {
