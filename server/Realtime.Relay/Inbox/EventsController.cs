@@ -15,7 +15,8 @@ namespace Realtime.Relay.Inbox;
 /// </summary>
 [ApiController]
 [Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
-public sealed class EventsController(InboxStore inboxes, InboxReader reader, InboxSignals signals, InboxOptions options) : ControllerBase
+public sealed class EventsController(InboxStore inboxes, InboxReader reader, InboxSignals signals, InboxOptions options, HeldRequestLimits limits)
+    : ControllerBase
 {
     public const string RevokedEvent = "relay:revoked";
 
@@ -49,20 +50,29 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(deadline);
-        while (true)
+        IDisposable? held = null; // counted against the client's held polls once it waits
+        try
         {
-            var changed = signals.Current(client.InboxId);
-            state = inboxes.StateOf(client.InboxId);
-            if (state is null) return Revoked(requested);
-            var events = reader.ReadAfter(client.InboxId, cursor, take);
-            if (resume.Ahead) return Answer(events, state.LastSeq, gap: true);
-            if (events.Count > 0 || timeout.IsCancellationRequested)
-                return Answer(events, cursor, gap: cursor < state.DroppedThrough);
-            using (WaitingPolls.TrackInProgress())
+            while (true)
             {
-                try { await changed.WaitAsync(timeout.Token); }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+                var changed = signals.Current(client.InboxId);
+                state = inboxes.StateOf(client.InboxId);
+                if (state is null) return Revoked(requested);
+                var events = reader.ReadAfter(client.InboxId, cursor, take);
+                if (resume.Ahead) return Answer(events, state.LastSeq, gap: true);
+                if (events.Count > 0 || timeout.IsCancellationRequested)
+                    return Answer(events, cursor, gap: cursor < state.DroppedThrough);
+                held ??= limits.HoldPoll(client.InboxId, timeout); // a newer poll may end this wait early
+                using (WaitingPolls.TrackInProgress())
+                {
+                    try { await changed.WaitAsync(timeout.Token); }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+                }
             }
+        }
+        finally
+        {
+            held?.Dispose();
         }
     }
 
@@ -81,6 +91,12 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         if (cursor < 0)
         {
             await Problems.WriteAsync(HttpContext, 400, ErrorCodes.InvalidRequest, "after must be 0 or a seq the relay returned.");
+            return;
+        }
+        using var slot = limits.TryOpenStream(client.InboxId);
+        if (slot is null)
+        {
+            await RefuseStreamAsync();
             return;
         }
         var state = inboxes.StateOf(client.InboxId);
@@ -143,6 +159,17 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
             .Append("data: ").Append(envelope.ToString(Formatting.None)).Append("\n\n");
         await Response.WriteAsync(frame.ToString(), ct);
         await Response.Body.FlushAsync(ct);
+    }
+
+    /// <summary>
+    /// 429 when the client already holds its maximum of streams. Retry-After: a stream whose client
+    /// is gone is noticed at its next heartbeat, so a slot frees within one heartbeat.
+    /// </summary>
+    private Task RefuseStreamAsync()
+    {
+        Response.Headers.RetryAfter = ApiError.RetryAfterSeconds(options.SseHeartbeat).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.WriteAsync(HttpContext, StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyStreams,
+            $"This client already has {options.MaxStreamsPerClient} streams open: close one, or poll GET …/events instead.");
     }
 
     /// <summary>

@@ -106,6 +106,7 @@ public sealed class PairingService
         {
             var stale = now - KeepAfterExpiry;
             _pairings.DeleteMany(p => p.ExpiresAt < stale);
+            if (PendingFull(now) is { } full) return full;
             do userCode = UserCodes.New();
             while (_pairings.Exists(p => p.UserCode == userCode));
             _pairings.Insert(new PairingRecord
@@ -126,6 +127,19 @@ public sealed class PairingService
         var display = UserCodes.Format(userCode);
         return new StartedPairing(deviceCode, display, verificationUri, verificationUri + "?code=" + display,
             _options.CodeLifetimeSeconds, _options.IntervalSeconds);
+    }
+
+    /// <summary>
+    /// 429 when <see cref="PairingOptions.MaxPending"/> pairings wait for approval, with Retry-After
+    /// = until the oldest of them expires. Approved, denied and expired pairings do not count.
+    /// </summary>
+    private ApiError? PendingFull(DateTime now)
+    {
+        var pending = _pairings.Find(p => p.ExpiresAt > now).Where(p => p.State == PairingState.Pending).ToList();
+        if (pending.Count < Math.Max(1, _options.MaxPending)) return null;
+        var wait = pending.Min(p => p.ExpiresAt) - now;
+        return new ApiError(StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyPendingPairings,
+            $"Too many pairings are waiting for approval ({pending.Count}); try again later.") { RetryAfter = wait };
     }
 
     /// <summary>
