@@ -103,6 +103,23 @@ public sealed class TenantLimitsTests
     }
 
     [Fact]
+    public async Task More_than_fifty_subscriptions_for_one_client_are_400_and_change_nothing()
+    {
+        using var factory = new RelayFactory();
+        var inbox = new InboxHarness(factory);
+        var (client, http) = await inbox.NewClientAsync();
+        var ok = await http.PutAsync(client.BasePath + "/subscriptions", Http.Json(new { channels = new[] { "roblox-sync" } }));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+
+        var many = Enumerable.Range(1, 51).Select(i => "content-generation-" + i).ToArray();
+        var res = await http.PutAsync(client.BasePath + "/subscriptions", Http.Json(new { channels = many }));
+        Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+        Assert.Equal("invalid_request", (string?)(await Http.ReadAsync(res))["code"]);
+        var now = JObject.Parse(await http.GetStringAsync(client.BasePath + "/subscriptions"));
+        Assert.Equal(new[] { client.OwnChannel, "roblox-sync" }, now["channels"]!.Values<string>());
+    }
+
+    [Fact]
     public async Task A_newer_long_poll_beyond_the_clients_held_poll_limit_answers_its_oldest_held_poll_at_once()
     {
         using var factory = new RelayFactory(new Dictionary<string, string?> { ["Inbox:MaxHeldPollsPerClient"] = "2" });
