@@ -51,6 +51,8 @@ public sealed class BenchEnvironment : IAsyncDisposable
         env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         env["ASPNETCORE_ENVIRONMENT"] = "Production"; // as deployed (RelayProcess runs tests in Development)
         env["DOTNET_NOLOGO"] = "1";
+        // The scenarios put thousands of sessions in one game; the per-game cap (200 by default) protects a real fleet.
+        env["Relay__MaxSessionsPerGame"] = "100000";
         var relay = new ManagedProcess("dotnet", [dll], env);
         var world = new BenchEnvironment(soketi, relay, port, dataDir);
         try

@@ -28,6 +28,7 @@ public static class RelaySetup
         builder.Services.AddSingleton(settings);
         builder.Services.AddRelayLogging(builder.Configuration);
         builder.WebHost.UseRelayRequestLimits();
+        builder.Services.AddRelayForwardedHeaders(settings);
         builder.Services.AddRelayProblemDetails();
         builder.Services.AddControllers()
             .AddNewtonsoftJson(o => o.SerializerSettings.ContractResolver = new CamelCasePropertyNamesContractResolver());
@@ -50,6 +51,7 @@ public static class RelaySetup
 
     public static WebApplication MapRelay(this WebApplication app)
     {
+        app.UseRelayForwardedHeaders(); // first: everything after sees the client's own address, scheme and host
         app.UseRelayErrorHandling();
         app.UseRelayRequestLogging();
         app.UseBodySizeLimit();

@@ -10,6 +10,8 @@ public sealed record SoketiSettings
     public bool UserAuthentication { get; init; } = true;
     /// <summary>JSON for SOKETI_DEFAULT_APP_WEBHOOKS, e.g. [{"url":"...","event_types":["channel_occupied"]}].</summary>
     public string? WebhooksJson { get; init; }
+    /// <summary>Serve Prometheus metrics (e.g. <c>soketi_connected</c>) on <see cref="SoketiServer.MetricsPort"/>.</summary>
+    public bool Metrics { get; init; }
 }
 
 /// <summary>
@@ -67,7 +69,7 @@ public sealed class SoketiServer : IAsyncDisposable
             ["SOKETI_HOST"] = Host,
             ["SOKETI_PORT"] = Port.ToString(),
             ["SOKETI_METRICS_SERVER_PORT"] = MetricsPort.ToString(),
-            ["SOKETI_METRICS_ENABLED"] = "false",
+            ["SOKETI_METRICS_ENABLED"] = Settings.Metrics ? "true" : "false",
             ["SOKETI_DEFAULT_APP_ID"] = Settings.AppId,
             ["SOKETI_DEFAULT_APP_KEY"] = Settings.Key,
             ["SOKETI_DEFAULT_APP_SECRET"] = Settings.Secret,
@@ -86,6 +88,18 @@ public sealed class SoketiServer : IAsyncDisposable
         {
             throw new TimeoutException(e.Message + "\n" + _process.RecentOutput, e);
         }
+    }
+
+    /// <summary>soketi's count of open WebSocket connections (needs <see cref="SoketiSettings.Metrics"/>).</summary>
+    public async Task<int> ConnectedSocketsAsync()
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://{Host}:{MetricsPort}/metrics");
+        var total = 0.0;
+        foreach (var line in text.Split('\n'))
+            if (line.StartsWith("soketi_connected{", StringComparison.Ordinal) || line.StartsWith("soketi_connected ", StringComparison.Ordinal))
+                total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return (int)total;
     }
 
     /// <summary>Ends the process at once (SIGKILL): connected clients see the connection drop.</summary>

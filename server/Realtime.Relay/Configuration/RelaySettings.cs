@@ -13,6 +13,8 @@ public sealed record RelaySettings
     public required JwtSettings Jwt { get; init; }
     public required string DatabasePath { get; init; }
     public Uri? PublicUrl { get; init; }
+    /// <summary>Proxies whose X-Forwarded-For/-Proto/-Host are believed (RELAY_TRUSTED_PROXIES); empty: none are.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 }
 
 public sealed record PusherSettings

@@ -72,6 +72,8 @@ public static class RelaySettingsLoader
                 throw new RelayConfigurationException($"RELAY_PUBLIC_URL must be an absolute http(s) URL, not '{urlText}'.");
         }
 
+        var trustedProxies = ParseTrustedProxies(Get("RELAY_TRUSTED_PROXIES", "Relay:TrustedProxies"));
+
         return new RelaySettings
         {
             Pusher = new PusherSettings { Enabled = enabled, Options = options },
@@ -83,7 +85,32 @@ public static class RelaySettingsLoader
             },
             DatabasePath = Get("RELAY_DB_PATH", "Relay:DbPath") ?? Path.Combine("data", "relay.db"),
             PublicUrl = publicUrl,
+            TrustedProxies = trustedProxies,
         };
+    }
+
+    /// <summary>Comma-separated addresses (<c>10.0.0.5</c>, <c>::1</c>) and CIDR ranges (<c>10.0.0.0/8</c>).</summary>
+    private static List<System.Net.IPNetwork> ParseTrustedProxies(string? text)
+    {
+        var networks = new List<System.Net.IPNetwork>();
+        if (text is null) return networks;
+        foreach (var raw in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (raw.Contains('/') ? System.Net.IPNetwork.TryParse(raw, out var network) : TryParseAddress(raw, out network))
+                networks.Add(network);
+            else
+                throw new RelayConfigurationException(
+                    $"RELAY_TRUSTED_PROXIES: '{raw}' is not an IP address or a CIDR range such as 10.0.0.0/8 (no bits set after the prefix).");
+        }
+        return networks;
+
+        static bool TryParseAddress(string value, out System.Net.IPNetwork network)
+        {
+            network = default;
+            if (!System.Net.IPAddress.TryParse(value, out var address)) return false;
+            network = new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

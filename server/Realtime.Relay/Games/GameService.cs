@@ -82,15 +82,21 @@ public sealed class GameService
 
     /// <summary>
     /// Starts a live server's session with its own inbox. Registering the same job id again
-    /// replaces the previous session's token (the inbox stays open).
+    /// replaces the previous session's token (the inbox stays open). A game with
+    /// <see cref="ServerSessionOptions.MaxSessionsPerGame"/> live sessions gets 429 for a new one
+    /// (Retry-After: the silence that ends a session), so one game key cannot open unlimited inboxes.
     /// </summary>
-    public async Task<ServerSession> RegisterAsync(GameRecord game, RegisterServerRequest request, CancellationToken ct)
+    public async Task<Outcome<ServerSession>> RegisterAsync(GameRecord game, RegisterServerRequest request, CancellationToken ct)
     {
         var client = new RelayClient(ClientKind.GameServer, request.JobId!, game.GameId);
         await _sessionsGate.WaitAsync(ct);
         try
         {
             var now = _time.GetUtcNow().UtcDateTime;
+            if (_store.FindSession(client.InboxId) is null && _store.SessionCount(game.GameId) >= Math.Max(1, _options.MaxSessionsPerGame))
+                return new ApiError(StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyServerSessions,
+                    $"Game '{game.GameId}' already has {_options.MaxSessionsPerGame} live server sessions; end one (DELETE …/servers/{{jobId}}) or try again later.")
+                    { RetryAfter = _options.Timeout };
             var replaced = _credentials.Revoke(client) > 0;
             _store.Upsert(new SessionRecord
             {

@@ -73,6 +73,9 @@ public sealed class GameStore
 
     public void Upsert(SessionRecord session) => _sessions.Upsert(session);
 
+    /// <summary>Live sessions of exactly this game.</summary>
+    public int SessionCount(string gameId) => _sessions.Find(s => s.GameId == gameId).Count(s => s.GameId == gameId);
+
     public bool DeleteSession(string id) => FindSession(id) is not null && _sessions.Delete(id);
 
     public IReadOnlyList<SessionRecord> SilentSince(DateTime cutoff) => _sessions.Find(s => s.LastSeenAt < cutoff).ToList();

@@ -46,7 +46,9 @@ public sealed class GamesController(GameService games) : ControllerBase
         if (game.Error is not null) return game.Error.ToResult(HttpContext);
         var validation = RegisterRules.Validate(request);
         if (!validation.IsValid) return validation.ToProblem(HttpContext);
-        var session = await games.RegisterAsync(game.Value!, request, ct);
+        var outcome = await games.RegisterAsync(game.Value!, request, ct);
+        if (outcome.Error is not null) return outcome.Error.ToResult(HttpContext);
+        var session = outcome.Value!;
         Response.Headers.Location = $"/api/v1/games/{gameId}/servers/{session.ServerId}";
         return StatusCode(StatusCodes.Status201Created, session);
     }

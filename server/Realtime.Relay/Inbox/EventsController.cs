@@ -13,7 +13,8 @@ namespace Realtime.Relay.Inbox;
 /// </summary>
 [ApiController]
 [Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
-public sealed class EventsController(InboxStore inboxes, InboxReader reader, InboxSignals signals, InboxOptions options) : ControllerBase
+public sealed class EventsController(InboxStore inboxes, InboxReader reader, InboxSignals signals, InboxOptions options, HeldRequestLimits limits)
+    : ControllerBase
 {
     public const string RevokedEvent = "relay:revoked";
 
@@ -40,23 +41,36 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         var deadline = TimeSpan.FromSeconds(wait ?? options.DefaultWaitSeconds);
         var state = inboxes.StateOf(client.InboxId);
         if (state is null) return Revoked(cursor);
-        if (cursor > state.AckedSeq) _ = inboxes.AcknowledgeAsync(client.InboxId, cursor);
+        var resume = InboxCursor.Resume(state, cursor);
+        if (resume.Acknowledge is { } upTo) _ = inboxes.AcknowledgeAsync(client.InboxId, upTo);
+        var requested = cursor;
+        cursor = resume.From;
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(deadline);
-        while (true)
+        IDisposable? held = null; // counted against the client's held polls once it waits
+        try
         {
-            var changed = signals.Current(client.InboxId);
-            state = inboxes.StateOf(client.InboxId);
-            if (state is null) return Revoked(cursor);
-            var events = reader.ReadAfter(client.InboxId, cursor, take);
-            if (events.Count > 0 || timeout.IsCancellationRequested)
-                return Answer(events, cursor, gap: cursor < state.DroppedThrough);
-            using (WaitingPolls.TrackInProgress())
+            while (true)
             {
-                try { await changed.WaitAsync(timeout.Token); }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+                var changed = signals.Current(client.InboxId);
+                state = inboxes.StateOf(client.InboxId);
+                if (state is null) return Revoked(requested);
+                var events = reader.ReadAfter(client.InboxId, cursor, take);
+                if (resume.Ahead) return Answer(events, state.LastSeq, gap: true);
+                if (events.Count > 0 || timeout.IsCancellationRequested)
+                    return Answer(events, cursor, gap: cursor < state.DroppedThrough);
+                held ??= limits.HoldPoll(client.InboxId, timeout); // a newer poll may end this wait early
+                using (WaitingPolls.TrackInProgress())
+                {
+                    try { await changed.WaitAsync(timeout.Token); }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+                }
             }
+        }
+        finally
+        {
+            held?.Dispose();
         }
     }
 
@@ -77,8 +91,16 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
             await Problems.WriteAsync(HttpContext, 400, ErrorCodes.InvalidRequest, "after must be 0 or a seq the relay returned.");
             return;
         }
+        using var slot = limits.TryOpenStream(client.InboxId);
+        if (slot is null)
+        {
+            await RefuseStreamAsync();
+            return;
+        }
         var state = inboxes.StateOf(client.InboxId);
-        if (state is not null && cursor > state.AckedSeq) _ = inboxes.AcknowledgeAsync(client.InboxId, cursor);
+        var resume = state is null ? new InboxCursor(cursor, null, false) : InboxCursor.Resume(state, cursor);
+        if (resume.Acknowledge is { } upTo) _ = inboxes.AcknowledgeAsync(client.InboxId, upTo);
+        cursor = resume.From;
 
         Response.ContentType = "text/event-stream";
         Response.Headers.CacheControl = "no-cache";
@@ -90,7 +112,9 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
             await Response.Body.FlushAsync(ct);
             // The stream's counterpart of the long-poll's `gap: true`: retention dropped events
             // this client never acknowledged. No `id:`, so it does not move Last-Event-ID.
-            if (state is not null && cursor < state.DroppedThrough)
+            if (state is not null && resume.Ahead)
+                await WriteSseAsync(null, ChannelRouter.GapEvent, CursorAheadGap(client, state), ct);
+            else if (state is not null && cursor < state.DroppedThrough)
                 await WriteSseAsync(null, ChannelRouter.GapEvent, new JObject
                 {
                     ["channel"] = client.OwnChannel,
@@ -131,6 +155,29 @@ public sealed class EventsController(InboxStore inboxes, InboxReader reader, Inb
         await Response.WriteAsync(SseFrame.Format(id, eventName, envelope), ct);
         await Response.Body.FlushAsync(ct);
     }
+
+    /// <summary>
+    /// 429 when the client already holds its maximum of streams. Retry-After: a stream whose client
+    /// is gone is noticed at its next heartbeat, so a slot frees within one heartbeat.
+    /// </summary>
+    private Task RefuseStreamAsync()
+    {
+        Response.Headers.RetryAfter = ApiError.RetryAfterSeconds(options.SseHeartbeat).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.WriteAsync(HttpContext, StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyStreams,
+            $"This client already has {options.MaxStreamsPerClient} streams open: close one, or poll GET …/events instead.");
+    }
+
+    /// <summary>
+    /// The stream's counterpart of the long-poll's answer to a cursor beyond the last seq: no
+    /// <c>id:</c> (Last-Event-ID stays where the client put it until real events follow).
+    /// </summary>
+    private static JObject CursorAheadGap(RelayClient client, InboxState state) => new()
+    {
+        ["channel"] = client.OwnChannel,
+        ["event"] = ChannelRouter.GapEvent,
+        ["data"] = new JObject { ["reason"] = "cursor_ahead", ["lastSeq"] = state.LastSeq },
+        ["at"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
+    };
 
     private IActionResult Answer(List<StoredEvent> events, long cursor, bool gap) => Ok(new JObject
     {

@@ -11,6 +11,10 @@ public sealed record InboxOptions
     public int MaxLimit { get; init; } = 1000;
     public TimeSpan SseHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
     public TimeSpan RetentionSweepInterval { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>SSE streams one client (token) may hold open at once; more are 429 <c>too_many_streams</c>.</summary>
+    public int MaxStreamsPerClient { get; init; } = 4;
+    /// <summary>Long-polls one client may hold at once; a newer one answers the oldest at once (empty).</summary>
+    public int MaxHeldPollsPerClient { get; init; } = 4;
     /// <summary>Most operations the writer commits in one transaction.</summary>
     public int MaxBatch { get; init; } = 2000;
 
@@ -24,6 +28,8 @@ public sealed record InboxOptions
             MaxEventsPerClient = section.GetValue("MaxEventsPerClient", defaults.MaxEventsPerClient),
             SseHeartbeat = TimeSpan.FromSeconds(section.GetValue("SseHeartbeatSeconds", defaults.SseHeartbeat.TotalSeconds)),
             RetentionSweepInterval = TimeSpan.FromSeconds(section.GetValue("RetentionSweepSeconds", defaults.RetentionSweepInterval.TotalSeconds)),
+            MaxStreamsPerClient = section.GetValue("MaxStreamsPerClient", defaults.MaxStreamsPerClient),
+            MaxHeldPollsPerClient = section.GetValue("MaxHeldPollsPerClient", defaults.MaxHeldPollsPerClient),
         };
     }
 }

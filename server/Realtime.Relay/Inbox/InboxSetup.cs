@@ -9,6 +9,7 @@ public static class InboxSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(InboxOptions.From(config));
         services.AddSingleton<InboxSignals>();
+        services.AddSingleton<HeldRequestLimits>();
         services.AddSingleton<InboxStore>();
         services.AddHostedService<InboxRetention>();
         services.AddSingleton<InboxReader>();

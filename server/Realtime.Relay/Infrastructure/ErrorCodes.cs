@@ -30,6 +30,14 @@ public static class ErrorCodes
     public const string AccessDenied = "access_denied";
     public const string AlreadyDecided = "already_decided";
 
+    /// <summary>A plugin names a game its approver does not own (approval), or its owner does not own (presence).</summary>
+    public const string GameNotOwned = "game_not_owned";
+
+    // Per-tenant limits (429 with Retry-After): what is full, so a client can tell which one it hit.
+    public const string TooManyPendingPairings = "too_many_pending_pairings";
+    public const string TooManyServerSessions = "too_many_server_sessions";
+    public const string TooManyStreams = "too_many_streams";
+
     /// <summary>The code for a status when the handler gave none.</summary>
     public static string ForStatus(int status) => status switch
     {

@@ -11,8 +11,11 @@ public sealed class PairingOptions
     /// <summary>The polling interval the plugin is told (<c>interval</c>); each <c>slow_down</c> adds 5 s.</summary>
     public int IntervalSeconds { get; set; } = 5;
 
-    /// <summary>Pairings one client address may start per minute.</summary>
+    /// <summary>Pairings one client address may start per minute (behind a proxy, see RELAY_TRUSTED_PROXIES).</summary>
     public int StartsPerMinute { get; set; } = 10;
+
+    /// <summary>Pairings waiting for approval at once, from all addresses together (a flood from many addresses stops here).</summary>
+    public int MaxPending { get; set; } = 1000;
 
     /// <summary>Wrong user codes one platform user may enter per <see cref="WrongCodeWindowMinutes"/>.</summary>
     public int WrongCodeAttempts { get; set; } = 5;

@@ -1,6 +1,7 @@
 using LiteDB;
 using Microsoft.Extensions.Options;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Games;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Infrastructure;
@@ -39,6 +40,8 @@ public sealed class PairingRecord
     /// <summary>Assigned when approved, so the approver learns it at once.</summary>
     public string? PluginId { get; set; }
     public string? DecidedBy { get; set; }
+    /// <summary>The approver was an admin (so <see cref="GameId"/> is honoured whoever owns the game).</summary>
+    public bool DecidedByAdmin { get; set; }
     public DateTime? DecidedAt { get => _decidedAt; set => _decidedAt = UtcDates.Utc(value); }
 }
 
@@ -62,6 +65,7 @@ public sealed class PairingService
     private readonly PluginStore _plugins;
     private readonly ClientCredentialStore _credentials;
     private readonly IInboxLifecycle _inboxes;
+    private readonly GameAccess _games;
     private readonly TimeProvider _time;
     private readonly PairingOptions _options;
     private readonly ILogger<PairingService> _log;
@@ -70,7 +74,7 @@ public sealed class PairingService
     private readonly Lock _gate = new();
 
     public PairingService(RelayDatabase db, PluginStore plugins, ClientCredentialStore credentials, IInboxLifecycle inboxes,
-        TimeProvider time, IOptions<PairingOptions> options, ILogger<PairingService> log)
+        GameAccess games, TimeProvider time, IOptions<PairingOptions> options, ILogger<PairingService> log)
     {
         _pairings = db.Collection<PairingRecord>("pairings");
         _pairings.EnsureIndex(p => p.UserCode);
@@ -79,6 +83,7 @@ public sealed class PairingService
         _plugins = plugins;
         _credentials = credentials;
         _inboxes = inboxes;
+        _games = games;
         _time = time;
         _options = options.Value;
         _log = log;
@@ -101,6 +106,7 @@ public sealed class PairingService
         {
             var stale = now - KeepAfterExpiry;
             _pairings.DeleteMany(p => p.ExpiresAt < stale);
+            if (PendingFull(now) is { } full) return full;
             do userCode = UserCodes.New();
             while (_pairings.Exists(p => p.UserCode == userCode));
             _pairings.Insert(new PairingRecord
@@ -121,6 +127,19 @@ public sealed class PairingService
         var display = UserCodes.Format(userCode);
         return new StartedPairing(deviceCode, display, verificationUri, verificationUri + "?code=" + display,
             _options.CodeLifetimeSeconds, _options.IntervalSeconds);
+    }
+
+    /// <summary>
+    /// 429 when <see cref="PairingOptions.MaxPending"/> pairings wait for approval, with Retry-After
+    /// = until the oldest of them expires. Approved, denied and expired pairings do not count.
+    /// </summary>
+    private ApiError? PendingFull(DateTime now)
+    {
+        var pending = _pairings.Find(p => p.ExpiresAt > now).Where(p => p.State == PairingState.Pending).ToList();
+        if (pending.Count < Math.Max(1, _options.MaxPending)) return null;
+        var wait = pending.Min(p => p.ExpiresAt) - now;
+        return new ApiError(StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyPendingPairings,
+            $"Too many pairings are waiting for approval ({pending.Count}); try again later.") { RetryAfter = wait };
     }
 
     /// <summary>
@@ -165,6 +184,7 @@ public sealed class PairingService
                 OwnerId = pairing.DecidedBy!,
                 PlaceId = pairing.PlaceId,
                 GameId = pairing.GameId,
+                GameApprovedByAdmin = pairing.DecidedByAdmin,
                 StudioUserId = pairing.StudioUserId,
                 PluginVersion = pairing.PluginVersion,
                 CreatedAt = now,
@@ -231,9 +251,13 @@ public sealed class PairingService
                 return new ApiError(StatusCodes.Status400BadRequest, ErrorCodes.ExpiredToken,
                     $"Code {UserCodes.Format(code)} has expired: Studio will show a new one.");
 
+            if (approve && pairing.GameId is not null && _games.ApprovalRefusal(pairing.GameId, user.Id, user.IsAdmin) is { } notOwned)
+                return new ApiError(StatusCodes.Status403Forbidden, ErrorCodes.GameNotOwned, notOwned);
+
             pairing.State = approve ? PairingState.Approved : PairingState.Denied;
             pairing.PluginId = approve ? ClientTokens.NewId() : null;
             pairing.DecidedBy = user.Id;
+            pairing.DecidedByAdmin = approve && user.IsAdmin;
             pairing.DecidedAt = now;
             _pairings.Update(pairing);
             if (approve) _log.LogInformation("User {UserId} approved a pairing as plugin {PluginId}", user.Id, pairing.PluginId);

@@ -13,6 +13,8 @@ public sealed class PluginRecord
     public string OwnerId { get; set; } = "";
     public long? PlaceId { get; set; }
     public string? GameId { get; set; }
+    /// <summary>An admin approved the pairing: <see cref="GameId"/> is honoured whoever owns the game.</summary>
+    public bool GameApprovedByAdmin { get; set; }
     public long? StudioUserId { get; set; }
     public string? PluginVersion { get; set; }
     public DateTime CreatedAt { get => _createdAt; set => _createdAt = UtcDates.Utc(value); }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Realtime.Pusher.Validation;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Configuration;
+using Realtime.Relay.Games;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Infrastructure;
 
@@ -13,7 +14,7 @@ namespace Realtime.Relay.Presence;
 /// roster; <c>GET /api/v1/games/{gameId}/players</c>: the game's roster for platform users.
 /// </summary>
 [ApiController]
-public sealed class PlayersController(PresenceRoster roster, PusherSettings pusher) : ControllerBase
+public sealed class PlayersController(PresenceRoster roster, PusherSettings pusher, GameAccess games) : ControllerBase
 {
     public const string PusherDisabled = "pusher_disabled";
     public const string NoGame = "no_game";
@@ -40,6 +41,9 @@ public sealed class PlayersController(PresenceRoster roster, PusherSettings push
         if (!PusherLimits.IsValidChannelName(channel))
             return Problems.Result(HttpContext, 400, ErrorCodes.InvalidRequest,
                 $"The game id '{client.GameId}' does not make a valid Pusher channel name ({channel}).");
+        if (games.GameOf(client) is null)
+            return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.GameNotOwned,
+                $"This plugin's owner does not own game '{client.GameId}' (or it does not exist): it cannot report players for it.");
         var players = request.Players!.Select(p => p!).ToList();
         var jobId = PresenceRoster.JobIdOf(client);
         for (var i = 0; i < players.Count; i++)

@@ -127,9 +127,14 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
         // Leave before joining again: Pusher keeps the first connection's user_info while any is present.
         await Task.WhenAll(leaving.Select(LeaveAsync));
 
-        // Pusher refused some (e.g. the channel's member limit): try them again now, a slot may have freed.
-        foreach (var player in reporter.Players.Values.Where(p => p.Subscription.State == SubscriptionState.Failed).ToList())
-            reporter.Players[player.UserId] = await RetryAsync(reporter, player);
+        // Pusher refused some (e.g. the channel's member limit) and their connections were closed:
+        // try them again now on new connections, a slot may have freed.
+        foreach (var player in reporter.Players.Values.Where(IsRefused).ToList())
+        {
+            await CloseAsync(player);
+            if (Join(reporter, player.UserId, player.Name, player.DisplayName, player.Since) is { } again)
+                reporter.Players[player.UserId] = again;
+        }
 
         var added = new List<long>();
         foreach (var (userId, want) in wanted)
@@ -166,15 +171,24 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
                 SubscriptionBufferCapacity = 1,
             }, _connectionLog);
             var channel = reporter.Channel;
+            var refusal = new Refusal();
+            var socket = connection;
             connection.ErrorReported += (_, error) =>
             {
                 if (error.Kind == PusherErrorKind.SubscriptionFailed)
+                {
                     _log.LogWarning("Presence: {User} could not join {Channel}: {Error}", pusherUserId, channel, error.ToString());
+                    // A refused player must not hold a Pusher connection (they count against the app's
+                    // limits and file descriptors). Closed off this callback: disposing waits for the
+                    // connection's own loop, which is raising this event. Tried again on the next report.
+                    refusal.Reason = error.Message;
+                    _ = Task.Run(() => CloseQuietlyAsync(socket, pusherUserId));
+                }
                 else
                     _log.LogDebug("Presence: connection of {User}: {Error}", pusherUserId, error.ToString());
             };
             var subscription = connection.Subscribe(channel, new PresenceMember(pusherUserId, info));
-            return new Player(userId, name, displayName, since, connection, subscription);
+            return new Player(userId, name, displayName, since, connection, subscription, refusal);
         }
         catch (ArgumentException e) // PusherValidationException too
         {
@@ -184,18 +198,17 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
         }
     }
 
-    private async Task<Player> RetryAsync(Reporter reporter, Player player)
+    private static bool IsRefused(Player player) =>
+        player.Refusal.Reason is not null || player.Subscription.State == SubscriptionState.Failed;
+
+    private Task CloseAsync(Player player) => CloseQuietlyAsync(player.Connection, PusherUserIdFor(player.UserId));
+
+    private async Task CloseQuietlyAsync(PusherSocket connection, string pusherUserId)
     {
-        try
-        {
-            var member = player.Subscription.Member!;
-            await player.Connection.UnsubscribeAsync(reporter.Channel);
-            return player with { Subscription = player.Connection.Subscribe(reporter.Channel, member) };
-        }
+        try { await connection.DisposeAsync(); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            _log.LogDebug("Presence: retrying {User} failed: {Reason}", PusherUserIdFor(player.UserId), e.Message);
-            return player;
+            _log.LogDebug("Presence: closing the connection of {User} failed: {Reason}", pusherUserId, e.Message);
         }
     }
 
@@ -284,13 +297,15 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
             {
                 var copy = r.Published; // a report in progress is not waited for
                 servers.Add(new PresenceServer(r.Client.KindName, r.JobId, copy.Length, r.LastReport));
-                players.AddRange(copy.Select(p => new PresencePlayer(p.UserId, p.Name, p.DisplayName, r.JobId, p.Since, StateOf(p.Subscription))));
+                players.AddRange(copy.Select(p => new PresencePlayer(p.UserId, p.Name, p.DisplayName, r.JobId, p.Since, StateOf(p))));
             }
         }
         var unique = players.GroupBy(p => p.UserId).Select(g => g.OrderBy(p => p.Since).First())
             .OrderBy(p => p.Since).ThenBy(p => p.UserId).ToList();
         return (unique, servers.OrderBy(s => s.JobId, StringComparer.Ordinal).ToList());
     }
+
+    private static string StateOf(Player p) => p.Refusal.Reason is { } reason ? "refused: " + reason : StateOf(p.Subscription);
 
     private static string StateOf(PusherSubscription s) => s.State switch
     {
@@ -337,5 +352,13 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
         public bool Removed { get; set; }
     }
 
-    private sealed record Player(long UserId, string Name, string DisplayName, DateTimeOffset Since, PusherSocket Connection, PusherSubscription Subscription);
+    private sealed record Player(long UserId, string Name, string DisplayName, DateTimeOffset Since, PusherSocket Connection,
+        PusherSubscription Subscription, Refusal Refusal);
+
+    /// <summary>Why Pusher refused the player (set from the connection's error event); its connection is then closed.</summary>
+    private sealed class Refusal
+    {
+        private volatile string? _reason;
+        public string? Reason { get => _reason; set => _reason = value; }
+    }
 }

@@ -3,19 +3,25 @@ using Realtime.Relay.Clients;
 namespace Realtime.Relay.Publishing;
 
 /// <summary>
-/// Where a Roblox client may publish (DESIGN.md): <c>roblox-sync</c>, its own channel, and
-/// its game's <c>presence-game-&lt;gameId&gt;</c>. Nothing else.
+/// Where a Roblox client may publish (README "Publishing"): <c>roblox-sync</c>, its own channel, and
+/// its game's <c>presence-game-&lt;gameId&gt;</c> — the game it may act for
+/// (<see cref="Games.GameAccess.GameOf"/>: a plugin only for a game its owner owns). Nothing else.
 /// </summary>
 public static class PublishPolicy
 {
     public const string RobloxSync = "roblox-sync";
 
-    public static string? Refusal(RelayClient client, string channel)
+    /// <param name="client">The publishing client.</param>
+    /// <param name="channel">Where it wants to publish.</param>
+    /// <param name="game">The game the client may act for, or null (no game, or a game its owner does not own).</param>
+    public static string? Refusal(RelayClient client, string channel, string? game)
     {
         if (channel == RobloxSync || channel == client.OwnChannel) return null;
-        if (client.GameId is not null && channel == "presence-game-" + client.GameId) return null;
+        if (game is not null && channel == "presence-game-" + game) return null;
+        if (game is null && client.GameId is not null && channel == "presence-game-" + client.GameId)
+            return $"'{channel}' is refused: this plugin's owner does not own game '{client.GameId}' (or the game does not exist).";
         return $"'{channel}' is not a channel this client may publish to (allowed: roblox-sync, {client.OwnChannel}"
-               + (client.GameId is null ? ")." : $", presence-game-{client.GameId}).");
+               + (game is null ? ")." : $", presence-game-{game}).");
     }
 
     /// <summary>The payload as the dashboard receives it: who sent it, then what they sent.</summary>

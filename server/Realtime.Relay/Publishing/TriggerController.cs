@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Realtime.Pusher.Validation;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Games;
 using Realtime.Relay.Infrastructure;
 
 namespace Realtime.Relay.Publishing;
@@ -13,7 +14,7 @@ namespace Realtime.Relay.Publishing;
 /// </summary>
 [ApiController]
 [Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
-public sealed class TriggerController(Outbox outbox) : ControllerBase
+public sealed class TriggerController(Outbox outbox, GameAccess games) : ControllerBase
 {
     private static readonly TriggerRequestValidator Rules = new();
 
@@ -28,7 +29,8 @@ public sealed class TriggerController(Outbox outbox) : ControllerBase
         if (!validation.IsValid) return validation.ToProblem(HttpContext);
 
         var events = request.Events!.Select(e => e!).ToList();
-        var refused = events.Select(e => PublishPolicy.Refusal(client, e.Channel!)).OfType<string>().Distinct().ToList();
+        var game = games.GameOf(client);
+        var refused = events.Select(e => PublishPolicy.Refusal(client, e.Channel!, game)).OfType<string>().Distinct().ToList();
         if (refused.Count > 0)
             return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, string.Join(" ", refused));
 

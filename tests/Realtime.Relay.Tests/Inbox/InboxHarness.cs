@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Games;
+using Realtime.Relay.Plugins;
 using Realtime.Relay.Inbox;
 
 namespace Realtime.Relay.Tests.Inbox;
@@ -12,11 +14,23 @@ namespace Realtime.Relay.Tests.Inbox;
 /// </summary>
 public sealed class InboxHarness(RelayFactory relay)
 {
-    public async Task<(RelayClient Client, HttpClient Http)> NewClientAsync(ClientKind kind = ClientKind.Plugin, string? gameId = null)
+    public const string GameOwner = "harness-owner";
+
+    /// <param name="kind">A plugin or a game server's session.</param>
+    /// <param name="gameId">The plugin's game, or the session's game (default game1).</param>
+    /// <param name="pluginOwner">A plugin's owner; the game (created if missing) is <see cref="GameOwner"/>'s.</param>
+    public async Task<(RelayClient Client, HttpClient Http)> NewClientAsync(ClientKind kind = ClientKind.Plugin, string? gameId = null,
+        string pluginOwner = GameOwner)
     {
         var client = kind == ClientKind.Plugin
             ? new RelayClient(ClientKind.Plugin, ClientTokens.NewId(), gameId)
             : new RelayClient(ClientKind.GameServer, "job-" + ClientTokens.NewId(), gameId ?? "game1");
+        if (kind == ClientKind.Plugin && gameId is not null)
+        {
+            // As pairing records it: the plugin, its owner and its game (owned by GameOwner).
+            relay.Services.GetRequiredService<GameStore>().TryAdd(new GameRecord { GameId = gameId, Name = gameId, OwnerId = GameOwner });
+            relay.Services.GetRequiredService<PluginStore>().Add(new PluginRecord { PluginId = client.Id, OwnerId = pluginOwner, GameId = gameId });
+        }
         var token = relay.Services.GetRequiredService<ClientCredentialStore>().Issue(client);
         await relay.Services.GetRequiredService<IInboxLifecycle>().OpenAsync(client, default);
         var http = relay.CreateClient();

@@ -13,7 +13,7 @@ public sealed class StreamTests : IDisposable
 
     public StreamTests() => _inbox = new InboxHarness(_relay);
 
-    private static async Task<List<(string? Id, string Event, JObject Data)>> ReadFramesAsync(StreamReader reader, int count)
+    internal static async Task<List<(string? Id, string Event, JObject Data)>> ReadFramesAsync(StreamReader reader, int count)
     {
         var frames = new List<(string?, string, JObject)>();
         string? id = null, name = null, data = null;

@@ -65,7 +65,7 @@ public sealed class PairingFlowTests : IDisposable
         Assert.Equal("private-plugin-" + pluginId, (string?)grant["channel"]);
 
         var open = Assert.Single(_relay.Inbox.Snapshot());
-        Assert.Equal(("open", new RelayClient(ClientKind.Plugin, pluginId, "456"), (string?)null), open);
+        Assert.Equal(("open", new RelayClient(ClientKind.Plugin, pluginId, null), (string?)null), open);
 
         _relay.Time.Advance(TimeSpan.FromSeconds(5));
         var (again, refused, _) = await _relay.PollAsync(deviceCode);

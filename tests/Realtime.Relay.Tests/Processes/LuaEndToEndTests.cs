@@ -43,6 +43,12 @@ public sealed class LuaEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await using var dashboard = await PusherJsClient.ConnectAsync(PusherJsOptions.For(_soketi));
         Assert.Equal("subscribed", (string?)(await dashboard.SubscribeAsync("roblox-sync"))["type"]);
+        // The spec's plugin pairs naming game 4243: its approver (this educator) must own it.
+        using (var educator = new HttpClient { BaseAddress = new Uri(_relay.BaseUrl) }.WithBearer(_jwt))
+        {
+            var (gameCreated, game, _) = await educator.PostJsonAsync("/api/v1/games", new { gameId = "4243", name = "E2E plugin's game" });
+            Assert.True(gameCreated == HttpStatusCode.Created, game.ToString());
+        }
         await using var lua = LuaSpecProcess.Start("e2e/Plugin.e2e.lua", _dir, new Dictionary<string, string?>
         {
             ["RELAY_URL"] = _relay.BaseUrl,

@@ -21,6 +21,9 @@ public sealed class PairingProcessTests(SoketiAndRelay env) : IClassFixture<Soke
     [Fact]
     public async Task A_plugin_pairs_end_to_end_and_its_owners_dashboard_listens_on_its_channel()
     {
+        // The plugin names its game; the approver must own it (or be an admin).
+        var (gameCreated, _, _) = await Http(TestJwt.For("proc-teacher", "educator")).PostJsonAsync("/api/v1/games", new { gameId = "0", name = "Unpublished place" });
+        Assert.Equal(HttpStatusCode.Created, gameCreated);
         var (created, started, _) = await Http().PostJsonAsync("/api/v1/pairings", new { placeId = 1818, gameId = "0", studioUserId = 42 });
         Assert.Equal(HttpStatusCode.Created, created);
         var deviceCode = (string)started["deviceCode"]!;

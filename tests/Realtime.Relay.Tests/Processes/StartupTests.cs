@@ -26,6 +26,8 @@ public sealed class StartupTests
     [InlineData("PUSHER_PORT", "seventy", "PUSHER_PORT must be a port number")]
     [InlineData("PUSHER_SCHEME", "ftp", "PUSHER_SCHEME must be http or https")]
     [InlineData("PUSHER_ENABLED", "maybe", "PUSHER_ENABLED must be true or false")]
+    [InlineData("RELAY_TRUSTED_PROXIES", "10.0.0.0/33", "RELAY_TRUSTED_PROXIES: '10.0.0.0/33' is not an IP address or a CIDR range")]
+    [InlineData("RELAY_TRUSTED_PROXIES", "127.0.0.1, proxy.internal", "RELAY_TRUSTED_PROXIES: 'proxy.internal'")]
     public async Task A_missing_or_invalid_setting_stops_start_up_with_one_clear_line(string name, string? value, string expected)
     {
         var env = GoodEnvironment();

@@ -32,7 +32,7 @@ public sealed class AccountsRelay : IDisposable
 
     public async Task<JObject> StartAsync(object? body = null)
     {
-        var (status, json, _) = await Anonymous().PostJsonAsync("/api/v1/pairings", body ?? new { placeId = 123, gameId = "456", studioUserId = 789, pluginVersion = "1.0.0" });
+        var (status, json, _) = await Anonymous().PostJsonAsync("/api/v1/pairings", body ?? new { placeId = 123, studioUserId = 789, pluginVersion = "1.0.0" });
         Assert.True(status == HttpStatusCode.Created, json.ToString());
         return json;
     }
@@ -46,15 +46,26 @@ public sealed class AccountsRelay : IDisposable
     public Task<(HttpStatusCode Status, JObject Body, HttpResponseMessage Response)> DenyAsync(string sub, string userCode, string role = "educator") =>
         As(sub, role).PostJsonAsync("/api/v1/pairings/deny", new { userCode });
 
-    /// <summary>Start, approve as <paramref name="owner"/>, exchange: a paired plugin's id and token.</summary>
-    public async Task<(string PluginId, string Token)> PairAsync(string owner, string role = "educator")
+    /// <summary>
+    /// Start (naming <paramref name="gameId"/> if given: the owner must own that game), approve as
+    /// <paramref name="owner"/>, exchange: a paired plugin's id and token.
+    /// </summary>
+    public async Task<(string PluginId, string Token)> PairAsync(string owner, string role = "educator", string? gameId = null)
     {
-        var started = await StartAsync();
+        var started = await StartAsync(gameId is null ? null : new { placeId = 123, gameId, studioUserId = 789, pluginVersion = "1.0.0" });
         var (approved, approval, _) = await ApproveAsync(owner, (string)started["userCode"]!, role);
         Assert.True(approved == HttpStatusCode.OK, approval.ToString());
         var (status, grant, _) = await PollAsync((string)started["deviceCode"]!);
         Assert.True(status == HttpStatusCode.OK, grant.ToString());
         return ((string)grant["pluginId"]!, (string)grant["accessToken"]!);
+    }
+
+    /// <summary>Creates a game owned by <paramref name="owner"/>; returns its server key.</summary>
+    public async Task<string> CreateGameAsync(string gameId, string owner, string role = "educator")
+    {
+        var (status, body, _) = await As(owner, role).PostJsonAsync("/api/v1/games", new { gameId, name = "Game " + gameId });
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        return (string)body["serverKey"]!;
     }
 
     /// <summary>Every document of every collection, as JSON text (to look for secrets stored in clear).</summary>

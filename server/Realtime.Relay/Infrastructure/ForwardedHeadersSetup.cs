@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.HttpOverrides;
+using Realtime.Relay.Configuration;
+
+namespace Realtime.Relay.Infrastructure;
+
+/// <summary>
+/// X-Forwarded-For/-Proto/-Host, believed only from the proxies in RELAY_TRUSTED_PROXIES. With
+/// none configured the headers are ignored: anyone could send them, and per-address limits
+/// (pairing starts) and the <c>verificationUri</c> must not follow what a client claims.
+/// </summary>
+public static class ForwardedHeadersSetup
+{
+    public static IServiceCollection AddRelayForwardedHeaders(this IServiceCollection services, RelaySettings settings)
+    {
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            // The defaults trust loopback; only the operator's list counts.
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var network in settings.TrustedProxies) o.KnownIPNetworks.Add(network);
+            // Walk back through a chain of trusted proxies to the first address none of them owns.
+            o.ForwardLimit = null;
+        });
+        return services;
+    }
+
+    public static WebApplication UseRelayForwardedHeaders(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<RelaySettings>().TrustedProxies.Count > 0) app.UseForwardedHeaders();
+        return app;
+    }
+}
