@@ -14,6 +14,8 @@ public static class ErrorCodes
     public const string InternalError = "internal_error";
     public const string Conflict = "conflict";
     public const string RateLimited = "rate_limited";
+    /// <summary>The database cannot be written right now (disk full, read-only, I/O error); retry later.</summary>
+    public const string StorageUnavailable = "storage_unavailable";
 
     // Pairing (RFC 8628 device flow): the token endpoint's answers, and the approve/deny outcome.
     public const string AuthorizationPending = "authorization_pending";
