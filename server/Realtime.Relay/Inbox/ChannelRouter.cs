@@ -27,6 +27,8 @@ public sealed class ChannelRouter
     private readonly ILogger<ChannelRouter> _log;
     /// <summary>Channels whose events some inbox lost because storage failed; told as a gap once it works again.</summary>
     private readonly Dictionary<string, HashSet<string>> _missedByInbox = new(StringComparer.Ordinal);
+    /// <summary>Deliveries wait for the start-up gap, so a restored inbox hears relay:gap before any new event.</summary>
+    private readonly TaskCompletionSource _restartGapTold = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ChannelRouter(InboxStore inboxes, IPusherFeed feed, StoreWriter writer, ILogger<ChannelRouter> log)
     {
@@ -95,6 +97,7 @@ public sealed class ChannelRouter
     /// <summary>An event heard on Pusher: stored in every inbox on that channel.</summary>
     public async Task DeliverAsync(IncomingEvent e)
     {
+        await _restartGapTold.Task;
         var inboxes = InboxesFor(e.Channel);
         if (inboxes.Count == 0) return;
         try { await _inboxes.AppendAsync(inboxes, e); }
@@ -110,12 +113,20 @@ public sealed class ChannelRouter
     /// The relay (re)started: whatever was published while it was down never reached its inboxes.
     /// Every inbox restored from disk gets one <c>relay:gap</c> naming its channels, so clients resync.
     /// </summary>
-    public Task ReportRestartGapAsync()
+    public async Task ReportRestartGapAsync()
     {
-        Dictionary<string, List<string>> affected;
-        lock (_gate) affected = _channelsByInbox.ToDictionary(p => p.Key, p => p.Value.ToList(), StringComparer.Ordinal);
-        _log.LogInformation("Relay started: telling {Inboxes} restored inboxes that events may have been missed", affected.Count);
-        return AppendGapsAsync(affected, "relay_restarted");
+        try
+        {
+            Dictionary<string, List<string>> affected;
+            lock (_gate) affected = _channelsByInbox.ToDictionary(p => p.Key, p => p.Value.ToList(), StringComparer.Ordinal);
+            if (affected.Count == 0) return;
+            _log.LogInformation("Relay started: telling {Inboxes} restored inboxes that events may have been missed", affected.Count);
+            await AppendGapsAsync(affected, "relay_restarted");
+        }
+        finally
+        {
+            _restartGapTold.TrySetResult();
+        }
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed class InboxPoller(PairedPlugin plugin)
     public long Cursor { get; private set; }
 
     /// <summary>One poll at the current cursor (acknowledging it); false if the relay did not answer 200.</summary>
-    public async Task<bool> PollOnceAsync(string relayUrl, int wait = 5, bool acknowledge = true)
+    public async Task<bool> PollOnceAsync(string relayUrl, int wait = 5, bool acknowledge = true, object? lockOn = null)
     {
         using var http = plugin.Client(relayUrl);
         HttpResponseMessage res;
@@ -29,6 +29,12 @@ public sealed class InboxPoller(PairedPlugin plugin)
         catch (HttpRequestException) { return false; } // the relay is down (restarting)
         if (res.StatusCode != HttpStatusCode.OK) return false;
         var body = JObject.Parse(await res.Content.ReadAsStringAsync());
+        lock (lockOn ?? new object()) Record(body, acknowledge);
+        return true;
+    }
+
+    private void Record(JObject body, bool acknowledge)
+    {
         foreach (var e in (JArray)body["events"]!)
         {
             var seen = new SeenEvent((long)e["seq"]!, (string)e["event"]!, e["data"]);
@@ -37,7 +43,6 @@ public sealed class InboxPoller(PairedPlugin plugin)
             else if (Seen.First(s => s.Seq == seen.Seq).Event != seen.Event) Redelivered.Add(seen); // same seq, other event: a reused seq
         }
         if (acknowledge) Cursor = Math.Max(Cursor, (long)body["next"]!);
-        return true;
     }
 
     /// <summary>Polls until an event matching <paramref name="until"/> has been seen.</summary>
