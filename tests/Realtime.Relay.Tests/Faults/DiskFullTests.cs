@@ -60,7 +60,7 @@ public sealed class DiskFullTests : IAsyncLifetime
 
         // An event published now cannot be stored: it must come back as a gap, never vanish.
         await backend.TriggerAsync(channel, "while-full", new { n = 2 });
-        await Wait.UntilAsync(() => Task.FromResult(relay.RecentOutput.Contains("get relay:gap once storage works")),
+        await Wait.UntilAsync(() => Task.FromResult(relay.HasPrinted("get relay:gap once storage works")),
             TimeSpan.FromSeconds(30), "the relay to fail storing the event published while the disk is full");
 
         _disk.Free();
