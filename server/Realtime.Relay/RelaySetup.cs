@@ -35,6 +35,8 @@ public static class RelaySetup
         builder.Services.AddOpenApi();
         builder.Services.AddPlatformAuthentication(settings.Jwt);
         builder.Services.AddRelayStorage(); // first: its writer must stop last
+        // A failing background loop logs and carries on; it never stops the relay.
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         builder.Services.AddPusher(settings.Pusher);
         builder.Services.AddPusherAuth();
         builder.Services.AddRelayClients();
@@ -52,6 +54,8 @@ public static class RelaySetup
     public static WebApplication MapRelay(this WebApplication app)
     {
         app.UseRelayForwardedHeaders(); // first: everything after sees the client's own address, scheme and host
+        // Opened (and checked) now, so a bad database file stops start-up with one line before anything listens.
+        app.Services.GetRequiredService<RelayDatabase>();
         app.UseRelayErrorHandling();
         app.UseRelayRequestLogging();
         app.UseBodySizeLimit();

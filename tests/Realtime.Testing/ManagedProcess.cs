@@ -65,6 +65,9 @@ public sealed class ManagedProcess : IDisposable
     /// <summary>The last lines the process printed, for assertion messages.</summary>
     public string RecentOutput => string.Join('\n', _output.TakeLast(60));
 
+    /// <summary>Whether any kept line (the last 400) contains <paramref name="text"/>.</summary>
+    public bool HasPrinted(string text) => _output.Any(line => line.Contains(text, StringComparison.Ordinal));
+
     /// <summary>SIGKILL to the whole tree; returns once the process is gone.</summary>
     public void Kill()
     {

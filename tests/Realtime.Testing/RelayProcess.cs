@@ -20,6 +20,7 @@ public sealed class RelayProcess : IAsyncDisposable
     public string BaseUrl => $"http://127.0.0.1:{Port}";
     public IDictionary<string, string?> Environment { get; }
     public string RecentOutput => _process?.RecentOutput ?? "";
+    public bool HasPrinted(string text) => _process?.HasPrinted(text) ?? false;
     public bool HasExited => _process?.HasExited ?? true;
     public int? ExitCode => _process?.ExitCode;
 

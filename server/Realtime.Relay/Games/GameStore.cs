@@ -50,9 +50,14 @@ public sealed class GameStore
         _sessions.EnsureIndex(s => s.GameId);
     }
 
-    /// <summary>False when a game with this id exists (LiteDB compares ids ignoring case, so "Game1" and "game1" collide).</summary>
+    /// <summary>
+    /// False when a game with this id exists, ignoring case: ids compare exactly in the database,
+    /// but two games whose ids differ only in case would confuse the people who name them.
+    /// </summary>
     public bool TryAdd(GameRecord game)
     {
+        var folded = game.GameId.ToLowerInvariant();
+        if (_games.Query().Select(g => g.GameId).ToEnumerable().Any(id => id.ToLowerInvariant() == folded)) return false;
         try
         {
             _games.Insert(game);

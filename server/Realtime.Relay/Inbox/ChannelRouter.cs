@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using Newtonsoft.Json.Linq;
 using Prometheus;
 using Realtime.Pusher.Validation;
 using Realtime.Relay.Infrastructure;
+using Realtime.Relay.Storage;
 
 namespace Realtime.Relay.Inbox;
 
@@ -31,13 +31,18 @@ public sealed class ChannelRouter
     private readonly InboxStore _inboxes;
     private readonly IPusherFeed _feed;
     private readonly ILogger<ChannelRouter> _log;
+    /// <summary>Channels whose events some inbox lost because storage failed; told as a gap once it works again.</summary>
+    private readonly Dictionary<string, HashSet<string>> _missedByInbox = new(StringComparer.Ordinal);
+    /// <summary>Deliveries wait for the start-up gap, so a restored inbox hears relay:gap before any new event.</summary>
+    private readonly TaskCompletionSource _restartGapTold = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ChannelRouter(InboxStore inboxes, IPusherFeed feed, ILogger<ChannelRouter> log)
+    public ChannelRouter(InboxStore inboxes, IPusherFeed feed, StoreWriter writer, ILogger<ChannelRouter> log)
     {
         _inboxes = inboxes;
         _feed = feed;
         _log = log;
         foreach (var state in inboxes.AllStates) Update(state);
+        writer.Recovered += () => _ = ReportMissedAsync();
     }
 
     /// <summary>Every channel an inbox hears: its own first, then its subscriptions.</summary>
@@ -99,19 +104,48 @@ public sealed class ChannelRouter
     /// An event heard on Pusher: stored in every inbox on that channel. Names are checked here,
     /// where they enter from Pusher: one carrying control characters or line breaks, or posing
     /// as the relay's own (<c>relay:</c> in any case or padding), is dropped, logged and counted
-    /// (<c>relay_pusher_events_dropped_total</c>); the channel's other events flow on.
+    /// (<c>relay_pusher_events_dropped_total</c>); the channel's other events flow on. After a
+    /// start, nothing is stored before the restart's <c>relay:gap</c>.
     /// </summary>
-    public Task DeliverAsync(IncomingEvent e)
+    public async Task DeliverAsync(IncomingEvent e)
     {
         if (RefusalOfHeard(e) is { } reason)
         {
             DroppedFromPusher.WithLabels(reason).Inc();
             _log.LogWarning("Dropped an event heard on Pusher ({Reason}): channel '{Channel}', event '{Event}'",
                 reason, WireNames.ForLog(e.Channel), WireNames.ForLog(e.Event));
-            return Task.CompletedTask;
+            return;
         }
+        await _restartGapTold.Task;
         var inboxes = InboxesFor(e.Channel);
-        return inboxes.Count == 0 ? Task.CompletedTask : _inboxes.AppendAsync(inboxes, e);
+        if (inboxes.Count == 0) return;
+        try { await _inboxes.AppendAsync(inboxes, e); }
+        catch (Exception failure) when (StorageFailures.IsStorageFailure(failure))
+        {
+            _log.LogWarning("An event on {Channel} could not be stored ({Reason}); its {Count} inboxes get relay:gap once storage works again",
+                e.Channel, StorageFailures.Describe(failure), inboxes.Count);
+            Missed(inboxes.Select(i => (i, e.Channel)));
+        }
+    }
+
+    /// <summary>
+    /// The relay (re)started: whatever was published while it was down never reached its inboxes.
+    /// Every inbox restored from disk gets one <c>relay:gap</c> naming its channels, so clients resync.
+    /// </summary>
+    public async Task ReportRestartGapAsync()
+    {
+        try
+        {
+            Dictionary<string, List<string>> affected;
+            lock (_gate) affected = _channelsByInbox.ToDictionary(p => p.Key, p => p.Value.ToList(), StringComparer.Ordinal);
+            if (affected.Count == 0) return;
+            _log.LogInformation("Relay started: telling {Inboxes} restored inboxes that events may have been missed", affected.Count);
+            await AppendGapsAsync(affected, "relay_restarted");
+        }
+        finally
+        {
+            _restartGapTold.TrySetResult();
+        }
     }
 
     private static string? RefusalOfHeard(IncomingEvent e)
@@ -141,13 +175,46 @@ public sealed class ChannelRouter
             }
         }
         _log.LogWarning("Pusher connection resumed: {Channels} channels may have missed events; telling {Inboxes} inboxes", channels.Count, affected.Count);
-        // Queued together, the writer commits them in a few groups rather than one commit per inbox.
-        await Task.WhenAll(affected.Select(pair =>
+        await AppendGapsAsync(affected, "pusher_reconnected");
+    }
+
+    private async Task ReportMissedAsync()
+    {
+        Dictionary<string, List<string>> missed;
+        lock (_gate)
+        {
+            missed = _missedByInbox.ToDictionary(p => p.Key, p => p.Value.ToList(), StringComparer.Ordinal);
+            _missedByInbox.Clear();
+        }
+        if (missed.Count == 0) return;
+        _log.LogWarning("Storage recovered: telling {Inboxes} inboxes that events were lost meanwhile", missed.Count);
+        await AppendGapsAsync(missed, "storage_unavailable");
+    }
+
+    private void Missed(IEnumerable<(string Inbox, string Channel)> lost)
+    {
+        lock (_gate)
+        {
+            foreach (var (inbox, channel) in lost)
+            {
+                if (!_missedByInbox.TryGetValue(inbox, out var set)) _missedByInbox[inbox] = set = new HashSet<string>(StringComparer.Ordinal);
+                set.Add(channel);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One <c>relay:gap</c> per inbox naming its channels. Queued together, the writer commits
+    /// them in a few groups rather than one commit per inbox. A gap that cannot be stored (storage
+    /// down) is kept and told once storage works again — a gap is never dropped.
+    /// </summary>
+    private Task AppendGapsAsync(Dictionary<string, List<string>> affected, string reason) =>
+        Task.WhenAll(affected.Select(async pair =>
         {
             var (inbox, list) = pair;
-            var data = new JObject { ["channels"] = new JArray(list), ["reason"] = "pusher_reconnected" }.ToString(Newtonsoft.Json.Formatting.None);
+            var data = new JObject { ["channels"] = new JArray(list), ["reason"] = reason }.ToString(Newtonsoft.Json.Formatting.None);
             var ownChannel = _inboxes.StateOf(inbox)?.ToClient().OwnChannel ?? list[0];
-            return _inboxes.AppendAsync([inbox], new IncomingEvent(ownChannel, GapEvent, data));
+            try { await _inboxes.AppendAsync([inbox], new IncomingEvent(ownChannel, GapEvent, data)); }
+            catch (Exception e) when (StorageFailures.IsStorageFailure(e)) { Missed(list.Select(c => (inbox, c))); }
         }));
-    }
 }

@@ -20,6 +20,21 @@ public sealed class InboxLifecycle(InboxStore inboxes, ChannelRouter router, IEn
     }
 }
 
+/// <summary>
+/// At start-up, before the relay listens: every inbox restored from disk is told
+/// <c>relay:gap</c>, since events published while the relay was stopped were never heard.
+/// </summary>
+public sealed class RestartGapReporter(ChannelRouter router, ILogger<RestartGapReporter> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try { await router.ReportRestartGapAsync(); }
+        catch (Exception e) { log.LogError(e, "Telling restored inboxes about the restart gap failed"); }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
 /// <summary>Drops expired events on a timer (retention by age; count is enforced on append).</summary>
 public sealed class InboxRetention(InboxStore inboxes, InboxOptions options, ILogger<InboxRetention> log) : BackgroundService
 {

@@ -14,6 +14,7 @@ public static class InboxSetup
         services.AddHostedService<InboxRetention>();
         services.AddSingleton<InboxReader>();
         services.AddSingleton<ChannelRouter>();
+        services.AddHostedService<RestartGapReporter>();
         services.AddSingleton<SubscriptionPolicy>();
         services.AddSingleton<IInboxLifecycle, InboxLifecycle>();
         return services;

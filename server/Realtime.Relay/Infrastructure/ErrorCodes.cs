@@ -22,6 +22,8 @@ public static class ErrorCodes
     public const string InvalidSubject = "invalid_subject";
     /// <summary>A signed Pusher webhook whose time_ms is more than 5 minutes from the relay's clock.</summary>
     public const string StaleWebhook = "stale_webhook";
+    /// <summary>The database cannot be written right now (disk full, read-only, I/O error); retry later.</summary>
+    public const string StorageUnavailable = "storage_unavailable";
 
     // Pairing (RFC 8628 device flow): the token endpoint's answers, and the approve/deny outcome.
     public const string AuthorizationPending = "authorization_pending";

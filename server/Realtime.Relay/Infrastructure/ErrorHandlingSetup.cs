@@ -45,6 +45,12 @@ public static class ErrorHandlingSetup
                     : "The request could not be read.");
                 return;
             }
+            if (error is not null && Storage.StorageFailures.IsStorageFailure(error))
+            {
+                http.Response.Headers.RetryAfter = "1";
+                await Problems.WriteAsync(http, 503, ErrorCodes.StorageUnavailable, "The relay cannot write its database right now; retry shortly.");
+                return;
+            }
             await Problems.WriteAsync(http, 500, ErrorCodes.InternalError, "The relay failed to handle this request; it has been logged.");
         }));
         app.UseStatusCodePages();

@@ -35,7 +35,7 @@ public sealed class PluginStore
 
     public void Add(PluginRecord plugin) => _plugins.Insert(plugin);
 
-    /// <summary>The plugin with exactly this id (LiteDB compares ignoring case; ids do not).</summary>
+    /// <summary>The plugin with exactly this id (the database compares exactly; the check stays for safety).</summary>
     public PluginRecord? Find(string pluginId) =>
         _plugins.FindById(pluginId) is { } p && p.PluginId == pluginId ? p : null;
 

@@ -23,30 +23,42 @@ public sealed class OutboxSender(
         var prunedAt = DateTime.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (DateTime.UtcNow - prunedAt > TimeSpan.FromMinutes(10))
-            {
-                await outbox.ForgetOldKeysAsync();
-                prunedAt = DateTime.UtcNow;
-            }
-            var batch = outbox.Oldest(PusherLimits.MaxEventsPerBatch);
-            if (batch.Count == 0)
-            {
-                await outbox.WaitForMoreAsync(TimeSpan.FromSeconds(1), stoppingToken);
-                continue;
-            }
             try
             {
-                await PublishAsync(batch, stoppingToken);
-                failures = 0;
+                if (DateTime.UtcNow - prunedAt > TimeSpan.FromMinutes(10))
+                {
+                    await outbox.ForgetOldKeysAsync();
+                    prunedAt = DateTime.UtcNow;
+                }
+                var batch = outbox.Oldest(PusherLimits.MaxEventsPerBatch);
+                if (batch.Count == 0)
+                {
+                    await outbox.WaitForMoreAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                    continue;
+                }
+                try
+                {
+                    await PublishAsync(batch, stoppingToken);
+                    failures = 0;
+                }
+                catch (Exception e) when (IsTransient(e) && !stoppingToken.IsCancellationRequested)
+                {
+                    failures++;
+                    Retries.Inc();
+                    var delay = Backoff(failures);
+                    log.LogWarning("Publishing {Count} outbox events failed ({Reason}); retrying in {Delay:0.0} s",
+                        batch.Count, e.Message, delay.TotalSeconds);
+                    await Task.Delay(delay, stoppingToken);
+                }
             }
-            catch (Exception e) when (IsTransient(e) && !stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception e)
             {
+                // E.g. the database cannot be read or written right now: keep the loop, retry later.
                 failures++;
-                Retries.Inc();
-                var delay = Backoff(failures);
-                log.LogWarning("Publishing {Count} outbox events failed ({Reason}); retrying in {Delay:0.0} s",
-                    batch.Count, e.Message, delay.TotalSeconds);
-                await Task.Delay(delay, stoppingToken);
+                log.LogError("The outbox sender failed ({Reason}); retrying", e.Message);
+                try { await Task.Delay(Backoff(failures), stoppingToken); }
+                catch (OperationCanceledException) { return; }
             }
         }
     }

@@ -8,16 +8,24 @@ namespace Realtime.Relay.Storage;
 /// The one LiteDB file of the process (direct mode, shared by all threads). LiteDB
 /// transactions belong to a thread: code that uses <see cref="Database"/> must not hold a
 /// transaction across an await. Disposed (checkpointed) when the host stops.
+/// When the disk fails (full, read-only, I/O error) the <see cref="StoreWriter"/> marks it
+/// unavailable and reopens it until a write succeeds again.
 /// </summary>
 public sealed class RelayDatabase : IDisposable
 {
+    private readonly ReopenableEngine _engine;
+    private readonly ILogger<RelayDatabase> _log;
+    private volatile string? _unavailableReason;
+
     public RelayDatabase(RelaySettings settings, ILogger<RelayDatabase> log)
     {
-        var path = Path.GetFullPath(settings.DatabasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        Database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, Mapper);
-        FilePath = path;
-        log.LogInformation("LiteDB open at {Path}", path);
+        _log = log;
+        FilePath = Path.GetFullPath(settings.DatabasePath);
+        try { Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!); }
+        catch (Exception e) { throw new StorageStartupException($"RELAY_DB_PATH {FilePath}: its folder cannot be created ({e.Message})", e); }
+        _engine = new ReopenableEngine(DatabaseFile.OpenAtStartup(FilePath, log));
+        Database = new LiteDatabase(_engine, Mapper, disposeOnClose: true);
+        log.LogInformation("LiteDB open at {Path}", FilePath);
     }
 
     /// <summary>Documents map by property name; ids are the <c>Id</c> property.</summary>
@@ -26,6 +34,10 @@ public sealed class RelayDatabase : IDisposable
     public LiteDatabase Database { get; }
 
     public string FilePath { get; }
+
+    /// <summary>Why storage cannot be used right now; null while it works.</summary>
+    public string? UnavailableReason => _unavailableReason;
+
 
     public ILiteCollection<T> Collection<T>(string name)
     {
@@ -66,20 +78,64 @@ public sealed class RelayDatabase : IDisposable
         }
     }
 
+    /// <summary>Fails fast while storage is known to be unavailable.</summary>
+    public void ThrowIfUnavailable()
+    {
+        if (_unavailableReason is { } reason) throw new StorageUnavailableException(reason);
+    }
+
+    internal void MarkUnavailable(string reason)
+    {
+        if (_unavailableReason is null) _log.LogError("Storage unavailable: {Reason}", reason);
+        _unavailableReason = reason;
+    }
+
+    internal void MarkAvailable()
+    {
+        if (_unavailableReason is null) return;
+        _unavailableReason = null;
+        _log.LogWarning("Storage available again");
+    }
+
+    /// <summary>
+    /// Drops the current engine (best effort: after a disk failure its own clean-up may fail too)
+    /// and opens the file again. False if it cannot be opened; every call then answers
+    /// <see cref="StorageUnavailableException"/> until a later reopen works.
+    /// </summary>
+    internal bool Reopen(string reason)
+    {
+        var old = _engine.Swap(new UnavailableEngine(reason));
+        try { old.Dispose(); }
+        catch (Exception e) { _log.LogDebug("Closing the failed LiteDB engine: {Reason}", e.Message); }
+        try
+        {
+            _engine.Swap(DatabaseFile.Open(FilePath));
+            return true;
+        }
+        catch (Exception e)
+        {
+            _log.LogDebug("Reopening LiteDB failed: {Reason}", e.Message);
+            return false;
+        }
+    }
+
     public void Dispose()
     {
-        Database.Checkpoint();
-        Database.Dispose();
+        try { Database.Checkpoint(); }
+        catch (Exception e) { _log.LogWarning("Checkpoint at shutdown failed: {Reason}", StorageFailures.Describe(e)); }
+        try { Database.Dispose(); }
+        catch (Exception e) { _log.LogWarning("Closing LiteDB failed: {Reason}", StorageFailures.Describe(e)); }
     }
 }
 
-/// <summary>Ready once the LiteDB file answers a read.</summary>
+/// <summary>Ready while the LiteDB file answers and the last write did not fail on the disk.</summary>
 public sealed class DatabaseReadinessCheck(RelayDatabase db) : IReadinessCheck
 {
     public string Name => "litedb";
 
     public Task<ReadinessResult> CheckAsync(CancellationToken cancellationToken)
     {
+        if (db.UnavailableReason is { } reason) return Task.FromResult(ReadinessResult.NotReady("storage unavailable: " + reason));
         _ = db.Database.GetCollectionNames().Count();
         return Task.FromResult(ReadinessResult.Ok(db.FilePath));
     }

@@ -23,23 +23,37 @@ public sealed class WriteContext
 }
 
 /// <summary>
-/// The one writer of the LiteDB file (DESIGN.md, "Storage"). Writes queue up and are
+/// The one writer of the LiteDB file (README.md, "Storage"). Writes queue up and are
 /// committed in groups, many per transaction, so throughput is not one disk flush per
 /// write; each caller's task completes once its write is committed. A group runs
 /// synchronously on one thread — no LiteDB transaction spans an await. If one write of a
 /// group throws, the group is rolled back and the others are committed one by one, so one
 /// bad write cannot lose its neighbours.
+/// When the disk itself fails (full, read-only, I/O error) the whole group fails with
+/// <see cref="StorageUnavailableException"/>, the engine is reopened (LiteDB cannot go on with
+/// the failed one), and from then on writes fail at once while a small probe write retries
+/// with back-off; the first probe that commits makes storage available again.
 /// </summary>
 public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : BackgroundService
 {
     public const int MaxGroup = 2000;
+    private static readonly TimeSpan FirstProbeDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxProbeDelay = TimeSpan.FromSeconds(5);
 
     private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Cache repairs that could not read the disk yet; run before anything else once it answers.</summary>
+    private readonly List<Action> _pendingUndo = [];
+    private bool _needsReopen;
+    private TimeSpan _probeDelay = FirstProbeDelay;
+
+    /// <summary>Raised (on the writer's thread) when storage works again after a failure.</summary>
+    public event Action? Recovered;
 
     public Task<T> WriteAsync<T>(Func<WriteContext, T> work)
     {
         var item = new WorkItem<T>(work);
-        if (!_queue.Writer.TryWrite(item)) item.Fail(new InvalidOperationException("The store writer has stopped."));
+        if (db.UnavailableReason is { } reason) item.Fail(new StorageUnavailableException(reason));
+        else if (!_queue.Writer.TryWrite(item)) item.Fail(new InvalidOperationException("The store writer has stopped."));
         return item.Task;
     }
 
@@ -53,10 +67,24 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         var group = new List<WorkItem>(MaxGroup);
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                if (db.UnavailableReason is { } reason)
+                {
+                    FailQueued(reason);
+                    await Task.Delay(_probeDelay, stoppingToken);
+                    Probe();
+                    continue;
+                }
+                if (!await _queue.Reader.WaitToReadAsync(stoppingToken)) break;
                 while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item)) group.Add(item);
-                CommitGroup(group);
+                try { CommitGroup(group); }
+                catch (Exception e)
+                {
+                    // Never let the writer stop: every later write would wait forever.
+                    log.LogError(e, "The store writer failed on a group of {Count} writes", group.Count);
+                    foreach (var item in group) item.Fail(e);
+                }
                 group.Clear();
             }
         }
@@ -65,14 +93,58 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         {
             // What is queued at shutdown is committed, not dropped.
             _queue.Writer.TryComplete();
+            group.Clear();
             while (_queue.Reader.TryRead(out var item)) group.Add(item);
-            if (group.Count > 0) CommitGroup(group);
+            if (group.Count > 0)
+            {
+                if (db.UnavailableReason is { } reason) foreach (var item in group) item.Fail(new StorageUnavailableException(reason));
+                else CommitGroup(group);
+            }
         }
+    }
+
+    private void FailQueued(string reason)
+    {
+        while (_queue.Reader.TryRead(out var item)) item.Fail(new StorageUnavailableException(reason));
+    }
+
+    /// <summary>Reopens if needed, repairs caches, and tries one tiny write; success ends the outage.</summary>
+    private void Probe()
+    {
+        try
+        {
+            if (_needsReopen && !db.Reopen(db.UnavailableReason ?? "reopening")) throw new StorageUnavailableException(db.UnavailableReason ?? "the database file cannot be opened");
+            _needsReopen = false;
+            foreach (var undo in _pendingUndo) undo();
+            _pendingUndo.Clear();
+            db.Database.BeginTrans();
+            db.Database.GetCollection("relay_probe").Upsert(new LiteDB.BsonDocument { ["_id"] = "probe", ["at"] = DateTime.UtcNow });
+            db.Database.Commit();
+        }
+        catch (Exception e)
+        {
+            try { db.Database.Rollback(); } catch (Exception) { /* the engine is reopened next time */ }
+            _needsReopen = true;
+            db.MarkUnavailable(StorageFailures.Describe(e));
+            _probeDelay = TimeSpan.FromTicks(Math.Min(MaxProbeDelay.Ticks, _probeDelay.Ticks * 2));
+            return;
+        }
+        _probeDelay = FirstProbeDelay;
+        db.MarkAvailable();
+        try { Recovered?.Invoke(); }
+        catch (Exception e) { log.LogError(e, "A storage-recovered handler failed"); }
     }
 
     private void CommitGroup(List<WorkItem> group)
     {
         if (TryCommit(group, out var failure)) return;
+        if (StorageFailures.IsStorageFailure(failure!))
+        {
+            var reason = StorageFailures.Describe(failure!);
+            db.MarkUnavailable(reason);
+            foreach (var item in group) item.Fail(new StorageUnavailableException(reason, failure));
+            return;
+        }
         if (group.Count == 1)
         {
             log.LogError(failure, "A store write failed and was rolled back");
@@ -85,17 +157,36 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     private bool TryCommit(List<WorkItem> group, out Exception? failure)
     {
         var ctx = new WriteContext();
-        db.Database.BeginTrans();
         try
         {
+            db.Database.BeginTrans();
             foreach (var item in group) item.Run(ctx);
             foreach (var flush in ctx.BeforeCommit.Values) flush();
-            db.Database.Commit();
+            try { db.Database.Commit(); }
+            catch (Exception e) when (!StorageFailures.IsStorageFailure(e))
+            {
+                // The writes ran; it is the commit that failed: that is the disk, not the writes.
+                throw new StorageUnavailableException(e.Message, e);
+            }
         }
         catch (Exception e)
         {
-            try { db.Database.Rollback(); } catch (Exception rollbackError) { log.LogError(rollbackError, "Rollback failed"); }
-            foreach (var undo in ctx.RolledBack) undo();
+            var storage = StorageFailures.IsStorageFailure(e);
+            try { db.Database.Rollback(); }
+            catch (Exception rollbackError)
+            {
+                log.LogError("Rollback failed: {Reason}", rollbackError.Message);
+                storage = true;
+            }
+            if (storage)
+            {
+                // LiteDB 5.0.21 cannot go on with an engine whose disk write failed; caches are
+                // repaired from the reopened file.
+                db.MarkUnavailable(StorageFailures.Describe(e));
+                _needsReopen = !db.Reopen(StorageFailures.Describe(e));
+                if (e is not StorageUnavailableException && !StorageFailures.IsStorageFailure(e)) e = new StorageUnavailableException(StorageFailures.Describe(e), e);
+            }
+            foreach (var undo in ctx.RolledBack) RunUndo(undo);
             foreach (var item in group) item.Reset();
             failure = e;
             return false;
@@ -104,6 +195,13 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         foreach (var item in group) item.Complete();
         failure = null;
         return true;
+    }
+
+    private void RunUndo(Action undo)
+    {
+        if (_pendingUndo.Count > 0) { _pendingUndo.Add(undo); return; } // keep their order
+        try { undo(); }
+        catch (Exception e) when (StorageFailures.IsStorageFailure(e)) { _pendingUndo.Add(undo); }
     }
 
     private abstract class WorkItem

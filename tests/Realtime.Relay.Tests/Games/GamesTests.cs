@@ -54,6 +54,26 @@ public sealed class GamesTests : IDisposable
         }
     }
 
+    private static StringContent RobloxSyncEvent() =>
+        new("{\"events\":[{\"channel\":\"roblox-sync\",\"event\":\"tick\",\"data\":{}}]}", Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task Two_sessions_whose_job_ids_differ_only_in_case_are_separate_sessions_with_their_own_tokens()
+    {
+        var key = await CreateGameAsync("g1");
+        var upper = await SessionTokenAsync("g1", key, "Job-A");
+        var lower = await SessionTokenAsync("g1", key, "job-a");
+        Assert.NotEqual(upper, lower);
+        Assert.Equal(HttpStatusCode.Accepted, (await _relay.WithToken(upper).PostAsync("/api/v1/games/g1/servers/Job-A/trigger", RobloxSyncEvent())).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _relay.WithToken(lower).PostAsync("/api/v1/games/g1/servers/job-a/trigger", RobloxSyncEvent())).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _relay.WithToken(lower).PostAsync("/api/v1/games/g1/servers/Job-A/trigger", RobloxSyncEvent())).StatusCode);
+
+        // Ending one session revokes its token only.
+        Assert.Equal(HttpStatusCode.NoContent, (await _relay.WithToken(lower).DeleteAsync("/api/v1/games/g1/servers/job-a")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _relay.WithToken(lower).PostAsync("/api/v1/games/g1/servers/job-a/trigger", RobloxSyncEvent())).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _relay.WithToken(upper).PostAsync("/api/v1/games/g1/servers/Job-A/trigger", RobloxSyncEvent())).StatusCode);
+    }
+
     [Fact]
     public async Task Students_cannot_create_games_and_anonymous_callers_are_401()
     {

@@ -304,8 +304,9 @@ public sealed class PairingFlowTests : IDisposable
         var started = await _relay.StartAsync();
         await _relay.ApproveAsync("teacher-1", (string)started["userCode"]!);
         _relay.Inbox.FailOpen = new IOException("disk full");
-        var (failed, _, _) = await _relay.PollAsync((string)started["deviceCode"]!);
-        Assert.Equal(HttpStatusCode.InternalServerError, failed);
+        var (failed, problem, _) = await _relay.PollAsync((string)started["deviceCode"]!);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed); // a disk failure is the relay's storage, not a bug
+        Assert.Equal("storage_unavailable", (string?)problem["code"]);
         Assert.Empty((await _relay.As("teacher-1", "educator").GetJsonAsync("/api/v1/plugins")).Body["plugins"]!);
 
         _relay.Inbox.FailOpen = null;

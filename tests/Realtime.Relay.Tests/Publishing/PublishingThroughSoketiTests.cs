@@ -51,6 +51,23 @@ public sealed class PublishingThroughSoketiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Trigger_ids_that_differ_only_in_case_are_two_events_and_both_are_published()
+    {
+        await using var dashboard = await DashboardAsync();
+        await dashboard.SubscribeAsync("roblox-sync");
+        var (plugin, http) = await _inbox.NewClientAsync();
+        foreach (var (id, n) in new[] { ("Move-1", 1), ("move-1", 2) })
+        {
+            var res = await http.PostAsync(plugin.BasePath + "/trigger", Trigger(("roblox-sync", "moved-" + n, new { n }, id)));
+            var body = JObject.Parse(await res.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
+            Assert.Equal(1, (int)body["accepted"]!);
+        }
+        Assert.Equal(1, (int)(await dashboard.NextEventAsync("roblox-sync", "moved-1", TimeSpan.FromSeconds(15)))["data"]!["data"]!["n"]!);
+        Assert.Equal(2, (int)(await dashboard.NextEventAsync("roblox-sync", "moved-2", TimeSpan.FromSeconds(15)))["data"]!["data"]!["n"]!);
+    }
+
+    [Fact]
     public async Task Events_accepted_while_soketi_is_down_are_published_once_in_order_when_it_returns()
     {
         var (plugin, http) = await _inbox.NewClientAsync();
