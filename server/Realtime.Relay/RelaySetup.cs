@@ -2,6 +2,8 @@ using Newtonsoft.Json.Serialization;
 using Prometheus;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Configuration;
+using Realtime.Relay.WebConsole;
+using Realtime.Relay.Cors;
 using Realtime.Relay.Games;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Inbox;
@@ -43,13 +45,18 @@ public static class RelaySetup
         builder.Services.AddPublishing(settings.Pusher.Enabled);
         builder.Services.AddPluginDownload();
         builder.Services.AddPresence(builder.Configuration, settings.Pusher.Enabled);
+        builder.Services.AddRelayCors(settings);
+        builder.Services.AddSingleton<ReadinessLog>();
+        builder.Services.AddConsole();
         return builder;
     }
 
     public static WebApplication MapRelay(this WebApplication app)
     {
+        app.LogStartupWarnings();
         app.UseRelayErrorHandling();
         app.UseRelayRequestLogging();
+        app.UseRelayCors(app.Services.GetRequiredService<RelaySettings>());
         app.UseBodySizeLimit();
         app.UseHttpMetrics();
         app.UseAuthentication();
@@ -57,6 +64,7 @@ public static class RelaySetup
         app.MapControllers();
         app.MapOpenApi();
         app.MapMetrics();
+        app.MapConsole();
         return app;
     }
 }

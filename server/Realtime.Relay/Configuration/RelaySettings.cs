@@ -13,6 +13,9 @@ public sealed record RelaySettings
     public required JwtSettings Jwt { get; init; }
     public required string DatabasePath { get; init; }
     public Uri? PublicUrl { get; init; }
+
+    /// <summary>Browser origins allowed to call the API (RELAY_CORS_ORIGINS); none by default.</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 }
 
 public sealed record PusherSettings

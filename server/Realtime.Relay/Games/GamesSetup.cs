@@ -15,6 +15,7 @@ public static class GamesSetup
         services.AddSingleton<IClientActivity>(sp => sp.GetRequiredService<ClientActivity>());
         services.AddSingleton<GameStore>();
         services.AddSingleton<GameService>();
+        services.AddSingleton<GameCatalog>();
         services.AddHostedService<ServerSessionSweeper>();
         return services;
     }
