@@ -47,6 +47,7 @@ public static class RelaySetup
         builder.Services.AddPresence(builder.Configuration, settings.Pusher.Enabled);
         builder.Services.AddRelayCors(settings);
         builder.Services.AddSingleton<ReadinessLog>();
+        builder.Services.AddSingleton<Monitoring.RelayGauges>();
         builder.Services.AddConsole();
         return builder;
     }
@@ -63,6 +64,7 @@ public static class RelaySetup
         app.UseAuthorization();
         app.MapControllers();
         app.MapOpenApi();
+        Monitoring.RelayGauges.UseRelayGauges(app);
         app.MapMetrics();
         app.MapConsole();
         return app;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.Infrastructure;
+using Realtime.Relay.Monitoring;
 
 namespace Realtime.Relay.Identity;
 
@@ -45,13 +46,17 @@ public static class AuthenticationSetup
                     OnChallenge = async ctx =>
                     {
                         ctx.HandleResponse();
+                        AuthRefusals.Count(ctx.AuthenticateFailure is null ? AuthRefusals.JwtMissing : AuthRefusals.JwtInvalid);
                         var detail = ctx.AuthenticateFailure is null
                             ? "A platform JWT is required (Authorization: Bearer <token>)."
                             : "The platform JWT is not valid (expired, wrong signature, issuer or audience).";
                         await Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, detail);
                     },
-                    OnForbidden = ctx => Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
-                        "Your role does not allow this."),
+                    OnForbidden = ctx =>
+                    {
+                        AuthRefusals.Count(AuthRefusals.RoleForbidden);
+                        return Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "Your role does not allow this.");
+                    },
                 };
             });
         services.AddAuthorizationBuilder()

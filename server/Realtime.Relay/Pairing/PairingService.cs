@@ -269,6 +269,13 @@ public sealed class PairingService
         }
     }
 
+    /// <summary>Codes still waiting for a decision (for <c>/metrics</c>).</summary>
+    public int PendingCount()
+    {
+        var now = Now;
+        return _pairings.Count(p => p.State == PairingState.Pending && p.ExpiresAt > now);
+    }
+
     /// <summary>The approver of a pairing approved but not yet exchanged (the plugin is about to exist).</summary>
     public string? PendingOwnerOf(string pluginId)
     {

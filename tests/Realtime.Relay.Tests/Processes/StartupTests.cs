@@ -26,6 +26,11 @@ public sealed class StartupTests
     [InlineData("PUSHER_PORT", "seventy", "PUSHER_PORT must be a port number")]
     [InlineData("PUSHER_SCHEME", "ftp", "PUSHER_SCHEME must be http or https")]
     [InlineData("PUSHER_ENABLED", "maybe", "PUSHER_ENABLED must be true or false")]
+    [InlineData("PUSHER_CLUSTER", "https://us2.pusher.com", "PUSHER_CLUSTER must be a Pusher cluster name")]
+    [InlineData("PUSHER_CLUSTER", "US 2", "PUSHER_CLUSTER must be a Pusher cluster name")]
+    [InlineData("RELAY_CORS_ORIGINS", "https://dash.example.org/app", "RELAY_CORS_ORIGINS must list exact origins")]
+    [InlineData("RELAY_CORS_ORIGINS", "https://*.example.org", "RELAY_CORS_ORIGINS must list exact origins")]
+    [InlineData("RELAY_LOG_FORMAT", "xml", "RELAY_LOG_FORMAT must be text or json")]
     public async Task A_missing_or_invalid_setting_stops_start_up_with_one_clear_line(string name, string? value, string expected)
     {
         var env = GoodEnvironment();
