@@ -76,6 +76,8 @@ export function renderGames(main, { signInAgain }) {
     channel.bind("pusher:subscription_error", (status) => {
       summary.textContent = `Live presence refused (${status?.status ?? "error"}).`;
     });
+    // The list is redrawn after create/rotate/delete: a channel subscribed earlier will not fire subscription_succeeded again.
+    if (channel.subscribed) render();
     return box;
   }
 
