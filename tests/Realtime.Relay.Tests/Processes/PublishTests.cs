@@ -8,8 +8,12 @@ namespace Realtime.Relay.Tests.Processes;
 /// deploy/Dockerfile's build step, run here (no Docker engine runs in CI): its exact
 /// <c>dotnet publish</c> line, then the published relay started from another directory.
 /// </summary>
+[Collection(Name)]
 public sealed class PublishTests
 {
+    /// <summary>A release build is the heaviest thing the suite does: run it alone, after the parallel tests, not under their process start-ups.</summary>
+    public const string Name = "Publish (not parallel)";
+
     [Fact]
     public async Task The_dockerfiles_publish_command_ships_the_console_with_pusher_js_and_the_plugin_sources()
     {
@@ -41,3 +45,6 @@ public sealed class PublishTests
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(relay.BaseUrl + "/console/vendor/pusher.min.js")).StatusCode);
     }
 }
+
+[CollectionDefinition(PublishTests.Name, DisableParallelization = true)]
+public sealed class PublishCollection;
