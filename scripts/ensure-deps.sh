@@ -32,6 +32,15 @@ if ! lua_ok; then
   lua_ok || fail "Lua packages installed but lua5.1 cannot load socket/dkjson."
 fi
 
+# Chromium from Debian, for the browser tests (Microsoft.Playwright drives /usr/bin/chromium;
+# Playwright's own browser download is not used).
+if ! command -v chromium >/dev/null; then
+  say "apt-get install chromium"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq || fail "apt-get update failed (no network to Debian's mirror?)."
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null || fail "apt-get install chromium failed."
+fi
+
 if [ ! -f .run/restore-stamp ] || [ -n "$(find . -name '*.props' -newer .run/restore-stamp -o -name '*.csproj' -newer .run/restore-stamp | grep -v '/obj/' | head -1)" ]; then
   say "dotnet restore"
   dotnet restore Realtime.sln --verbosity quiet || fail "dotnet restore failed: see the lines above."

@@ -2,6 +2,8 @@ using Newtonsoft.Json.Serialization;
 using Prometheus;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Configuration;
+using Realtime.Relay.WebConsole;
+using Realtime.Relay.Cors;
 using Realtime.Relay.Games;
 using Realtime.Relay.Identity;
 using Realtime.Relay.Inbox;
@@ -48,6 +50,10 @@ public static class RelaySetup
         builder.Services.AddPluginDownload();
         builder.Services.AddPresence(builder.Configuration, settings.Pusher.Enabled);
         builder.Services.AddWebhooks();
+        builder.Services.AddRelayCors(settings);
+        builder.Services.AddSingleton<ReadinessLog>();
+        builder.Services.AddSingleton<Monitoring.RelayGauges>();
+        builder.Services.AddConsole();
         return builder;
     }
 
@@ -56,15 +62,19 @@ public static class RelaySetup
         app.UseRelayForwardedHeaders(); // first: everything after sees the client's own address, scheme and host
         // Opened (and checked) now, so a bad database file stops start-up with one line before anything listens.
         app.Services.GetRequiredService<RelayDatabase>();
+        app.LogStartupWarnings();
         app.UseRelayErrorHandling();
         app.UseRelayRequestLogging();
+        app.UseRelayCors(app.Services.GetRequiredService<RelaySettings>());
         app.UseBodySizeLimit();
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapControllers();
         app.MapOpenApi();
+        Monitoring.RelayGauges.UseRelayGauges(app);
         app.MapMetrics();
+        app.MapConsole();
         return app;
     }
 }

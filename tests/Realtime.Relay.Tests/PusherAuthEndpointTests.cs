@@ -25,6 +25,9 @@ public sealed class PusherAuthEndpointTests : IDisposable
     [InlineData("student", "private-class-c7", "c7")]
     [InlineData("student", "presence-classroom-c7", "c7")]
     [InlineData("admin", "private-plugin-p1", null)]
+    // Admins watch any channel in the console's Inspector.
+    [InlineData("admin", "private-something-else", null)]
+    [InlineData("admin", "presence-classroom-c9", null)]
     public async Task Allowed_channels_get_a_signature_pusher_accepts(string role, string channel, string? klass)
     {
         var client = _relay.ClientAs("u1", role, klass is null ? null : [klass]);
@@ -50,7 +53,7 @@ public sealed class PusherAuthEndpointTests : IDisposable
     [InlineData("educator", "private-plugin-p1", null)] // p1 is no plugin this user owns
     [InlineData("student", "private-class-c8", "c7")]
     [InlineData("student", "presence-classroom-c8", "c7")]
-    [InlineData("admin", "private-something-else", null)]
+    [InlineData("educator", "private-something-else", null)]
     [InlineData("admin", "private-encrypted-x", null)]
     [InlineData("educator", "roblox-sync", null)]
     public async Task Channels_the_policy_does_not_allow_are_403_with_a_reason(string role, string channel, string? klass)

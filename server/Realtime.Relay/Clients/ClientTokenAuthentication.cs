@@ -24,7 +24,11 @@ public sealed class ClientTokenAuthentication(
         var token = header["Bearer ".Length..].Trim();
         if (token.Count(c => c == '.') == 2) return Task.FromResult(AuthenticateResult.NoResult());
         var client = tokens.Resolve(token);
-        if (client is null) return Task.FromResult(AuthenticateResult.Fail("unknown or revoked token"));
+        if (client is null)
+        {
+            Monitoring.AuthRefusals.Count(Monitoring.AuthRefusals.ClientTokenInvalid);
+            return Task.FromResult(AuthenticateResult.Fail("unknown or revoked token"));
+        }
         Context.Items[ClientItemKey] = client;
         activity.Touch(client); // any authenticated call keeps a game-server session alive
         var identity = new ClaimsIdentity(

@@ -14,17 +14,24 @@ public interface IClientActivity
 }
 
 /// <summary>
-/// Last-seen times of game-server sessions not yet written to LiteDB, keyed by inbox id.
-/// Plugins are ignored (nothing ends a plugin for silence).
+/// Last-seen times of game-server sessions not yet written to LiteDB, keyed by inbox id
+/// (nothing ends a plugin for silence, so plugins are not written), and every client's last
+/// call in this process, for the console's "last seen" and "online".
 /// </summary>
 public sealed class ClientActivity(TimeProvider time) : IClientActivity
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
 
     public void Touch(RelayClient client)
     {
-        if (client.Kind == ClientKind.GameServer) _pending[client.InboxId] = time.GetUtcNow();
+        var now = time.GetUtcNow();
+        _lastSeen[client.InboxId] = now;
+        if (client.Kind == ClientKind.GameServer) _pending[client.InboxId] = now;
     }
+
+    /// <summary>When the client last called since this process started (in memory only: null after a restart until it calls).</summary>
+    public DateTimeOffset? LastSeen(string inboxId) => _lastSeen.TryGetValue(inboxId, out var at) ? at : null;
 
     /// <summary>A touch not yet drained, if any.</summary>
     public DateTimeOffset? PendingFor(string inboxId) => _pending.TryGetValue(inboxId, out var at) ? at : null;
@@ -37,5 +44,9 @@ public sealed class ClientActivity(TimeProvider time) : IClientActivity
         return taken;
     }
 
-    public void Forget(RelayClient client) => _pending.TryRemove(client.InboxId, out _);
+    public void Forget(RelayClient client)
+    {
+        _pending.TryRemove(client.InboxId, out _);
+        _lastSeen.TryRemove(client.InboxId, out _);
+    }
 }

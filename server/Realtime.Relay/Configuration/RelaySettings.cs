@@ -15,6 +15,9 @@ public sealed record RelaySettings
     public Uri? PublicUrl { get; init; }
     /// <summary>Proxies whose X-Forwarded-For/-Proto/-Host are believed (RELAY_TRUSTED_PROXIES); empty: none are.</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
+    /// <summary>Browser origins allowed to call the API (RELAY_CORS_ORIGINS); none by default.</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 }
 
 public sealed record PusherSettings

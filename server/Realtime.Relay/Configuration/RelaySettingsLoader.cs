@@ -7,6 +7,10 @@ public static class RelaySettingsLoader
 {
     public const int MinJwtSecretBytes = 32;
 
+    // Pusher names clusters like mt1, us2, eu, ap3: a URL or a host name here is a mistake that
+    // would otherwise surface only as a connection failure to "ws-https://….pusher.com".
+    private static readonly System.Text.RegularExpressions.Regex ClusterName = new("^[a-z0-9]+(-[a-z0-9]+)*$");
+
     public static RelaySettings Load(IConfiguration config)
     {
         string? Get(string envName, string key) =>
@@ -34,6 +38,9 @@ public static class RelaySettingsLoader
 
         var host = Get("PUSHER_HOST", "Pusher:Host");
         var cluster = Get("PUSHER_CLUSTER", "Pusher:Cluster");
+        if (cluster is not null && !ClusterName.IsMatch(cluster))
+            throw new RelayConfigurationException(
+                $"PUSHER_CLUSTER must be a Pusher cluster name such as us2 or eu (letters, digits, dashes), not '{cluster}'; for a self-hosted server set PUSHER_HOST instead.");
         PusherOptions options;
         if (enabled)
         {
@@ -86,6 +93,7 @@ public static class RelaySettingsLoader
             DatabasePath = Get("RELAY_DB_PATH", "Relay:DbPath") ?? Path.Combine("data", "relay.db"),
             PublicUrl = publicUrl,
             TrustedProxies = trustedProxies,
+            CorsOrigins = CorsOrigins.Parse(Get("RELAY_CORS_ORIGINS", "Relay:CorsOrigins")),
         };
     }
 

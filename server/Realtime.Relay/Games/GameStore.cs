@@ -85,6 +85,17 @@ public sealed class GameStore
 
     public IReadOnlyList<SessionRecord> SilentSince(DateTime cutoff) => _sessions.Find(s => s.LastSeenAt < cutoff).ToList();
 
+    public IReadOnlyList<GameRecord> AllGames() => _games.FindAll().OrderBy(g => g.CreatedAt).ToList();
+
+    public IReadOnlyList<GameRecord> GamesOwnedBy(string ownerId) =>
+        _games.Find(g => g.OwnerId == ownerId).Where(g => g.OwnerId == ownerId).OrderBy(g => g.CreatedAt).ToList();
+
+    /// <summary>The game's live sessions (the index compares ignoring case; game ids do not).</summary>
+    public IReadOnlyList<SessionRecord> SessionsOf(string gameId) =>
+        _sessions.Find(s => s.GameId == gameId).Where(s => s.GameId == gameId).OrderBy(s => s.StartedAt).ToList();
+
+    public bool DeleteGame(string gameId) => FindGame(gameId) is not null && _games.Delete(gameId);
+
     /// <summary>Writes last-seen times in one transaction (no await inside: LiteDB transactions belong to a thread).</summary>
     public void BumpLastSeen(IReadOnlyList<KeyValuePair<string, DateTimeOffset>> seen)
     {

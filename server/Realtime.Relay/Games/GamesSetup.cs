@@ -16,6 +16,7 @@ public static class GamesSetup
         services.AddSingleton<GameStore>();
         services.AddSingleton<GameService>();
         services.AddSingleton<GameAccess>();
+        services.AddSingleton<GameCatalog>();
         services.AddHostedService<ServerSessionSweeper>();
         return services;
     }

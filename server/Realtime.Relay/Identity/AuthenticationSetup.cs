@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.Infrastructure;
+using Realtime.Relay.Monitoring;
 
 namespace Realtime.Relay.Identity;
 
@@ -45,15 +46,20 @@ public static class AuthenticationSetup
                     OnChallenge = async ctx =>
                     {
                         ctx.HandleResponse();
+                        AuthRefusals.Count(ctx.AuthenticateFailure is null ? AuthRefusals.JwtMissing : AuthRefusals.JwtInvalid);
                         var detail = ctx.AuthenticateFailure is null
                             ? "A platform JWT is required (Authorization: Bearer <token>)."
                             : "The platform JWT is not valid (expired, wrong signature, issuer or audience).";
                         await Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, detail);
                     },
                     // The policies refuse a token PlatformUser cannot read; say which claim is wrong.
-                    OnForbidden = ctx => PlatformUser.Read(ctx.HttpContext.User) is { User: null, Code: { } code, Reason: { } reason }
-                        ? Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, code, reason)
-                        : Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "Your role does not allow this."),
+                    OnForbidden = ctx =>
+                    {
+                        if (PlatformUser.Read(ctx.HttpContext.User) is { User: null, Code: { } code, Reason: { } reason })
+                            return Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, code, reason);
+                        AuthRefusals.Count(AuthRefusals.RoleForbidden);
+                        return Problems.WriteAsync(ctx.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "Your role does not allow this.");
+                    },
                 };
             });
         // Both policies decide on PlatformUser's one reading of the claims, the same object the

@@ -1,33 +1,57 @@
 using Serilog;
 using Serilog.Events;
+using Serilog.Formatting.Compact;
 
 namespace Realtime.Relay.Infrastructure;
 
 /// <summary>
 /// Serilog for app and request logs. Request lines carry method, path, status and time —
 /// never headers or query strings, so bearer tokens and codes do not reach the logs.
+/// <c>RELAY_LOG_FORMAT=json</c> writes compact JSON (one object per event, CLEF) instead of text.
 /// </summary>
 public static class LoggingSetup
 {
-    public static IServiceCollection AddRelayLogging(this IServiceCollection services, IConfiguration config) =>
+    public const string TextTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
+    public static IServiceCollection AddRelayLogging(this IServiceCollection services, IConfiguration config)
+    {
+        var json = IsJson(config["RELAY_LOG_FORMAT"] ?? config["Relay:LogFormat"]);
         // ReadFrom.Services: sinks registered as ILogEventSink are written to as well (tests watch the log that way).
-        services.AddSerilog((provider, lc) => lc
-            .ReadFrom.Services(provider)
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-            .ReadFrom.Configuration(config)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+        return services.AddSerilog((provider, lc) =>
+        {
+            lc.ReadFrom.Services(provider)
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+                .ReadFrom.Configuration(config)
+                .Enrich.FromLogContext();
+            // One console sink, in the chosen format; don't also name Console in Serilog:WriteTo,
+            // or every event is printed twice. Other configured sinks (files, Seq) still apply.
+            if (json) lc.WriteTo.Console(new CompactJsonFormatter());
+            else lc.WriteTo.Console(outputTemplate: TextTemplate);
+        });
+    }
+
+    private static bool IsJson(string? format) => format?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "text" => false,
+        "json" => true,
+        _ => throw new Configuration.RelayConfigurationException($"RELAY_LOG_FORMAT must be text or json, not '{format}'."),
+    };
 
     public static IApplicationBuilder UseRelayRequestLogging(this IApplicationBuilder app) =>
         app.UseSerilogRequestLogging(o =>
         {
             o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} -> {StatusCode} in {Elapsed:0} ms";
-            // Long-polls and probes are routine: keep them out of the info stream.
+            // Long-polls and probes are routine: keep them out of the info stream. A failing
+            // readiness probe is not a server error either: ReadinessLog reports the change once.
             o.GetLevel = (http, _, ex) =>
-                ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/metrics") ? LogEventLevel.Verbose
+                ex is not null ? LogEventLevel.Error
+                : IsProbe(http.Request.Path) ? LogEventLevel.Verbose
+                : http.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : LogEventLevel.Information;
         });
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
 }

@@ -7,7 +7,7 @@ namespace Realtime.Relay.Meta;
 
 /// <summary>Liveness, readiness and what a client needs to know before it talks to the relay.</summary>
 [ApiController]
-public sealed class MetaController(IEnumerable<IReadinessCheck> checks, RelaySettings settings) : ControllerBase
+public sealed class MetaController(IEnumerable<IReadinessCheck> checks, RelaySettings settings, ReadinessLog readinessLog) : ControllerBase
 {
     /// <summary>The relay's HTTP API version; clients refuse to run against another.</summary>
     public const int ProtocolVersion = 1;
@@ -29,6 +29,7 @@ public sealed class MetaController(IEnumerable<IReadinessCheck> checks, RelaySet
             ReadinessResult result;
             try { result = await check.CheckAsync(ct); }
             catch (Exception e) when (e is not OperationCanceledException) { result = ReadinessResult.NotReady(e.Message); }
+            readinessLog.Record(check.Name, result);
             ready &= result.Ready;
             results[check.Name] = new { ready = result.Ready, detail = result.Detail };
         }

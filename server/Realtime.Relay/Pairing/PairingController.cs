@@ -68,34 +68,24 @@ public sealed class PairingController(PairingService pairings, RelaySettings set
     }
 
     /// <summary>
-    /// The default <c>verificationUri</c>: a plain page telling the educator where the code is
-    /// approved (the relay has no login of its own; approval needs the platform's JWT).
+    /// The first default <c>verificationUri</c>, kept for plugins that still show it: the Pair
+    /// page of the console now (the code travels along; the page treats it as text).
     /// </summary>
     [HttpGet("/pair")]
     [AllowAnonymous]
-    public ContentResult PairPage([FromQuery] string? code)
-    {
-        var shown = string.IsNullOrWhiteSpace(code) ? "the code your Studio plugin shows" : System.Net.WebUtility.HtmlEncode(code.Trim());
-        var html = $$"""
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>Pair a Realtime Bridge plugin</title></head>
-            <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto; line-height: 1.5">
-            <h1>Pair a Roblox Studio plugin</h1>
-            <p>Approve <strong>{{shown}}</strong> in the ToolBoxAI dashboard, signed in as an educator.</p>
-            <p>For developers: <code>POST /api/v1/pairings/approve</code> with <code>{"userCode": "…"}</code>
-            and <code>Authorization: Bearer &lt;educator JWT&gt;</code>.</p>
-            <p>Codes expire after {{options.Value.CodeLifetimeSeconds / 60}} minutes; the plugin then shows a new one.</p>
-            </body></html>
-            """;
-        return Content(html, "text/html; charset=utf-8");
-    }
+    [ApiExplorerSettings(IgnoreApi = true)]
+    public RedirectResult PairPage([FromQuery] string? code) =>
+        Redirect(string.IsNullOrWhiteSpace(code) ? ConsolePairPath : ConsolePairPath + "?code=" + Uri.EscapeDataString(code.Trim()));
 
-    /// <summary>The configured approval page, else RELAY_PUBLIC_URL + /pair, else this request's own base URL + /pair.</summary>
+    /// <summary>The console's Pair page (<c>WebConsole/</c>), where an educator signed in with the platform's JWT approves a code.</summary>
+    public const string ConsolePairPath = "/console/pair";
+
+    /// <summary>The configured approval page, else RELAY_PUBLIC_URL + /console/pair, else this request's own base URL + /console/pair.</summary>
     private string VerificationUri()
     {
         if (!string.IsNullOrWhiteSpace(options.Value.VerificationUri)) return options.Value.VerificationUri;
         var baseUrl = RelayBaseUrl.For(HttpContext, settings);
-        return baseUrl.TrimEnd('/') + "/pair";
+        return baseUrl.TrimEnd('/') + ConsolePairPath;
     }
 
     private string ClientAddress()

@@ -24,7 +24,7 @@ public sealed class PairingOptions
 
     /// <summary>
     /// Where educators approve codes (RFC 8628 <c>verification_uri</c>), normally the dashboard's
-    /// page. Unset: the relay's own <c>/pair</c>, which explains how to approve.
+    /// page. Unset: the relay's console, <c>/console/pair</c>.
     /// </summary>
     public string? VerificationUri { get; set; }
 }

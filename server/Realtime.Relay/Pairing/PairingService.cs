@@ -269,6 +269,37 @@ public sealed class PairingService
             p.PluginId is null ? new ApprovedPairing("", "") : new ApprovedPairing(p.PluginId, "private-plugin-" + p.PluginId);
     }
 
+    /// <summary>
+    /// What asks to be approved (RFC 8628 §5.4: no blind approval). Wrong codes count against the
+    /// user exactly as in <see cref="Approve"/>, so looking codes up is no way around that limit.
+    /// An expired code is 404: there is nothing left to decide.
+    /// </summary>
+    public Outcome<PairingDetails> Lookup(PlatformUser user, string input)
+    {
+        var code = UserCodes.Normalize(input) ?? "";
+        var now = Now;
+        lock (_gate)
+        {
+            if (_wrongCodes.IsLimited(user.Id, out var wait))
+                return ApiError.RateLimited($"Too many wrong codes (at most {_wrongCodes.Limit} in {_wrongCodes.Window.TotalMinutes:0} minutes); try again later.", wait);
+            var pairing = _pairings.Find(p => p.UserCode == code).Where(p => p.UserCode == code)
+                .OrderByDescending(p => p.CreatedAt).FirstOrDefault();
+            if (pairing is null || now >= pairing.ExpiresAt)
+            {
+                _wrongCodes.Record(user.Id);
+                return ApiError.NotFound($"No pairing is waiting for code {UserCodes.Format(code)}: check the code Studio shows (codes expire after {_options.CodeLifetimeSeconds / 60} minutes).");
+            }
+            return PairingDetails.From(pairing, now);
+        }
+    }
+
+    /// <summary>Codes still waiting for a decision (for <c>/metrics</c>).</summary>
+    public int PendingCount()
+    {
+        var now = Now;
+        return _pairings.Count(p => p.State == PairingState.Pending && p.ExpiresAt > now);
+    }
+
     /// <summary>The approver of a pairing approved but not yet exchanged (the plugin is about to exist).</summary>
     public string? PendingOwnerOf(string pluginId)
     {

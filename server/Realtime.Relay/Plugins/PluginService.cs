@@ -6,20 +6,36 @@ using Realtime.Relay.Pairing;
 
 namespace Realtime.Relay.Plugins;
 
-/// <summary>One plugin as <c>GET /api/v1/plugins</c> lists it.</summary>
+/// <summary>
+/// One plugin as <c>GET /api/v1/plugins</c> lists it. <c>lastSeenAt</c> is its last call to this
+/// relay process (null until it calls after a restart); <c>online</c> means it called within
+/// <see cref="PluginService.OnlineWindow"/> (a polling plugin calls at least every long-poll);
+/// <c>inboxDepth</c> counts events waiting for it.
+/// </summary>
 public sealed record PluginView(string PluginId, string Channel, string OwnerId, long? PlaceId, string? GameId,
-    long? StudioUserId, string? PluginVersion, DateTime CreatedAt)
-{
-    public static PluginView From(PluginRecord p) => new(p.PluginId, p.ToClient().OwnChannel, p.OwnerId, p.PlaceId, p.GameId,
-        p.StudioUserId, p.PluginVersion, p.CreatedAt);
-}
+    long? StudioUserId, string? PluginVersion, DateTime CreatedAt, DateTimeOffset? LastSeenAt, bool Online, long InboxDepth);
+
+/// <summary><c>GET /api/v1/plugins</c>.</summary>
+public sealed record PluginList(IReadOnlyList<PluginView> Plugins);
 
 /// <summary>Listing and revoking paired plugins.</summary>
 public sealed class PluginService(PluginStore plugins, ClientCredentialStore credentials, IInboxLifecycle inboxes,
-    ILogger<PluginService> log)
+    ClientActivity activity, InboxStore inboxStore, TimeProvider time, ILogger<PluginService> log)
 {
+    /// <summary>Longer than a long-poll's hold (25 s at most) plus a retry: a working plugin is never shown offline.</summary>
+    public static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
+
     public IReadOnlyList<PluginView> List(PlatformUser user) =>
-        (user.IsAdmin ? plugins.All() : plugins.OwnedBy(user.Id)).Select(PluginView.From).ToList();
+        (user.IsAdmin ? plugins.All() : plugins.OwnedBy(user.Id)).Select(View).ToList();
+
+    private PluginView View(PluginRecord p)
+    {
+        var inboxId = p.ToClient().InboxId;
+        var seen = activity.LastSeen(inboxId);
+        var online = seen is { } at && time.GetUtcNow() - at < OnlineWindow;
+        return new PluginView(p.PluginId, p.ToClient().OwnChannel, p.OwnerId, p.PlaceId, p.GameId, p.StudioUserId, p.PluginVersion,
+            p.CreatedAt, seen, online, inboxStore.StateOf(inboxId)?.Depth() ?? 0);
+    }
 
     /// <summary>
     /// Revokes a plugin for its owner, an admin, or the plugin's own token: the token stops

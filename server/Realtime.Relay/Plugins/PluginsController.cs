@@ -16,7 +16,8 @@ public sealed class PluginsController(PluginService plugins) : ControllerBase
     /// <summary>The caller's own plugins; every plugin for an admin.</summary>
     [HttpGet]
     [Authorize(Policy = AuthenticationSetup.PlatformUserPolicy)]
-    public IActionResult List() => Ok(new { plugins = plugins.List(PlatformUser.From(User)!) });
+    [ProducesResponseType<PluginList>(StatusCodes.Status200OK)]
+    public IActionResult List() => Ok(new PluginList(plugins.List(PlatformUser.From(User)!)));
 
     /// <summary>
     /// 204 for the owner's or an admin's JWT, or the plugin's own token. Both kinds of bearer are

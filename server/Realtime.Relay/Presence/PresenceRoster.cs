@@ -23,7 +23,7 @@ public sealed record RosterChange(IReadOnlyList<long> Added, IReadOnlyList<long>
 /// Roblox players as real members of <c>presence-game-&lt;gameId&gt;</c> (DESIGN.md, "Presence").
 /// Each reporter (a game server session, or a Studio plugin paired with the game) sends its full
 /// roster; the relay diffs it and keeps one Pusher WebSocket connection per present player,
-/// signed in and subscribed as <c>roblox-&lt;userId&gt;</c> with <c>user_info {name, displayName, jobId}</c>.
+/// signed in and subscribed as <c>roblox-&lt;userId&gt;</c> with <c>user_info {kind: "roblox-player", name, displayName, jobId}</c>.
 /// A dashboard's pusher-js sees them in <c>channel.members</c> and gets
 /// <c>pusher:member_added</c>/<c>pusher:member_removed</c> as they come and go.
 /// <para>
@@ -70,8 +70,14 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
     /// <summary>The <c>jobId</c> the dashboard sees: the server's job id, or <c>studio-&lt;pluginId&gt;</c> for a plugin.</summary>
     public static string JobIdOf(RelayClient client) => client.Kind == ClientKind.Plugin ? "studio-" + client.Id : client.Id;
 
+    /// <summary>
+    /// <c>user_info.kind</c> of every Roblox player, so a dashboard tells them from platform users
+    /// (whose <c>user_info</c> is <c>{name, role}</c>) in the same presence channel.
+    /// </summary>
+    public const string PlayerKind = "roblox-player";
+
     public static JObject UserInfo(string name, string displayName, string jobId) =>
-        new() { ["name"] = name, ["displayName"] = displayName, ["jobId"] = jobId };
+        new() { ["kind"] = PlayerKind, ["name"] = name, ["displayName"] = displayName, ["jobId"] = jobId };
 
     public static int UserInfoBytes(JObject info) => Encoding.UTF8.GetByteCount(info.ToString(Newtonsoft.Json.Formatting.None));
 

@@ -23,6 +23,10 @@ public sealed class ChannelPolicy(IPluginOwnership plugins)
             return owner == user.Id ? PolicyDecision.Allow : PolicyDecision.Deny("Only the plugin's owner or an admin may listen to its channel.");
         }
         if (TryId(channel, GamePresencePrefix, out _)) return PolicyDecision.Allow;
+        // Admins watch any channel in the console's Inspector (encrypted channels need a key the relay does not hand out).
+        if (user.IsAdmin && !channel.StartsWith("private-encrypted-", StringComparison.Ordinal) &&
+            (channel.StartsWith("private-", StringComparison.Ordinal) || channel.StartsWith("presence-", StringComparison.Ordinal)))
+            return PolicyDecision.Allow;
         if (TryId(channel, UserPrefix, out var userId))
             return userId == user.Id ? PolicyDecision.Allow : PolicyDecision.Deny("A user channel is only for that user.");
         if (TryId(channel, ClassPrefix, out var classId) || TryId(channel, ClassroomPresencePrefix, out classId))

@@ -36,6 +36,7 @@ public sealed class PusherAuthController(
         if (!decision.Allowed)
         {
             log.LogInformation("Refused {Channel} to user {UserId}: {Reason}", channel, user.Id, decision.Reason);
+            Monitoring.AuthRefusals.Count(Monitoring.AuthRefusals.ChannelDenied);
             return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, decision.Reason!);
         }
 

@@ -20,8 +20,8 @@ public sealed class PairingFlowTests : IDisposable
         Assert.Matches("^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$", (string)started["userCode"]!);
         Assert.Equal(600, (int)started["expiresIn"]!);
         Assert.Equal(5, (int)started["interval"]!);
-        Assert.Equal("http://localhost/pair", (string)started["verificationUri"]!);
-        Assert.Equal("http://localhost/pair?code=" + started["userCode"], (string)started["verificationUriComplete"]!);
+        Assert.Equal("http://localhost/console/pair", (string)started["verificationUri"]!);
+        Assert.Equal("http://localhost/console/pair?code=" + started["userCode"], (string)started["verificationUriComplete"]!);
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class PairingFlowTests : IDisposable
     {
         using var relay = new AccountsRelay(new Dictionary<string, string?> { ["RELAY_PUBLIC_URL"] = "https://relay.example.org/base/" });
         var started = await relay.StartAsync();
-        Assert.Equal("https://relay.example.org/base/pair", (string)started["verificationUri"]!);
+        Assert.Equal("https://relay.example.org/base/console/pair", (string)started["verificationUri"]!);
     }
 
     [Fact]

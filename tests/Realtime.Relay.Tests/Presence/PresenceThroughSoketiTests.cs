@@ -86,6 +86,7 @@ public sealed class PresenceThroughSoketiTests : IAsyncLifetime
         Assert.Equal("Builderman", (string?)added["info"]!["name"]);
         Assert.Equal("Builder", (string?)added["info"]!["displayName"]);
         Assert.Equal(server.Id, (string?)added["info"]!["jobId"]);
+        Assert.Equal("roblox-player", (string?)added["info"]!["kind"]);
         await watching.WaitForAsync(m => Is(m, "member_added", "roblox-202"), Soon, "roblox-202 to join");
 
         // A dashboard opened later finds them in channel.members.
@@ -96,6 +97,9 @@ public sealed class PresenceThroughSoketiTests : IAsyncLifetime
         Assert.Equal("alice_99", (string?)members["roblox-202"]["info"]!["name"]);
         Assert.Equal("alice_99", (string?)members["roblox-202"]["info"]!["displayName"]); // defaults to the name
         Assert.Equal(server.Id, (string?)members["roblox-202"]["info"]!["jobId"]);
+        // Players and platform users share the channel; kind tells them apart.
+        Assert.Equal("roblox-player", (string?)members["roblox-202"]["info"]!["kind"]);
+        Assert.Null(members["teacher-1"]["info"]!["kind"]);
 
         // Pusher's presence users API agrees.
         using var rest = new PusherRestClient(new PusherOptions

@@ -28,7 +28,7 @@ public sealed class PairingProcessTests(SoketiAndRelay env) : IClassFixture<Soke
         Assert.Equal(HttpStatusCode.Created, created);
         var deviceCode = (string)started["deviceCode"]!;
         var userCode = (string)started["userCode"]!;
-        Assert.Equal(env.Relay.BaseUrl + "/pair", (string?)started["verificationUri"]);
+        Assert.Equal(env.Relay.BaseUrl + "/console/pair", (string?)started["verificationUri"]);
 
         var (pending, body, _) = await Http().PostJsonAsync("/api/v1/pairings/token", new { deviceCode });
         Assert.Equal(HttpStatusCode.BadRequest, pending);

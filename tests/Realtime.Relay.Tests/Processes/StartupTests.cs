@@ -28,6 +28,11 @@ public sealed class StartupTests
     [InlineData("PUSHER_ENABLED", "maybe", "PUSHER_ENABLED must be true or false")]
     [InlineData("RELAY_TRUSTED_PROXIES", "10.0.0.0/33", "RELAY_TRUSTED_PROXIES: '10.0.0.0/33' is not an IP address or a CIDR range")]
     [InlineData("RELAY_TRUSTED_PROXIES", "127.0.0.1, proxy.internal", "RELAY_TRUSTED_PROXIES: 'proxy.internal'")]
+    [InlineData("PUSHER_CLUSTER", "https://us2.pusher.com", "PUSHER_CLUSTER must be a Pusher cluster name")]
+    [InlineData("PUSHER_CLUSTER", "US 2", "PUSHER_CLUSTER must be a Pusher cluster name")]
+    [InlineData("RELAY_CORS_ORIGINS", "https://dash.example.org/app", "RELAY_CORS_ORIGINS must list exact origins")]
+    [InlineData("RELAY_CORS_ORIGINS", "https://*.example.org", "RELAY_CORS_ORIGINS must list exact origins")]
+    [InlineData("RELAY_LOG_FORMAT", "xml", "RELAY_LOG_FORMAT must be text or json")]
     public async Task A_missing_or_invalid_setting_stops_start_up_with_one_clear_line(string name, string? value, string expected)
     {
         var env = GoodEnvironment();
