@@ -45,7 +45,7 @@ if ! lune_ok; then
   lune_ok || fail "Lune does not start with Debian 13's libc6: try scripts/lune --version."
 fi
 
-# Lua 5.1 and friends from Debian, for the Roblox-side specs.
+# Lua 5.1 and friends from Debian, for the Roblox-side end-to-end runs (roblox-plugin/e2e).
 lua_ok() {
   command -v lua5.1 >/dev/null && command -v busted >/dev/null &&
     lua5.1 -e 'require("socket"); require("dkjson")' >/dev/null 2>&1

@@ -8,7 +8,7 @@ namespace Realtime.Relay.PluginDownload;
 /// ready to be written as <c>RealtimeBridge.rbxmx</c> with the relay's URL pre-set; or, when the
 /// sources are missing or unusable, the reason why.
 /// The URL goes into the one source line marked <c>-- relay:public-url</c>
-/// (<c>baseUrl = "…", -- relay:public-url</c> in Shared/Config.lua); exactly one such line must exist.
+/// (<c>baseUrl = "…", -- relay:public-url</c> in Shared/Config.luau); exactly one such line must exist.
 /// </summary>
 public sealed partial class PluginPackage
 {

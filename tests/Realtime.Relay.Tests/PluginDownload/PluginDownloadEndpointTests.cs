@@ -76,7 +76,7 @@ public sealed class PluginDownloadEndpointTests : IDisposable
     [Fact]
     public async Task No_spec_file_is_included()
     {
-        var specFiles = Directory.GetFiles(Path.Combine(RepoPaths.Root, "roblox-plugin", "src"), "*.spec.lua", SearchOption.AllDirectories);
+        var specFiles = Directory.GetFiles(Path.Combine(RepoPaths.Root, "roblox-plugin", "src"), "*.spec.luau", SearchOption.AllDirectories);
         Assert.NotEmpty(specFiles);
         var served = await ServedTree();
         Assert.DoesNotContain(served, s => s.Path.Contains("spec", StringComparison.OrdinalIgnoreCase));
@@ -193,8 +193,8 @@ public sealed class PluginDownloadEndpointTests : IDisposable
     private static List<Expected> ExpectedTree()
     {
         var project = JObject.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "rojo.project.json")));
-        // This derivation only knows how to leave out *.spec.lua; make sure that is all the project asks.
-        Assert.Equal(new[] { "**/*.spec.lua" }, project["globIgnorePaths"]!.Select(t => (string)t!));
+        // This derivation only knows how to leave out *.spec.luau; make sure that is all the project asks.
+        Assert.Equal(new[] { "**/*.spec.luau" }, project["globIgnorePaths"]!.Select(t => (string)t!));
 
         var result = new List<Expected>();
         void Node(JObject node, string path)
@@ -206,7 +206,7 @@ public sealed class PluginDownloadEndpointTests : IDisposable
         }
         void Dir(string dir, string path)
         {
-            var init = new[] { ("init.server.lua", "Script"), ("init.client.lua", "LocalScript"), ("init.lua", "ModuleScript") }
+            var init = new[] { ("init.server.luau", "Script"), ("init.client.luau", "LocalScript"), ("init.luau", "ModuleScript") }
                 .Where(i => File.Exists(Path.Combine(dir, i.Item1))).ToList();
             Assert.True(init.Count <= 1, dir);
             result.Add(init.Count == 0
@@ -216,11 +216,11 @@ public sealed class PluginDownloadEndpointTests : IDisposable
             foreach (var file in Directory.GetFiles(dir))
             {
                 var name = Path.GetFileName(file);
-                if (name.EndsWith(".spec.lua") || init.Any(i => i.Item1 == name)) continue;
-                if (name.EndsWith(".server.lua")) result.Add(new Expected(path + "/" + name[..^".server.lua".Length], "Script", file));
-                else if (name.EndsWith(".client.lua")) result.Add(new Expected(path + "/" + name[..^".client.lua".Length], "LocalScript", file));
-                else if (name.EndsWith(".lua")) result.Add(new Expected(path + "/" + name[..^".lua".Length], "ModuleScript", file));
-                else Assert.Fail($"{file}: this test only knows .lua files");
+                if (name.EndsWith(".spec.luau") || init.Any(i => i.Item1 == name)) continue;
+                if (name.EndsWith(".server.luau")) result.Add(new Expected(path + "/" + name[..^".server.luau".Length], "Script", file));
+                else if (name.EndsWith(".client.luau")) result.Add(new Expected(path + "/" + name[..^".client.luau".Length], "LocalScript", file));
+                else if (name.EndsWith(".luau")) result.Add(new Expected(path + "/" + name[..^".luau".Length], "ModuleScript", file));
+                else Assert.Fail($"{file}: this test only knows .luau files");
             }
         }
         Node((JObject)project["tree"]!, (string)project["name"]!);

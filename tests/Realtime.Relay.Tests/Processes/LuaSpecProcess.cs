@@ -7,7 +7,7 @@ namespace Realtime.Relay.Tests.Processes;
 
 /// <summary>
 /// One end-to-end Lua spec (roblox-plugin/e2e/*.e2e.lua) run by busted under lua5.1, and the
-/// line protocol of roblox-plugin/spec/support/E2E.lua: the spec prints
+/// line protocol of roblox-plugin/e2e/support/E2E.lua: the spec prints
 /// <c>E2E&gt; name {json}</c> when it needs the test (<see cref="ExpectAsync"/>), and waits,
 /// still running its Roblox code, for the file <c>E2E_DIR/name</c> (<see cref="Answer"/>).
 /// </summary>
