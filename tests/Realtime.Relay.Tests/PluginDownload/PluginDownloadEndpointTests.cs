@@ -68,7 +68,7 @@ public sealed class PluginDownloadEndpointTests : IDisposable
             Assert.Equal(fileLines.Length, servedLines.Length);
             var differing = Enumerable.Range(0, fileLines.Length).Where(i => fileLines[i] != servedLines[i]).ToList();
             var line = Assert.Single(differing);
-            Assert.Matches("""^\tbaseUrl = "http://localhost:8080", -- relay:public-url$""", fileLines[line]);
+            Assert.Matches("""^\tbaseUrl = "http://localhost:5080", -- relay:public-url$""", fileLines[line]);
             Assert.Equal("\tbaseUrl = \"" + PublicUrl + "\", -- relay:public-url", servedLines[line]);
         }
     }
