@@ -106,6 +106,40 @@ public sealed class PluginDownloadEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task The_game_server_module_alone_is_a_RealtimeBridge_ModuleScript_with_Shared_inside_and_the_relay_url()
+    {
+        var res = await _relay.CreateClient().GetAsync("/plugin/RealtimeBridgeServer.rbxmx");
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        Assert.Equal("attachment; filename=\"RealtimeBridgeServer.rbxmx\"", res.Content.Headers.ContentDisposition?.ToString());
+        var doc = XDocument.Parse(await res.Content.ReadAsStringAsync());
+        Assert.Single(doc.Root!.Elements("Item"));
+        var served = ServedItems(doc).ToDictionary(s => s.Path);
+
+        // The module as game code requires it: ServerScriptService.RealtimeBridge, Shared inside.
+        var src = Path.Combine(RepoPaths.Root, "roblox-plugin", "src");
+        var shared = Directory.GetFiles(Path.Combine(src, "Shared"), "*.luau")
+            .Where(f => !f.EndsWith(".spec.luau")).Select(f => "RealtimeBridge/Shared/" + Path.GetFileNameWithoutExtension(f));
+        var expected = new[] { "RealtimeBridge", "RealtimeBridge/Shared" }.Concat(shared).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, served.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("ModuleScript", served["RealtimeBridge"].ClassName);
+        Assert.Equal(File.ReadAllText(Path.Combine(src, "GameServer", "Bridge.luau")), served["RealtimeBridge"].Source);
+        Assert.Equal("Folder", served["RealtimeBridge/Shared"].ClassName);
+        Assert.Equal(File.ReadAllText(Path.Combine(src, "Shared", "Poller.luau")), served["RealtimeBridge/Shared/Poller"].Source);
+        Assert.Contains("\tbaseUrl = \"" + PublicUrl + "\", -- relay:public-url\n", served["RealtimeBridge/Shared/Config"].Source);
+        Assert.DoesNotContain(served.Values, s => s.ClassName == "Script");
+    }
+
+    [Fact]
+    public async Task Without_sources_the_game_server_module_answers_503_problem()
+    {
+        var nowhere = Path.Combine(Path.GetTempPath(), "no-plugin-here-" + Guid.NewGuid().ToString("N"));
+        using var relay = new RelayFactory(new Dictionary<string, string?> { ["Relay:PluginSourceRoot"] = nowhere });
+        var res = await relay.CreateClient().GetAsync("/plugin/RealtimeBridgeServer.rbxmx");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, res.StatusCode);
+        Assert.Equal("plugin_unavailable", (string?)JObject.Parse(await res.Content.ReadAsStringAsync())["code"]);
+    }
+
+    [Fact]
     public async Task Without_a_public_url_the_request_scheme_and_host_are_used()
     {
         using var relay = new RelayFactory();
