@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every suite — xunit (unit, integration and process-level tests, which start their
-# own soketi and relay processes and stop them), the Lua specs, the StyLua check — then
+# own soketi and relay processes and stop them), the Luau specs under Lune, the StyLua check — then
 # prints one closing line "N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,17 +26,14 @@ for project in tests/Realtime.Pusher.Tests tests/Realtime.Relay.Tests; do
   record "$name" "$status" "${p:-0}" "${f:-0}"
 done
 
-if [ -d roblox-plugin/spec ] || ls roblox-plugin/src/**/*.spec.lua >/dev/null 2>&1 || [ -f roblox-plugin/.busted ]; then
-  suite "busted: roblox-plugin"
-  log=.run/busted.log
-  (cd roblox-plugin && busted --output=utfTerminal) 2>&1 | tee "$log" | tail -n 30
-  status=${PIPESTATUS[0]}
-  line=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '[0-9]+ success' | tail -1)
-  p=$(sed -nE 's/^([0-9]+) success.*/\1/p' <<<"$line")
-  f=$(sed -nE 's/.* ([0-9]+) failures? \/ ([0-9]+) errors?.*/\1+\2/p' <<<"$line")
-  [ -z "$line" ] && { echo "no busted summary: see $log"; status=1; }
-  record busted "$status" "${p:-0}" "$(( ${f:-0} ))"
-fi
+suite "lune: roblox-plugin specs"
+log=.run/lune-specs.log
+scripts/lune run roblox-plugin/spec/runner.luau 2>&1 | tee "$log" | tail -n 30
+status=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+p=$(sed -nE 's/^([0-9]+) passed.*/\1/p' <<<"$line"); f=$(sed -nE 's/.* ([0-9]+) failed$/\1/p' <<<"$line")
+[ -z "$line" ] && { echo "no summary from the Lune spec runner: see $log"; status=1; }
+record lune-specs "$status" "${p:-0}" "${f:-0}"
 
 suite "stylua --check"
 if node_modules/.bin/stylua --check roblox-plugin >/dev/null 2>.run/stylua.log; then

@@ -8,11 +8,17 @@ namespace Realtime.Relay.PluginDownload;
 /// ready to be written as <c>RealtimeBridge.rbxmx</c> with the relay's URL pre-set; or, when the
 /// sources are missing or unusable, the reason why.
 /// The URL goes into the one source line marked <c>-- relay:public-url</c>
-/// (<c>baseUrl = "…", -- relay:public-url</c> in Shared/Config.lua); exactly one such line must exist.
+/// (<c>baseUrl = "…", -- relay:public-url</c> in Shared/Config.luau); exactly one such line must exist.
 /// </summary>
 public sealed partial class PluginPackage
 {
     public const string FileName = "RealtimeBridge.rbxmx";
+
+    /// <summary>The game-server module alone, for games that do not use the plugin.</summary>
+    public const string ServerModuleFileName = "RealtimeBridgeServer.rbxmx";
+
+    /// <summary>The name the module has in ServerScriptService (README: <c>require(game.ServerScriptService.RealtimeBridge)</c>).</summary>
+    public const string ServerModuleName = "RealtimeBridge";
     public const string UrlMarker = "-- relay:public-url";
 
     [GeneratedRegex("""^(?<before>[ \t]*baseUrl[ \t]*=[ \t]*)"(?<url>[^"\\\r\n]*)"(?<after>[ \t]*,[ \t]*--[ \t]*relay:public-url[ \t]*\r?)$""", RegexOptions.Multiline)]
@@ -73,9 +79,30 @@ public sealed partial class PluginPackage
     public byte[] Render(string baseUrl)
     {
         if (_root is null || _urlScript is null) throw new InvalidOperationException("The plugin is not available: " + UnavailableReason);
+        return RbxmxWriter.Write(WithUrl(baseUrl));
+    }
+
+    /// <summary>
+    /// The game-server module as its own model: <c>GameServer/Bridge</c> named
+    /// <see cref="ServerModuleName"/> with the <c>Shared</c> folder inside it (where the module
+    /// looks first, as the plugin's insert button places it), <paramref name="baseUrl"/> in the
+    /// marked line. Null when the sources have no such module.
+    /// </summary>
+    public byte[]? RenderServerModule(string baseUrl)
+    {
+        if (_root is null || _urlScript is null) throw new InvalidOperationException("The plugin is not available: " + UnavailableReason);
+        var root = WithUrl(baseUrl);
+        var bridge = root.Children.FirstOrDefault(c => c.Name == "GameServer")?.Children.FirstOrDefault(c => c is { Name: "Bridge", ClassName: "ModuleScript" });
+        var shared = root.Children.FirstOrDefault(c => c is { Name: "Shared", ClassName: "Folder" });
+        if (bridge is null || shared is null) return null;
+        return RbxmxWriter.Write(bridge with { Name = ServerModuleName, Children = [.. bridge.Children, shared] });
+    }
+
+    private PluginInstance WithUrl(string baseUrl)
+    {
         var literal = LuaString(baseUrl);
-        var source = MarkedUrlLine().Replace(_urlScript.Source!, m => m.Groups["before"].Value + literal + m.Groups["after"].Value);
-        return RbxmxWriter.Write(Replace(_root, _urlScript, _urlScript with { Source = source }));
+        var source = MarkedUrlLine().Replace(_urlScript!.Source!, m => m.Groups["before"].Value + literal + m.Groups["after"].Value);
+        return Replace(_root!, _urlScript, _urlScript with { Source = source });
     }
 
     private static PluginPackage Unavailable(string sourceRoot, string reason) => new(sourceRoot, null, null, reason);
@@ -88,7 +115,7 @@ public sealed partial class PluginPackage
     private static IEnumerable<PluginInstance> Flatten(PluginInstance node) =>
         node.Children.SelectMany(Flatten).Prepend(node);
 
-    /// <summary>A double-quoted Lua 5.1 string literal.</summary>
+    /// <summary>A double-quoted Luau string literal (decimal escapes only, valid in every Lua).</summary>
     private static string LuaString(string value)
     {
         var sb = new StringBuilder("\"");

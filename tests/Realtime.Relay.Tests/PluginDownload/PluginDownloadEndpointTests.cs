@@ -68,7 +68,7 @@ public sealed class PluginDownloadEndpointTests : IDisposable
             Assert.Equal(fileLines.Length, servedLines.Length);
             var differing = Enumerable.Range(0, fileLines.Length).Where(i => fileLines[i] != servedLines[i]).ToList();
             var line = Assert.Single(differing);
-            Assert.Matches("""^\tbaseUrl = "http://localhost:8080", -- relay:public-url$""", fileLines[line]);
+            Assert.Matches("""^\tbaseUrl = "http://localhost:5080", -- relay:public-url$""", fileLines[line]);
             Assert.Equal("\tbaseUrl = \"" + PublicUrl + "\", -- relay:public-url", servedLines[line]);
         }
     }
@@ -76,7 +76,7 @@ public sealed class PluginDownloadEndpointTests : IDisposable
     [Fact]
     public async Task No_spec_file_is_included()
     {
-        var specFiles = Directory.GetFiles(Path.Combine(RepoPaths.Root, "roblox-plugin", "src"), "*.spec.lua", SearchOption.AllDirectories);
+        var specFiles = Directory.GetFiles(Path.Combine(RepoPaths.Root, "roblox-plugin", "src"), "*.spec.luau", SearchOption.AllDirectories);
         Assert.NotEmpty(specFiles);
         var served = await ServedTree();
         Assert.DoesNotContain(served, s => s.Path.Contains("spec", StringComparison.OrdinalIgnoreCase));
@@ -103,6 +103,40 @@ public sealed class PluginDownloadEndpointTests : IDisposable
             Assert.All(source.Nodes(), n => Assert.IsType<XCData>(n));
         }
         Assert.All(items, i => Assert.Single(i.Element("Properties")!.Elements("string"), s => (string?)s.Attribute("name") == "Name"));
+    }
+
+    [Fact]
+    public async Task The_game_server_module_alone_is_a_RealtimeBridge_ModuleScript_with_Shared_inside_and_the_relay_url()
+    {
+        var res = await _relay.CreateClient().GetAsync("/plugin/RealtimeBridgeServer.rbxmx");
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        Assert.Equal("attachment; filename=\"RealtimeBridgeServer.rbxmx\"", res.Content.Headers.ContentDisposition?.ToString());
+        var doc = XDocument.Parse(await res.Content.ReadAsStringAsync());
+        Assert.Single(doc.Root!.Elements("Item"));
+        var served = ServedItems(doc).ToDictionary(s => s.Path);
+
+        // The module as game code requires it: ServerScriptService.RealtimeBridge, Shared inside.
+        var src = Path.Combine(RepoPaths.Root, "roblox-plugin", "src");
+        var shared = Directory.GetFiles(Path.Combine(src, "Shared"), "*.luau")
+            .Where(f => !f.EndsWith(".spec.luau")).Select(f => "RealtimeBridge/Shared/" + Path.GetFileNameWithoutExtension(f));
+        var expected = new[] { "RealtimeBridge", "RealtimeBridge/Shared" }.Concat(shared).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, served.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("ModuleScript", served["RealtimeBridge"].ClassName);
+        Assert.Equal(File.ReadAllText(Path.Combine(src, "GameServer", "Bridge.luau")), served["RealtimeBridge"].Source);
+        Assert.Equal("Folder", served["RealtimeBridge/Shared"].ClassName);
+        Assert.Equal(File.ReadAllText(Path.Combine(src, "Shared", "Poller.luau")), served["RealtimeBridge/Shared/Poller"].Source);
+        Assert.Contains("\tbaseUrl = \"" + PublicUrl + "\", -- relay:public-url\n", served["RealtimeBridge/Shared/Config"].Source);
+        Assert.DoesNotContain(served.Values, s => s.ClassName == "Script");
+    }
+
+    [Fact]
+    public async Task Without_sources_the_game_server_module_answers_503_problem()
+    {
+        var nowhere = Path.Combine(Path.GetTempPath(), "no-plugin-here-" + Guid.NewGuid().ToString("N"));
+        using var relay = new RelayFactory(new Dictionary<string, string?> { ["Relay:PluginSourceRoot"] = nowhere });
+        var res = await relay.CreateClient().GetAsync("/plugin/RealtimeBridgeServer.rbxmx");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, res.StatusCode);
+        Assert.Equal("plugin_unavailable", (string?)JObject.Parse(await res.Content.ReadAsStringAsync())["code"]);
     }
 
     [Fact]
@@ -193,8 +227,8 @@ public sealed class PluginDownloadEndpointTests : IDisposable
     private static List<Expected> ExpectedTree()
     {
         var project = JObject.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "rojo.project.json")));
-        // This derivation only knows how to leave out *.spec.lua; make sure that is all the project asks.
-        Assert.Equal(new[] { "**/*.spec.lua" }, project["globIgnorePaths"]!.Select(t => (string)t!));
+        // This derivation only knows how to leave out *.spec.luau; make sure that is all the project asks.
+        Assert.Equal(new[] { "**/*.spec.luau" }, project["globIgnorePaths"]!.Select(t => (string)t!));
 
         var result = new List<Expected>();
         void Node(JObject node, string path)
@@ -206,7 +240,7 @@ public sealed class PluginDownloadEndpointTests : IDisposable
         }
         void Dir(string dir, string path)
         {
-            var init = new[] { ("init.server.lua", "Script"), ("init.client.lua", "LocalScript"), ("init.lua", "ModuleScript") }
+            var init = new[] { ("init.server.luau", "Script"), ("init.client.luau", "LocalScript"), ("init.luau", "ModuleScript") }
                 .Where(i => File.Exists(Path.Combine(dir, i.Item1))).ToList();
             Assert.True(init.Count <= 1, dir);
             result.Add(init.Count == 0
@@ -216,11 +250,11 @@ public sealed class PluginDownloadEndpointTests : IDisposable
             foreach (var file in Directory.GetFiles(dir))
             {
                 var name = Path.GetFileName(file);
-                if (name.EndsWith(".spec.lua") || init.Any(i => i.Item1 == name)) continue;
-                if (name.EndsWith(".server.lua")) result.Add(new Expected(path + "/" + name[..^".server.lua".Length], "Script", file));
-                else if (name.EndsWith(".client.lua")) result.Add(new Expected(path + "/" + name[..^".client.lua".Length], "LocalScript", file));
-                else if (name.EndsWith(".lua")) result.Add(new Expected(path + "/" + name[..^".lua".Length], "ModuleScript", file));
-                else Assert.Fail($"{file}: this test only knows .lua files");
+                if (name.EndsWith(".spec.luau") || init.Any(i => i.Item1 == name)) continue;
+                if (name.EndsWith(".server.luau")) result.Add(new Expected(path + "/" + name[..^".server.luau".Length], "Script", file));
+                else if (name.EndsWith(".client.luau")) result.Add(new Expected(path + "/" + name[..^".client.luau".Length], "LocalScript", file));
+                else if (name.EndsWith(".luau")) result.Add(new Expected(path + "/" + name[..^".luau".Length], "ModuleScript", file));
+                else Assert.Fail($"{file}: this test only knows .luau files");
             }
         }
         Node((JObject)project["tree"]!, (string)project["name"]!);

@@ -7,7 +7,7 @@ namespace Realtime.Relay.Tests.Processes;
 
 /// <summary>
 /// One end-to-end Lua spec (roblox-plugin/e2e/*.e2e.lua) run by busted under lua5.1, and the
-/// line protocol of roblox-plugin/spec/support/E2E.lua: the spec prints
+/// line protocol of roblox-plugin/e2e/support/E2E.lua: the spec prints
 /// <c>E2E&gt; name {json}</c> when it needs the test (<see cref="ExpectAsync"/>), and waits,
 /// still running its Roblox code, for the file <c>E2E_DIR/name</c> (<see cref="Answer"/>).
 /// </summary>
@@ -19,16 +19,24 @@ public sealed class LuaSpecProcess : IAsyncDisposable
     private readonly List<string> _lines = new();
     private readonly string _dir;
 
-    private LuaSpecProcess(string specFile, string dir, IDictionary<string, string?> env)
+    private LuaSpecProcess(string program, string[] args, string dir, IDictionary<string, string?> env)
     {
         _dir = dir;
         var all = new Dictionary<string, string?>(env) { ["E2E_DIR"] = dir };
-        _process = new ManagedProcess("busted", ["--output=TAP", specFile], all,
+        _process = new ManagedProcess(program, args, all,
             workingDirectory: Path.Combine(RepoPaths.Root, "roblox-plugin"), onStdoutLine: OnLine);
     }
 
-    /// <summary>Starts <c>busted</c> on <paramref name="specFile"/> (relative to roblox-plugin/).</summary>
-    public static LuaSpecProcess Start(string specFile, string dir, IDictionary<string, string?> env) => new(specFile, dir, env);
+    /// <summary>Starts <c>busted</c> (lua5.1) on <paramref name="specFile"/> (relative to roblox-plugin/).</summary>
+    public static LuaSpecProcess Start(string specFile, string dir, IDictionary<string, string?> env) =>
+        new("busted", ["--output=TAP", specFile], dir, env);
+
+    /// <summary>
+    /// Runs <paramref name="script"/> (relative to roblox-plugin/) under Lune through scripts/lune; the
+    /// script prints the same markers and TAP lines (roblox-plugin/e2e/lune/Harness.luau).
+    /// </summary>
+    public static LuaSpecProcess StartLune(string script, string dir, IDictionary<string, string?> env) =>
+        new(Path.Combine(RepoPaths.Root, "scripts", "lune"), ["run", script], dir, env);
 
     /// <summary>Everything the spec printed on stdout (TAP lines, its prints, the markers).</summary>
     public string Output
