@@ -65,7 +65,9 @@ public sealed class RelayProcess : IAsyncDisposable
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
-            throw new TimeoutException(e.Message + "\n" + _process.RecentOutput, e);
+            var output = _process.RecentOutput;
+            _process.Dispose(); // the caller never gets this object to dispose: a failed start must not leave a process behind
+            throw new TimeoutException(e.Message + "\n" + output, e);
         }
     }
 
