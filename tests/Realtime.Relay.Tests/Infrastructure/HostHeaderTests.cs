@@ -41,7 +41,7 @@ public sealed class HostHeaderTests : IDisposable
         var body = BodyOf(http);
         Assert.True(http.Response.StatusCode == 201, body);
         var started = JObject.Parse(body);
-        Assert.Equal("http://localhost/pair", (string?)started["verificationUri"]);
+        Assert.Equal("http://localhost/console/pair", (string?)started["verificationUri"]);
         Assert.DoesNotContain("evil", body);
     }
 
