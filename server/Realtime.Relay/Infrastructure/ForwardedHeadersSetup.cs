@@ -25,9 +25,27 @@ public static class ForwardedHeadersSetup
         return services;
     }
 
+    private const string ForwardedHostItem = "relay.forwarded-host";
+
     public static WebApplication UseRelayForwardedHeaders(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<RelaySettings>().TrustedProxies.Count > 0) app.UseForwardedHeaders();
+        if (app.Services.GetRequiredService<RelaySettings>().TrustedProxies.Count == 0) return app;
+        var original = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value.OriginalHostHeaderName;
+        // The middleware keeps the Host it replaced in X-Original-Host: only then did a trusted proxy name the host.
+        app.Use((context, next) =>
+        {
+            context.Request.Headers.Remove(original); // a client's own copy proves nothing
+            return next(context);
+        });
+        app.UseForwardedHeaders();
+        app.Use((context, next) =>
+        {
+            if (context.Request.Headers.ContainsKey(original)) context.Items[ForwardedHostItem] = true;
+            return next(context);
+        });
         return app;
     }
+
+    /// <summary>True when the request's Host was set from X-Forwarded-Host by a trusted proxy.</summary>
+    public static bool HostCameFromTrustedProxy(HttpContext http) => http.Items.ContainsKey(ForwardedHostItem);
 }

@@ -10,7 +10,8 @@ namespace Realtime.Relay.Infrastructure;
 /// literal equal to the local address, or <c>localhost</c> on a loopback connection) with
 /// that port — a Host header is the caller's word, and echoing any name would let anyone get
 /// links to their own server (<c>evil.example</c>) handed out. Otherwise the link names the
-/// local address itself. Behind a proxy or DNS name, set <c>RELAY_PUBLIC_URL</c>.
+/// local address itself, unless a trusted proxy (<c>RELAY_TRUSTED_PROXIES</c>) forwarded the
+/// host. Behind a DNS name, set <c>RELAY_PUBLIC_URL</c>.
 /// </summary>
 public static class RelayBaseUrl
 {
@@ -19,9 +20,17 @@ public static class RelayBaseUrl
         if (settings.PublicUrl is { } configured) return configured.AbsoluteUri.TrimEnd('/');
         var request = http.Request;
         var scheme = request.Scheme is "https" ? "https" : "http";
-        var authority = IsTheAddressConnectedTo(http, request.Host) ? request.Host.Value! : LocalAuthority(http);
+        var authority = IsTheAddressConnectedTo(http, request.Host) || IsWellFormedForwardedHost(http, request.Host)
+            ? request.Host.Value!
+            : LocalAuthority(http);
         return $"{scheme}://{authority}{request.PathBase.ToUriComponent()}".TrimEnd('/');
     }
+
+    // A trusted proxy (RELAY_TRUSTED_PROXIES) speaks for the client's Host; still only a plain host[:port].
+    private static bool IsWellFormedForwardedHost(HttpContext http, HostString host) =>
+        ForwardedHeadersSetup.HostCameFromTrustedProxy(http) && !string.IsNullOrEmpty(host.Value) &&
+        host.Value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']') &&
+        Uri.CheckHostName(host.Host) != UriHostNameType.Unknown;
 
     private static bool IsTheAddressConnectedTo(HttpContext http, HostString host)
     {

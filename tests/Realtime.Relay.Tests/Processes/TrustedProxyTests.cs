@@ -44,7 +44,7 @@ public sealed class TrustedProxyTests
         await using var relay = await StartAsync(trusted);
         var (first, body) = await StartPairingAsync(relay, "203.0.113.1", proto: "https", host: "evil.example");
         Assert.Equal(HttpStatusCode.Created, first);
-        Assert.Equal(relay.BaseUrl + "/pair", (string?)body["verificationUri"]);
+        Assert.Equal(relay.BaseUrl + "/console/pair", (string?)body["verificationUri"]);
         Assert.Equal(HttpStatusCode.Created, (await StartPairingAsync(relay, "203.0.113.2")).Status);
         var (third, problem) = await StartPairingAsync(relay, "203.0.113.3");
         Assert.Equal(HttpStatusCode.TooManyRequests, third); // all three came from 127.0.0.1: one limit
@@ -69,6 +69,6 @@ public sealed class TrustedProxyTests
         await using var relay = await StartAsync("127.0.0.0/8");
         var (status, body) = await StartPairingAsync(relay, "203.0.113.9", proto: "https", host: "relay.example.org");
         Assert.Equal(HttpStatusCode.Created, status);
-        Assert.Equal("https://relay.example.org/pair", (string?)body["verificationUri"]);
+        Assert.Equal("https://relay.example.org/console/pair", (string?)body["verificationUri"]);
     }
 }
