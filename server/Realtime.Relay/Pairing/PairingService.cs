@@ -230,11 +230,9 @@ public sealed class PairingService
         var now = Now;
         lock (_gate)
         {
-            if (_wrongCodes.IsLimited(user.Id, out var wait))
-                return ApiError.RateLimited($"Too many wrong codes (at most {_wrongCodes.Limit} in {_wrongCodes.Window.TotalMinutes:0} minutes); try again later.", wait);
+            if (WrongCodeLimit(user) is { } limited) return limited;
 
-            var pairing = _pairings.Find(p => p.UserCode == code).Where(p => p.UserCode == code)
-                .OrderByDescending(p => p.CreatedAt).FirstOrDefault();
+            var pairing = NewestWithCode(code);
             if (pairing is null)
             {
                 _wrongCodes.Record(user.Id);
@@ -269,6 +267,16 @@ public sealed class PairingService
             p.PluginId is null ? new ApprovedPairing("", "") : new ApprovedPairing(p.PluginId, "private-plugin-" + p.PluginId);
     }
 
+    /// <summary>Refusal once the user has tried too many wrong codes (approve, deny and lookup alike). Call under the gate.</summary>
+    private ApiError? WrongCodeLimit(PlatformUser user) =>
+        _wrongCodes.IsLimited(user.Id, out var wait)
+            ? ApiError.RateLimited($"Too many wrong codes (at most {_wrongCodes.Limit} in {_wrongCodes.Window.TotalMinutes:0} minutes); try again later.", wait)
+            : null;
+
+    /// <summary>The newest pairing with this user code, compared exactly. Call under the gate.</summary>
+    private PairingRecord? NewestWithCode(string code) =>
+        _pairings.Find(p => p.UserCode == code).Where(p => p.UserCode == code).OrderByDescending(p => p.CreatedAt).FirstOrDefault();
+
     /// <summary>
     /// What asks to be approved (RFC 8628 §5.4: no blind approval). Wrong codes count against the
     /// user exactly as in <see cref="Approve"/>, so looking codes up is no way around that limit.
@@ -280,10 +288,8 @@ public sealed class PairingService
         var now = Now;
         lock (_gate)
         {
-            if (_wrongCodes.IsLimited(user.Id, out var wait))
-                return ApiError.RateLimited($"Too many wrong codes (at most {_wrongCodes.Limit} in {_wrongCodes.Window.TotalMinutes:0} minutes); try again later.", wait);
-            var pairing = _pairings.Find(p => p.UserCode == code).Where(p => p.UserCode == code)
-                .OrderByDescending(p => p.CreatedAt).FirstOrDefault();
+            if (WrongCodeLimit(user) is { } limited) return limited;
+            var pairing = NewestWithCode(code);
             if (pairing is null || now >= pairing.ExpiresAt)
             {
                 _wrongCodes.Record(user.Id);
