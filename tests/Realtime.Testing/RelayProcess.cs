@@ -38,6 +38,23 @@ public sealed class RelayProcess : IAsyncDisposable
         ["RELAY_DB_PATH"] = dbPath,
     };
 
+    /// <summary>
+    /// A complete, valid environment whose Pusher is unreachable (port 1): for tests of start-up
+    /// and storage that need no soketi.
+    /// </summary>
+    public static Dictionary<string, string?> UnreachablePusherEnvironment(string dbPath) => new()
+    {
+        ["PUSHER_ENABLED"] = "true",
+        ["PUSHER_APP_ID"] = "app-id",
+        ["PUSHER_KEY"] = "app-key",
+        ["PUSHER_SECRET"] = "app-secret",
+        ["PUSHER_HOST"] = "127.0.0.1",
+        ["PUSHER_PORT"] = "1",
+        ["PUSHER_SCHEME"] = "http",
+        ["AUTH_JWT_SECRET"] = TestJwt.Secret,
+        ["RELAY_DB_PATH"] = dbPath,
+    };
+
     /// <summary>Starts the relay and waits for /healthz (or for it to exit, e.g. on bad configuration).</summary>
     public static async Task<RelayProcess> StartAsync(string dllPath, IDictionary<string, string?> env, bool waitUntilHealthy = true)
     {

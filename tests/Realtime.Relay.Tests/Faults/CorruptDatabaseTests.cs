@@ -12,24 +12,11 @@ namespace Realtime.Relay.Tests.Faults;
 [Collection(FaultsCollection.Name)]
 public sealed class CorruptDatabaseTests
 {
-    private static Dictionary<string, string?> EnvironmentFor(string dbPath) => new()
-    {
-        ["PUSHER_ENABLED"] = "true",
-        ["PUSHER_APP_ID"] = "app-id",
-        ["PUSHER_KEY"] = "app-key",
-        ["PUSHER_SECRET"] = "app-secret",
-        ["PUSHER_HOST"] = "127.0.0.1",
-        ["PUSHER_PORT"] = "1",
-        ["PUSHER_SCHEME"] = "http",
-        ["AUTH_JWT_SECRET"] = TestJwt.Secret,
-        ["RELAY_DB_PATH"] = dbPath,
-    };
-
     /// <summary>A real relay database with plugins, sessions and events in it, checkpointed by a clean stop.</summary>
     private static async Task<string> UsedDatabaseAsync()
     {
         var path = TempDirectory.NewDatabasePath("relay-corrupt");
-        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, EnvironmentFor(path));
+        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, RelayProcess.UnreachablePusherEnvironment(path));
         for (var i = 0; i < 3; i++) await PairedPlugin.PairAsync(relay.BaseUrl, ownerId: "teacher-" + i);
         await relay.StopAsync();
         Assert.Equal(0, relay.ExitCode);
@@ -38,7 +25,7 @@ public sealed class CorruptDatabaseTests
 
     private static async Task<string> StartUpRefusedAsync(string path)
     {
-        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, EnvironmentFor(path), waitUntilHealthy: false);
+        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, RelayProcess.UnreachablePusherEnvironment(path), waitUntilHealthy: false);
         Assert.True(await relay.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the relay should have stopped:\n" + relay.RecentOutput);
         Assert.True(relay.ExitCode == 2, $"exit code {relay.ExitCode}:\n{relay.RecentOutput}");
         var line = Assert.Single(relay.RecentOutput.Split('\n'), l => l.Contains("storage error"));
@@ -106,7 +93,7 @@ public sealed class CorruptDatabaseTests
     {
         var path = TempDirectory.NewDatabasePath("relay-empty");
         await File.WriteAllBytesAsync(path, []);
-        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, EnvironmentFor(path));
+        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, RelayProcess.UnreachablePusherEnvironment(path));
         var plugin = await PairedPlugin.PairAsync(relay.BaseUrl);
         using var http = plugin.Client(relay.BaseUrl);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(plugin.BasePath + "/events?wait=0")).StatusCode);

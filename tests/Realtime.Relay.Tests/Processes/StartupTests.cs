@@ -6,18 +6,8 @@ namespace Realtime.Relay.Tests.Processes;
 /// <summary>The relay process as an operator starts it: bad settings stop it with one line.</summary>
 public sealed class StartupTests
 {
-    private static Dictionary<string, string?> GoodEnvironment() => new()
-    {
-        ["PUSHER_ENABLED"] = "true",
-        ["PUSHER_APP_ID"] = "app-id",
-        ["PUSHER_KEY"] = "app-key",
-        ["PUSHER_SECRET"] = "app-secret",
-        ["PUSHER_HOST"] = "127.0.0.1",
-        ["PUSHER_PORT"] = "1",
-        ["PUSHER_SCHEME"] = "http",
-        ["AUTH_JWT_SECRET"] = TestJwt.Secret,
-        ["RELAY_DB_PATH"] = TempDirectory.NewDatabasePath("relay-start"),
-    };
+    private static Dictionary<string, string?> GoodEnvironment() =>
+        RelayProcess.UnreachablePusherEnvironment(TempDirectory.NewDatabasePath("relay-start"));
 
     [Theory]
     [InlineData("PUSHER_SECRET", null, "PUSHER_SECRET is not set")]
