@@ -6,17 +6,17 @@ using Realtime.Relay.Storage;
 
 namespace Realtime.Relay.Inbox;
 
-/// <summary>The relay's Pusher subscriptions as the router uses them (one subscription per channel).</summary>
-public interface IPusherFeed
-{
-    void Subscribe(string channel);
-    void Unsubscribe(string channel);
-}
+/// <summary>
+/// The first inbox started hearing <see cref="Channel"/> (<see cref="Wanted"/>: subscribe it on Pusher),
+/// or the last one stopped (unsubscribe it).
+/// </summary>
+public sealed record ChannelDemandChange(string Channel, bool Wanted);
 
 /// <summary>
 /// Which inboxes hear which channel. The relay subscribes a channel once however many
 /// clients hear it, fans each event out to those inboxes, and unsubscribes when none is left.
-/// Restored from the inboxes' stored state at start-up.
+/// Restored from the inboxes' stored state at start-up. The relay's Pusher feed follows the channels
+/// wanted here (<see cref="FollowDemand"/>) and hands back what it hears; the router does not know the feed.
 /// </summary>
 public sealed class ChannelRouter
 {
@@ -29,17 +29,16 @@ public sealed class ChannelRouter
     private readonly Dictionary<string, HashSet<string>> _inboxesByChannel = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _channelsByInbox = new(StringComparer.Ordinal);
     private readonly InboxStore _inboxes;
-    private readonly IPusherFeed _feed;
+    private Action<ChannelDemandChange>? _demandChanged;
     private readonly ILogger<ChannelRouter> _log;
     /// <summary>Channels whose events some inbox lost because storage failed; told as a gap once it works again.</summary>
     private readonly Dictionary<string, HashSet<string>> _missedByInbox = new(StringComparer.Ordinal);
     /// <summary>Deliveries wait for the start-up gap, so a restored inbox hears relay:gap before any new event.</summary>
     private readonly TaskCompletionSource _restartGapTold = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ChannelRouter(InboxStore inboxes, IPusherFeed feed, StoreWriter writer, ILogger<ChannelRouter> log)
+    public ChannelRouter(InboxStore inboxes, StoreWriter writer, ILogger<ChannelRouter> log)
     {
         _inboxes = inboxes;
-        _feed = feed;
         _log = log;
         foreach (var state in inboxes.AllStates) Update(state);
         writer.Recovered += () => _ = ReportMissedAsync();
@@ -54,6 +53,20 @@ public sealed class ChannelRouter
         get { lock (_gate) return _inboxesByChannel.Keys.ToList(); }
     }
 
+    /// <summary>
+    /// Registers <paramref name="follower"/> for every later change and returns the channels wanted now, in one step:
+    /// a change is either in the returned list or told to the follower, never both and never neither.
+    /// Changes are told outside the router's lock.
+    /// </summary>
+    public IReadOnlyList<string> FollowDemand(Action<ChannelDemandChange> follower)
+    {
+        lock (_gate)
+        {
+            _demandChanged += follower;
+            return _inboxesByChannel.Keys.ToList();
+        }
+    }
+
     /// <summary>Makes the routes match the inbox's current channels.</summary>
     public void Update(InboxState state) => Set(state.InboxId, ChannelsOf(state));
 
@@ -63,8 +76,11 @@ public sealed class ChannelRouter
     {
         var subscribe = new List<string>();
         var unsubscribe = new List<string>();
+        Action<ChannelDemandChange>? tell;
         lock (_gate)
         {
+            // Taken under the lock: a follower registered later has these channels in FollowDemand's list instead.
+            tell = _demandChanged;
             var before = _channelsByInbox.GetValueOrDefault(inboxId) ?? [];
             foreach (var channel in before.Except(channels))
             {
@@ -86,8 +102,9 @@ public sealed class ChannelRouter
             if (channels.Count == 0) _channelsByInbox.Remove(inboxId);
             else _channelsByInbox[inboxId] = channels;
         }
-        foreach (var channel in unsubscribe) _feed.Unsubscribe(channel);
-        foreach (var channel in subscribe) _feed.Subscribe(channel);
+        if (tell is null) return;
+        foreach (var channel in unsubscribe) tell(new ChannelDemandChange(channel, Wanted: false));
+        foreach (var channel in subscribe) tell(new ChannelDemandChange(channel, Wanted: true));
     }
 
     /// <summary>The inboxes that hear <paramref name="channel"/>, leaving out <paramref name="exceptInboxId"/> (a publisher).</summary>

@@ -10,10 +10,11 @@ namespace Realtime.Relay.PusherConnection;
 
 /// <summary>
 /// The relay as a Pusher client: one pool of WebSocket connections holding every channel some
-/// inbox hears. Each channel's events are handed to the router in order; when a connection
-/// comes back after a drop, the router tells the affected inboxes (<c>relay:gap</c>).
+/// inbox hears (it follows <see cref="ChannelRouter.FollowDemand"/>). Each channel's events are
+/// handed to the router in order; when a connection comes back after a drop, the router tells
+/// the affected inboxes (<c>relay:gap</c>). The dependency runs one way: feed → router.
 /// </summary>
-public sealed class PusherFeed : IPusherFeed, IRelaySocketIds, IReadinessCheck, IHostedService, IAsyncDisposable
+public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedService, IAsyncDisposable
 {
     /// <summary>The relay signs in as this user (soketi and Pusher may require sign-in).</summary>
     public const string RelayUserId = "realtime-bridge-relay";
@@ -23,29 +24,27 @@ public sealed class PusherFeed : IPusherFeed, IRelaySocketIds, IReadinessCheck, 
     private static readonly Counter Heard = Metrics.CreateCounter("relay_pusher_events_received_total", "Events the relay heard from Pusher.");
 
     private readonly PusherConnectionPool _pool;
-    private readonly IServiceProvider _services;
+    private readonly ChannelRouter _router;
     private readonly ILogger<PusherFeed> _log;
     private readonly CancellationTokenSource _stopping = new();
-    private ChannelRouter? _router;
 
-    public PusherFeed(PusherOptions options, IServiceProvider services, ILoggerFactory logs, IConfiguration config)
+    public PusherFeed(PusherOptions options, ChannelRouter router, ILoggerFactory logs, IConfiguration config)
     {
-        _services = services;
+        _router = router;
         _log = logs.CreateLogger<PusherFeed>();
         _pool = new PusherConnectionPool(options, new PusherPoolOptions
         {
             ChannelsPerConnection = config.GetValue("Pusher:ChannelsPerConnection", 100),
             Client = new PusherClientOptions { SignInAs = new PusherUser { Id = RelayUserId, UserInfo = new { name = "Realtime Bridge relay" } } },
         }, logs.CreateLogger<PusherConnectionPool>());
-        _pool.ChannelsResumedAfterGap += (_, channels) => _ = Router.ReportGapAsync(channels);
+        _pool.ChannelsResumedAfterGap += (_, channels) => _ = _router.ReportGapAsync(channels);
         _pool.ErrorReported += (_, error) => _log.LogWarning("Pusher: {Error}", error);
     }
 
-    private ChannelRouter Router => _router ??= _services.GetRequiredService<ChannelRouter>();
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _ = Router; // restores every inbox's channels into the pool
+        // Every inbox's channels (restored from disk) now, later ones as inboxes change.
+        foreach (var channel in _router.FollowDemand(OnDemandChanged)) Subscribe(channel);
         _ = Task.Run(async () =>
         {
             try { await _pool.StartAsync(_stopping.Token); }
@@ -55,14 +54,20 @@ public sealed class PusherFeed : IPusherFeed, IRelaySocketIds, IReadinessCheck, 
         return Task.CompletedTask;
     }
 
-    public void Subscribe(string channel)
+    private void OnDemandChanged(ChannelDemandChange change)
+    {
+        if (change.Wanted) Subscribe(change.Channel);
+        else Unsubscribe(change.Channel);
+    }
+
+    private void Subscribe(string channel)
     {
         var subscription = _pool.Add(channel);
         Channels.Set(_pool.ChannelCount);
         _ = PumpAsync(subscription);
     }
 
-    public void Unsubscribe(string channel)
+    private void Unsubscribe(string channel)
     {
         _ = Task.Run(async () =>
         {
@@ -88,10 +93,10 @@ public sealed class PusherFeed : IPusherFeed, IRelaySocketIds, IReadinessCheck, 
                 {
                     case PusherEventKind.Event:
                         Heard.Inc();
-                        await Router.DeliverAsync(new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId));
+                        await _router.DeliverAsync(new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId));
                         break;
                     case PusherEventKind.Gap when e.GapReason == GapReason.BufferOverflow:
-                        await Router.ReportGapAsync([e.Channel]);
+                        await _router.ReportGapAsync([e.Channel]);
                         break;
                 }
             }

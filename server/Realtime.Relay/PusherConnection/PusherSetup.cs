@@ -20,13 +20,11 @@ public static class PusherSetup
         if (!settings.Enabled)
         {
             services.AddSingleton<DisabledPusherFeed>();
-            services.AddSingleton<IPusherFeed>(sp => sp.GetRequiredService<DisabledPusherFeed>());
             services.AddSingleton<IRelaySocketIds>(sp => sp.GetRequiredService<DisabledPusherFeed>());
             return services;
         }
         services.AddSingleton(new PusherAuthorizer(settings.Options));
         services.AddSingleton<PusherFeed>();
-        services.AddSingleton<IPusherFeed>(sp => sp.GetRequiredService<PusherFeed>());
         services.AddSingleton<IRelaySocketIds>(sp => sp.GetRequiredService<PusherFeed>());
         services.AddSingleton<IReadinessCheck>(sp => sp.GetRequiredService<PusherFeed>());
         services.AddHostedService(sp => sp.GetRequiredService<PusherFeed>());
