@@ -89,7 +89,7 @@ public sealed class PusherRestClient : IDisposable
         if (channelsJson is not null)
         {
             foreach (var p in channelsJson.Properties())
-                result[p.Name] = ParseAttributes(p.Value as JObject);
+                result[p.Name] = PusherRestAnswers.ParseAttributes(p.Value as JObject);
         }
         return new TriggerResult { Channels = result };
     }
@@ -102,7 +102,7 @@ public sealed class PusherRestClient : IDisposable
         var list = new List<ChannelAttributes>();
         if (json?["batch"] is JArray batch)
         {
-            foreach (var item in batch) list.Add(ParseAttributes(item as JObject));
+            foreach (var item in batch) list.Add(PusherRestAnswers.ParseAttributes(item as JObject));
         }
         return new BatchTriggerResult { Batch = list };
     }
@@ -124,7 +124,7 @@ public sealed class PusherRestClient : IDisposable
         var result = new Dictionary<string, ChannelAttributes>(StringComparer.Ordinal);
         if (json?["channels"] is JObject channels)
         {
-            foreach (var p in channels.Properties()) result[p.Name] = ParseAttributes(p.Value as JObject);
+            foreach (var p in channels.Properties()) result[p.Name] = PusherRestAnswers.ParseAttributes(p.Value as JObject);
         }
         return result;
     }
@@ -138,7 +138,7 @@ public sealed class PusherRestClient : IDisposable
         var infoText = InfoValidation.Join(info, nameof(info));
         if (infoText is not null) query.Add(new("info", infoText));
         var json = await SendAsync(HttpMethod.Get, "/channels/" + channel, query, null, cancellationToken).ConfigureAwait(false);
-        var attributes = ParseAttributes(json);
+        var attributes = PusherRestAnswers.ParseAttributes(json);
         return new ChannelInfo
         {
             Occupied = json?["occupied"]?.Type == JTokenType.Boolean && (bool)json["occupied"]!,
@@ -300,10 +300,10 @@ public sealed class PusherRestClient : IDisposable
             var code = (int)status;
             if (code is >= 200 and < 300)
             {
-                var json = ParseSuccess(method, path, status, responseText);
+                var json = PusherRestAnswers.ParseSuccess(method, path, status, responseText);
                 // soketi answers errors with status 200 and {"error":"…","code":401} (its HTTP status line
                 // is lost after headers are written). Treat such an answer as the status it names.
-                if (ErrorCodeInBody(json) is not { } embedded) return json;
+                if (PusherRestAnswers.ErrorCodeInBody(json) is not { } embedded) return json;
                 status = (HttpStatusCode)embedded;
                 code = embedded;
             }
@@ -314,12 +314,12 @@ public sealed class PusherRestClient : IDisposable
                 lastBody = responseText;
                 continue;
             }
-            throw ClientError(method.Method, path, status, responseText);
+            throw PusherRestAnswers.ClientError(method.Method, path, status, responseText);
         }
 
         if (lastStatus is not null)
             throw new PusherApiException(
-                $"Pusher failed {method.Method} {path} with {(int)lastStatus} after {maxAttempts} attempt(s): {Shorten(lastBody)}",
+                $"Pusher failed {method.Method} {path} with {(int)lastStatus} after {maxAttempts} attempt(s): {PusherRestAnswers.Shorten(lastBody)}",
                 lastStatus, lastBody, method.Method, path, maxAttempts);
         var what = lastError is TimeoutException ? "timed out" : "could not be sent";
         throw new PusherApiException(
@@ -327,78 +327,10 @@ public sealed class PusherRestClient : IDisposable
             null, null, method.Method, path, maxAttempts, lastError);
     }
 
-    private static int? ErrorCodeInBody(JObject? json) =>
-        json is not null && json["error"]?.Type == JTokenType.String && json["code"]?.Type == JTokenType.Integer &&
-        (int)json["code"]! is >= 400 and <= 599 and var c
-            ? c
-            : null;
-
     private TimeSpan Backoff(int retry)
     {
         var ms = Options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, retry - 1);
         return TimeSpan.FromMilliseconds(Math.Min(ms, 2000));
-    }
-
-    private static JObject? ParseSuccess(HttpMethod method, string path, HttpStatusCode status, string text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        try
-        {
-            return JsJson.Parse(text) as JObject;
-        }
-        catch (JsonException e)
-        {
-            throw new PusherApiException(
-                $"Pusher answered {method.Method} {path} with {(int)status} but the body is not JSON ({e.Message}): {Shorten(text)}",
-                status, text, method.Method, path, 1, e);
-        }
-    }
-
-    private static PusherApiException ClientError(string method, string path, HttpStatusCode status, string body)
-    {
-        var code = (int)status;
-        if (code == 401 || (code == 403 && LooksLikeAuthProblem(body)))
-        {
-            return new PusherAuthenticationException(
-                $"Pusher rejected the request's authentication ({code}): check PUSHER_KEY/PUSHER_SECRET/PUSHER_APP_ID: {Shorten(body)}",
-                status, body, method, path);
-        }
-        var hint = code switch
-        {
-            404 => " (check PUSHER_APP_ID and the Pusher host/cluster)",
-            413 => " (the request is larger than Pusher accepts)",
-            429 => " (rate limited by Pusher)",
-            _ => "",
-        };
-        return new PusherApiException($"Pusher refused {method} {path} ({code} {status}){hint}: {Shorten(body)}",
-            status, body, method, path, 1);
-    }
-
-    private static bool LooksLikeAuthProblem(string body) =>
-        body.Contains("signature", StringComparison.OrdinalIgnoreCase) ||
-        body.Contains("auth", StringComparison.OrdinalIgnoreCase) ||
-        body.Contains("key", StringComparison.OrdinalIgnoreCase) ||
-        body.Contains("timestamp", StringComparison.OrdinalIgnoreCase);
-
-    private static ChannelAttributes ParseAttributes(JObject? o) => new()
-    {
-        SubscriptionCount = IntOrNull(o?["subscription_count"]),
-        UserCount = IntOrNull(o?["user_count"]),
-    };
-
-    private static int? IntOrNull(JToken? t) => t?.Type switch
-    {
-        JTokenType.Integer => (int)t,
-        JTokenType.Float => (int)(double)t,
-        JTokenType.String when int.TryParse((string)t!, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) => v,
-        _ => null,
-    };
-
-    private static string Shorten(string? body)
-    {
-        if (string.IsNullOrEmpty(body)) return "(empty body)";
-        body = body.Trim();
-        return body.Length <= 1000 ? body : body[..1000] + "…";
     }
 
     private static PusherOptions Validate(PusherOptions options)
