@@ -1,12 +1,8 @@
 using System.Text;
 using Newtonsoft.Json.Linq;
 using Prometheus;
-using Realtime.Pusher;
-using Realtime.Pusher.Auth;
-using Realtime.Pusher.Client;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Inbox;
-using PusherSocket = Realtime.Pusher.Client.PusherConnection;
 
 namespace Realtime.Relay.Presence;
 
@@ -20,9 +16,10 @@ public sealed record PresenceServer(string Kind, string JobId, int Players, Date
 public sealed record RosterChange(IReadOnlyList<long> Added, IReadOnlyList<long> Removed, IReadOnlyList<long> Updated, int Present);
 
 /// <summary>
-/// Roblox players as real members of <c>presence-game-&lt;gameId&gt;</c> (DESIGN.md, "Presence").
+/// Roblox players as real members of <c>presence-game-&lt;gameId&gt;</c> (README, "Presence").
 /// Each reporter (a game server session, or a Studio plugin paired with the game) sends its full
-/// roster; the relay diffs it and keeps one Pusher WebSocket connection per present player,
+/// roster; the relay diffs it and keeps one Pusher WebSocket connection per present player
+/// (opened by <see cref="IPresenceConnectionFactory"/>),
 /// signed in and subscribed as <c>roblox-&lt;userId&gt;</c> with <c>user_info {kind: "roblox-player", name, displayName, jobId}</c>.
 /// A dashboard's pusher-js sees them in <c>channel.members</c> and gets
 /// <c>pusher:member_added</c>/<c>pusher:member_removed</c> as they come and go.
@@ -43,22 +40,20 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
     private static readonly Gauge ReportersGauge = Metrics.CreateGauge("relay_presence_reporters", "Game servers and Studio sessions reporting rosters.");
     private static readonly Counter SilentTotal = Metrics.CreateCounter("relay_presence_silent_reporters_total", "Reporters whose players were removed because they stopped reporting.");
 
-    private readonly PusherOptions _pusher;
+    private readonly IPresenceConnectionFactory _connections;
     private readonly PresenceOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<PresenceRoster> _log;
-    private readonly ILogger _connectionLog;
     private readonly object _gate = new();
     private readonly Dictionary<string, Reporter> _reporters = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    public PresenceRoster(PusherOptions pusher, PresenceOptions options, TimeProvider clock, ILoggerFactory logs)
+    public PresenceRoster(IPresenceConnectionFactory connections, PresenceOptions options, TimeProvider clock, ILogger<PresenceRoster> log)
     {
-        _pusher = pusher;
+        _connections = connections;
         _options = options;
         _clock = clock;
-        _log = logs.CreateLogger<PresenceRoster>();
-        _connectionLog = logs.CreateLogger("Realtime.Relay.Presence.PlayerConnection");
+        _log = log;
     }
 
     public PresenceOptions Options => _options;
@@ -165,51 +160,40 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
     {
         var pusherUserId = PusherUserIdFor(userId);
         var info = UserInfo(name, displayName, reporter.JobId);
-        PusherSocket? connection = null;
+        var channel = reporter.Channel;
+        var refusal = new Refusal();
+        IPresenceConnection connection;
         try
         {
-            connection = new PusherSocket(_pusher, new PusherClientOptions
+            connection = _connections.Open(channel, pusherUserId, info, reason =>
             {
-                ClientName = "realtime-bridge-presence",
-                // soketi/Pusher with user authentication close un-signed-in sockets (4009 after 30 s).
-                SignInAs = new PusherUser { Id = pusherUserId, UserInfo = info },
-                // Nobody reads this connection's events (it is here to be a member): keep the buffer minimal.
-                SubscriptionBufferCapacity = 1,
-            }, _connectionLog);
-            var channel = reporter.Channel;
-            var refusal = new Refusal();
-            var socket = connection;
-            connection.ErrorReported += (_, error) =>
-            {
-                if (error.Kind == PusherErrorKind.SubscriptionFailed)
-                {
-                    _log.LogWarning("Presence: {User} could not join {Channel}: {Error}", pusherUserId, channel, error.ToString());
-                    // A refused player must not hold a Pusher connection (they count against the app's
-                    // limits and file descriptors). Closed off this callback: disposing waits for the
-                    // connection's own loop, which is raising this event. Tried again on the next report.
-                    refusal.Reason = error.Message;
-                    _ = Task.Run(() => CloseQuietlyAsync(socket, pusherUserId));
-                }
-                else
-                    _log.LogDebug("Presence: connection of {User}: {Error}", pusherUserId, error.ToString());
-            };
-            var subscription = connection.Subscribe(channel, new PresenceMember(pusherUserId, info));
-            return new Player(userId, name, displayName, since, connection, subscription, refusal);
+                _log.LogWarning("Presence: {User} could not join {Channel}: {Error}", pusherUserId, channel, reason);
+                CloseIfRefused(refusal.Refuse(reason), pusherUserId);
+            });
         }
         catch (ArgumentException e) // PusherValidationException too
         {
-            _log.LogWarning("Presence: {User} cannot join {Channel}: {Reason}", pusherUserId, reporter.Channel, e.Message);
-            if (connection is not null) _ = connection.DisposeAsync().AsTask();
+            _log.LogWarning("Presence: {User} cannot join {Channel}: {Reason}", pusherUserId, channel, e.Message);
             return null;
         }
+        CloseIfRefused(refusal.Attach(connection), pusherUserId);
+        return new Player(userId, name, displayName, since, connection, refusal);
+    }
+
+    // A refused player must not hold a Pusher connection (they count against the app's limits and
+    // file descriptors). Closed off the refusal's callback: disposing waits for the connection's own
+    // loop, which is raising it. The player is tried again, on a new connection, at the next report.
+    private void CloseIfRefused(IPresenceConnection? refused, string pusherUserId)
+    {
+        if (refused is not null) _ = Task.Run(() => CloseQuietlyAsync(refused, pusherUserId));
     }
 
     private static bool IsRefused(Player player) =>
-        player.Refusal.Reason is not null || player.Subscription.State == SubscriptionState.Failed;
+        player.Refusal.Reason is not null || player.Connection.State == PresenceSeatState.Refused;
 
     private Task CloseAsync(Player player) => CloseQuietlyAsync(player.Connection, PusherUserIdFor(player.UserId));
 
-    private async Task CloseQuietlyAsync(PusherSocket connection, string pusherUserId)
+    private async Task CloseQuietlyAsync(IPresenceConnection connection, string pusherUserId)
     {
         try { await connection.DisposeAsync(); }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -223,7 +207,7 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await player.Subscription.UnsubscribeAsync(timeout.Token);
+            await player.Connection.UnsubscribeAsync(timeout.Token);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -311,13 +295,13 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
         return (unique, servers.OrderBy(s => s.JobId, StringComparer.Ordinal).ToList());
     }
 
-    private static string StateOf(Player p) => p.Refusal.Reason is { } reason ? "refused: " + reason : StateOf(p.Subscription);
+    private static string StateOf(Player p) => p.Refusal.Reason is { } reason ? "refused: " + reason : StateOf(p.Connection);
 
-    private static string StateOf(PusherSubscription s) => s.State switch
+    private static string StateOf(IPresenceConnection c) => c.State switch
     {
-        SubscriptionState.Subscribed => "member",
-        SubscriptionState.Failed => "refused: " + (s.Error?.Message ?? "unknown"),
-        SubscriptionState.Unsubscribed => "left",
+        PresenceSeatState.Member => "member",
+        PresenceSeatState.Refused => "refused: " + (c.Error ?? "unknown"),
+        PresenceSeatState.Left => "left",
         _ => "joining",
     };
 
@@ -358,13 +342,45 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
         public bool Removed { get; set; }
     }
 
-    private sealed record Player(long UserId, string Name, string DisplayName, DateTimeOffset Since, PusherSocket Connection,
-        PusherSubscription Subscription, Refusal Refusal);
+    private sealed record Player(long UserId, string Name, string DisplayName, DateTimeOffset Since, IPresenceConnection Connection,
+        Refusal Refusal);
 
-    /// <summary>Why Pusher refused the player (set from the connection's error event); its connection is then closed.</summary>
+    /// <summary>
+    /// Why Pusher refused the player (told by the connection, maybe before <see cref="IPresenceConnectionFactory.Open"/>
+    /// returned it); once both the reason and the connection are known, the connection is handed out once, to be closed.
+    /// </summary>
     private sealed class Refusal
     {
-        private volatile string? _reason;
-        public string? Reason { get => _reason; set => _reason = value; }
+        private readonly Lock _gate = new();
+        private string? _reason;
+        private IPresenceConnection? _connection;
+        private bool _handedOut;
+
+        public string? Reason { get { lock (_gate) return _reason; } }
+
+        public IPresenceConnection? Refuse(string reason)
+        {
+            lock (_gate)
+            {
+                _reason = reason;
+                return HandOut();
+            }
+        }
+
+        public IPresenceConnection? Attach(IPresenceConnection connection)
+        {
+            lock (_gate)
+            {
+                _connection = connection;
+                return HandOut();
+            }
+        }
+
+        private IPresenceConnection? HandOut()
+        {
+            if (_reason is null || _connection is null || _handedOut) return null;
+            _handedOut = true;
+            return _connection;
+        }
     }
 }

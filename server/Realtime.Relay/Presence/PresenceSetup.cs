@@ -10,6 +10,7 @@ public static class PresenceSetup
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(PresenceOptions.From(config));
+        services.TryAddSingleton<IPresenceConnectionFactory, PusherPresenceConnections>();
         services.AddSingleton<PresenceRoster>();
         services.AddSingleton<IClientClosedHandler>(sp => sp.GetRequiredService<PresenceRoster>());
         if (pusherEnabled) services.AddHostedService<PresenceSweeper>();
