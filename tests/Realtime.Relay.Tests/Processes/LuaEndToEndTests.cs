@@ -43,7 +43,7 @@ public sealed class LuaEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_studio_plugin_from_the_served_model_pairs_hears_the_backend_shows_content_progress_inserts_content_publishes_survives_a_relay_restart_and_unpairs()
+    public async Task The_studio_plugin_from_the_served_model_pairs_hears_the_backend_shows_content_progress_inserts_content_publishes_survives_a_relay_restart_resumes_after_studio_reopens_and_unpairs()
     {
         var backend = new PusherNodeBackend(_soketi); // the platform backend: the official pusher Node SDK
         using var educator = new HttpClient { BaseAddress = new Uri(_relay.BaseUrl) }.WithBearer(_jwt);
@@ -133,7 +133,15 @@ public sealed class LuaEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
             LongStep, $"place-changed '{renamed}' after the restart");
         lua.Answer("dashboard-received-after-restart");
 
-        // 7. Unpaired: the educator's plugin list no longer has it.
+        // 7. Studio closed: an event arrives meanwhile; Studio opens again and hears it, then a live one.
+        await lua.ExpectAsync("studio-closed", LongStep);
+        await backend.TriggerAsync(channel, "notification", new { message = "hello 3" });
+        lua.Answer("triggered-while-closed", new { message = "hello 3" });
+        await lua.ExpectAsync("reopened", LongStep);
+        await backend.TriggerAsync(channel, "notification", new { message = "hello 4" });
+        lua.Answer("triggered-after-reopen", new { message = "hello 4" });
+
+        // 8. Unpaired: the educator's plugin list no longer has it.
         await lua.ExpectAsync("unpaired", LongStep);
         var (listed, plugins) = await educator.GetJsonAsync("/api/v1/plugins");
         Assert.Equal(HttpStatusCode.OK, listed);
@@ -143,7 +151,7 @@ public sealed class LuaEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
         var result = await lua.FinishAsync();
         output.WriteLine(result.Tap);
         Assert.Equal(0, result.Failed);
-        Assert.Equal((9, 0), (result.Passed, result.Skipped));
+        Assert.Equal((10, 0), (result.Passed, result.Skipped));
         // Published once: a repeat of the first rename would have arrived before the events that followed it.
         Assert.Single(dashboard.Events, e => IsSync(e, "place-changed") && (string?)e["data"]!["data"]!["name"] == published);
     }
