@@ -52,7 +52,7 @@ public sealed class LuaSpecProcess : IAsyncDisposable
             }
             if (_process.HasExited)
             {
-                await Task.Delay(200); // the last lines may still be on their way
+                await _process.WaitForExitAsync(TimeSpan.FromSeconds(10)); // returns once its last lines are read
                 if (_markers.Reader.TryPeek(out _)) continue;
                 throw new InvalidOperationException(
                     $"The Lua spec ended (exit code {_process.ExitCode}) before saying {string.Join(" or ", names)}.\n{Failure()}");
@@ -82,7 +82,6 @@ public sealed class LuaSpecProcess : IAsyncDisposable
     {
         if (!await _process.WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(60)))
             throw new TimeoutException("The Lua spec did not end.\n" + Failure());
-        await Task.Delay(200);
         string[] lines;
         lock (_lines) lines = _lines.ToArray();
         var result = new LuaSpecResult(
