@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `make dev` and `make test` need and is missing: npm packages (from the
-# lock file; Lune among them), Debian 13's libc6 for Lune, Lua 5.1 + busted + LuaSocket + dkjson (Debian packages), NuGet packages.
+# lock file; Lune among them), Debian 13's libc6 for Lune, Chromium (Debian package), NuGet packages.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,20 +43,6 @@ if ! lune_ok; then
   dpkg-deb -x "$apt_dir"/libc6_*.deb .tools/glibc || fail "dpkg-deb could not unpack Debian 13's libc6."
   rm -rf "$apt_dir"
   lune_ok || fail "Lune does not start with Debian 13's libc6: try scripts/lune --version."
-fi
-
-# Lua 5.1 and friends from Debian, for the Roblox-side end-to-end runs (roblox-plugin/e2e).
-lua_ok() {
-  command -v lua5.1 >/dev/null && command -v busted >/dev/null &&
-    lua5.1 -e 'require("socket"); require("dkjson")' >/dev/null 2>&1
-}
-if ! lua_ok; then
-  say "apt-get install lua5.1 lua-busted lua-socket lua-dkjson"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq || fail "apt-get update failed (no network to Debian's mirror?)."
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq lua5.1 lua-busted lua-socket lua-dkjson >/dev/null \
-    || fail "apt-get install of the Lua packages failed."
-  lua_ok || fail "Lua packages installed but lua5.1 cannot load socket/dkjson."
 fi
 
 # Chromium from Debian, for the browser tests (Microsoft.Playwright drives /usr/bin/chromium;

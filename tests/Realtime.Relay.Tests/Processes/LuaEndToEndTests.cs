@@ -9,18 +9,18 @@ using Xunit.Abstractions;
 namespace Realtime.Relay.Tests.Processes;
 
 /// <summary>
-/// The Roblox side end to end against the relay as a real process and a real soketi: the
-/// game-server module under Lune, loaded from the model the relay serves (roblox-plugin/e2e/
-/// GameServer.e2e.luau, HttpService over TCP, production waits), and the plugin's modules under
-/// lua5.1 + busted (Plugin.e2e.lua, HttpService over LuaSocket). This class
-/// plays everyone else: the backend (Pusher REST trigger to the client's channel), the dashboard
-/// (pusher-js on roblox-sync and presence-game-*, an educator's JWT), and the operator who
-/// restarts the relay. Each test gets its own soketi, relay and database.
+/// The Roblox side end to end under Lune against the relay as a real process and a real soketi,
+/// each loaded from the model the relay serves, with production waits and HttpService over TCP:
+/// the Studio plugin (roblox-plugin/e2e/Plugin.e2e.luau runs the model's Script with Studio
+/// stand-ins) and the game-server module (GameServer.e2e.luau). This class plays everyone else:
+/// the educator (approves pairings with a JWT), the backend (triggers to the client's channels),
+/// the dashboard (pusher-js on roblox-sync and presence-game-*), and the operator who restarts
+/// the relay. Each test gets its own soketi, relay and database.
 /// </summary>
 public sealed class LuaEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(20);
-    /// <summary>For the Lune flow, which runs with production waits (20 s long-polls, backoff up to 60 s).</summary>
+    /// <summary>For the Lune flows, which run with production waits (20 s long-polls, backoff up to 60 s).</summary>
     private static readonly TimeSpan LongStep = TimeSpan.FromSeconds(180);
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "lua-e2e-" + Guid.NewGuid().ToString("N"));
     private readonly string _jwt = TestJwt.For("e2e-teacher", "educator", name: "E2E Teacher");
@@ -43,68 +43,121 @@ public sealed class LuaEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_studio_plugin_pairs_hears_the_backend_publishes_to_the_dashboard_and_survives_relay_restarts()
+    public async Task The_studio_plugin_from_the_served_model_pairs_hears_the_backend_shows_content_progress_inserts_content_publishes_survives_a_relay_restart_resumes_after_studio_reopens_and_unpairs()
     {
+        var backend = new PusherNodeBackend(_soketi); // the platform backend: the official pusher Node SDK
+        using var educator = new HttpClient { BaseAddress = new Uri(_relay.BaseUrl) }.WithBearer(_jwt);
+        // The plugin's place (GameId 4243) names its game when pairing: its approver must own it.
+        var (gameCreated, game, _) = await educator.PostJsonAsync("/api/v1/games", new { gameId = "4243", name = "E2E plugin's game" });
+        Assert.True(gameCreated == HttpStatusCode.Created, game.ToString());
         await using var dashboard = await SignedInDashboardAsync();
         Assert.Equal("subscribed", (string?)(await dashboard.SubscribeAsync("roblox-sync"))["type"]);
-        // The spec's plugin pairs naming game 4243: its approver (this educator) must own it.
-        using (var educator = new HttpClient { BaseAddress = new Uri(_relay.BaseUrl) }.WithBearer(_jwt))
-        {
-            var (gameCreated, game, _) = await educator.PostJsonAsync("/api/v1/games", new { gameId = "4243", name = "E2E plugin's game" });
-            Assert.True(gameCreated == HttpStatusCode.Created, game.ToString());
-        }
-        await using var lua = LuaSpecProcess.Start("e2e/Plugin.e2e.lua", _dir, new Dictionary<string, string?>
+        await using var lua = LuaSpecProcess.StartLune("e2e/Plugin.e2e.luau", _dir, new Dictionary<string, string?>
         {
             ["RELAY_URL"] = _relay.BaseUrl,
-            ["DASHBOARD_JWT"] = _jwt,
         });
 
-        // 1. Pairing: the spec approves with the educator's JWT, as the dashboard does.
-        var paired = await lua.ExpectAsync("paired");
+        // 1. Pairing: the panel shows a code; the educator looks it up and approves it on the relay.
+        var userCode = (string)(await lua.ExpectAsync("code-shown", LongStep))["userCode"]!;
+        var (lookedUp, pending) = await educator.GetJsonAsync("/api/v1/pairings/" + userCode);
+        Assert.True(lookedUp == HttpStatusCode.OK, pending.ToString());
+        Assert.Equal((4242L, "4243", 1234L), ((long)pending["placeId"]!, (string?)pending["gameId"], (long)pending["studioUserId"]!));
+        var (approved, approval, _) = await educator.PostJsonAsync("/api/v1/pairings/approve", new { userCode });
+        Assert.True(approved == HttpStatusCode.OK, approval.ToString());
+        lua.Answer("approved", new { pluginId = (string)approval["pluginId"]! });
+        var paired = await lua.ExpectAsync("paired", LongStep);
         var pluginId = (string)paired["pluginId"]!;
         var channel = (string)paired["channel"]!;
         Assert.Equal("private-plugin-" + pluginId, channel);
 
         // 2. The backend triggers to the plugin's channel, exactly as before the relay existed.
         await WaitUntilRelayHearsAsync(channel);
-        await _backend.TriggerAsync(channel, "notification", new { message = "hello 1", level = "info" });
+        await backend.TriggerAsync(channel, "notification", new { message = "hello 1", level = "info" });
         lua.Answer("triggered-1", new { message = "hello 1" });
 
-        // 3. roblox-sync from the plugin reaches pusher-js, wrapped with its sender.
-        await lua.ExpectAsync("published");
-        var place = await dashboard.NextEventAsync("roblox-sync", "place-changed", Step);
-        Assert.Equal(pluginId, (string?)place["data"]!["from"]!["id"]);
-        lua.Answer("dashboard-received", new { data = place["data"] });
+        // 3. A content-generation job: announced on the plugin's channel, progress on its own channel.
+        const string sessionId = "lesson-42";
+        await backend.TriggerAsync(channel, "content-generation-started", new { session_id = sessionId });
+        lua.Answer("generation-started", new { sessionId });
+        var following = (string)(await lua.ExpectAsync("following", LongStep))["channel"]!;
+        Assert.Equal("content-generation-" + sessionId, following);
+        await WaitUntilRelayHearsAsync(following);
+        await backend.TriggerAsync(following, "progress", new { status = "running", progress = 40, message = "Writing questions" });
+        lua.Answer("progress-1", new { progress = 40, message = "Writing questions" });
+        await lua.ExpectAsync("progress-shown", LongStep);
+        await backend.TriggerAsync(following, "progress", new { status = "complete", progress = 100, content_id = "c-42", message = "Ready" });
+        lua.Answer("progress-2", new { message = "Ready" });
+        await lua.ExpectAsync("progress-done", LongStep);
 
-        // 4. The relay restarts while the plugin listens and publishes.
-        await lua.ExpectAsync("restart-relay");
+        // 4. The backend sends generated content to insert.
+        const string source = "print('volcano quiz')";
+        await backend.TriggerAsync(channel, "insert-content", new
+        {
+            title = "Volcano quiz",
+            parent = "ServerScriptService",
+            instances = new[]
+            {
+                new
+                {
+                    className = "Folder", name = "VolcanoQuiz",
+                    children = new object[]
+                    {
+                        new { className = "Script", name = "QuizServer", source },
+                        new { className = "ModuleScript", name = "Questions", source = "return {}" },
+                    },
+                },
+            },
+        });
+        lua.Answer("insert-sent", new { title = "Volcano quiz", source });
+        var inserted = (string)(await lua.ExpectAsync("inserted", LongStep))["path"]!;
+
+        // 5. roblox-sync from the plugin reaches pusher-js, wrapped with its sender: the selection
+        // (the inserted content) and the renamed place.
+        var published = (string)(await lua.ExpectAsync("published", LongStep))["name"]!;
+        var place = await dashboard.WaitForAsync(m => IsSync(m, "place-changed") && (string?)m["data"]!["data"]!["name"] == published,
+            LongStep, $"place-changed '{published}' on roblox-sync");
+        var selection = await dashboard.WaitForAsync(m => IsSync(m, "selection-changed") &&
+            m["data"]!["data"]!.ToString().Contains(inserted, StringComparison.Ordinal), LongStep, $"selection-changed with {inserted}");
+        lua.Answer("dashboard-received", new { place = place["data"], selection = selection["data"] });
+
+        // 6. The relay restarts (same database) while the plugin listens; it keeps its token.
+        await lua.ExpectAsync("restart-relay", LongStep);
         await StopRelayAsync(channel);
         lua.Answer("relay-down");
-        await lua.ExpectAsync("saw-relay-down"); // it polled and published into the void, and backs off
+        await lua.ExpectAsync("saw-relay-down", LongStep);
         await StartRelayAsync(channel);
-        await _backend.TriggerAsync(channel, "notification", new { message = "hello 2" });
+        await backend.TriggerAsync(channel, "notification", new { message = "hello 2" });
         lua.Answer("relay-up", new { message = "hello 2" });
-        await lua.ExpectAsync("published-while-down");
-        await AssertPublishedOnceAsync(dashboard, "selection-changed");
-        lua.Answer("dashboard-received-selection");
+        var renamed = (string)(await lua.ExpectAsync("published-after-restart", LongStep))["name"]!;
+        await dashboard.WaitForAsync(m => IsSync(m, "place-changed") && (string?)m["data"]!["data"]!["name"] == renamed,
+            LongStep, $"place-changed '{renamed}' after the restart");
+        lua.Answer("dashboard-received-after-restart");
 
-        // 5. Studio closed; an event arrives and is stored; the relay restarts; Studio opens again.
-        var stopped = await lua.ExpectAsync("plugin-stopped");
-        var settings = JObject.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "plugin-settings.json"))); // Studio's plugin settings
-        var after = (long)settings["RealtimeBridge.cursor"]!["after"]!;
-        Assert.Equal((long)stopped["after"]!, after);
-        await _backend.TriggerAsync(channel, "notification", new { message = "hello 3" });
-        await WaitUntilStoredAsync("/api/v1/plugins/" + pluginId, (string)settings["RealtimeBridge.session"]!["token"]!, after, "hello 3");
-        await StopRelayAsync(channel);
-        await StartRelayAsync(channel);
-        await _backend.TriggerAsync(channel, "notification", new { message = "hello 4" });
-        lua.Answer("reopen");
+        // 7. Studio closed: an event arrives meanwhile; Studio opens again and hears it, then a live one.
+        await lua.ExpectAsync("studio-closed", LongStep);
+        await backend.TriggerAsync(channel, "notification", new { message = "hello 3" });
+        lua.Answer("triggered-while-closed", new { message = "hello 3" });
+        await lua.ExpectAsync("reopened", LongStep);
+        await backend.TriggerAsync(channel, "notification", new { message = "hello 4" });
+        lua.Answer("triggered-after-reopen", new { message = "hello 4" });
 
-        await lua.ExpectAsync("done");
+        // 8. Unpaired: the educator's plugin list no longer has it.
+        await lua.ExpectAsync("unpaired", LongStep);
+        var (listed, plugins) = await educator.GetJsonAsync("/api/v1/plugins");
+        Assert.Equal(HttpStatusCode.OK, listed);
+        Assert.DoesNotContain(plugins["plugins"]!, p => (string?)p["pluginId"] == pluginId);
+        lua.Answer("dashboard-saw-unpair");
+
         var result = await lua.FinishAsync();
         output.WriteLine(result.Tap);
-        Assert.Equal((5, 0, 0), (result.Passed, result.Failed, result.Skipped));
+        Assert.Equal(0, result.Failed);
+        Assert.Equal((10, 0), (result.Passed, result.Skipped));
+        // Published once: a repeat of the first rename would have arrived before the events that followed it.
+        Assert.Single(dashboard.Events, e => IsSync(e, "place-changed") && (string?)e["data"]!["data"]!["name"] == published);
     }
+
+    private static bool IsSync(JObject message, string eventName) =>
+        (string?)message["type"] == "event" && (string?)message["channel"] == "roblox-sync" && (string?)message["event"] == eventName;
 
     [Fact]
     public async Task The_game_server_module_registers_hears_the_backend_publishes_reports_players_survives_relay_restarts_and_ends_in_BindToClose()
@@ -238,25 +291,6 @@ public sealed class LuaEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await _relay.StartAgainAsync();
         await WaitUntilRelayHearsAsync(channel);
-    }
-
-    /// <summary>Waits until the inbox holds a notification <paramref name="message"/> after <paramref name="after"/> (acknowledging nothing new).</summary>
-    private async Task WaitUntilStoredAsync(string basePath, string token, long after, string message)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(_relay.BaseUrl) }.WithBearer(token);
-        await Wait.UntilAsync(async () =>
-        {
-            var (status, body) = await http.GetJsonAsync($"{basePath}/events?after={after}&wait=2");
-            return status == HttpStatusCode.OK && body["events"]!.Any(e => (string?)e["data"]?["message"] == message);
-        }, Step, $"'{message}' to be stored in the inbox");
-    }
-
-    /// <summary>pusher-js received <paramref name="eventName"/> on roblox-sync, and only once.</summary>
-    private static async Task AssertPublishedOnceAsync(PusherJsClient dashboard, string eventName)
-    {
-        await dashboard.NextEventAsync("roblox-sync", eventName, TimeSpan.FromSeconds(30));
-        await Task.Delay(1000); // a duplicate would arrive by now
-        Assert.Single(dashboard.Events, e => (string?)e["channel"] == "roblox-sync" && (string?)e["event"] == eventName);
     }
 
     public async Task DisposeAsync()

@@ -6,10 +6,11 @@ using Realtime.Testing;
 namespace Realtime.Relay.Tests.Processes;
 
 /// <summary>
-/// One end-to-end Lua spec (roblox-plugin/e2e/*.e2e.lua) run by busted under lua5.1, and the
-/// line protocol of roblox-plugin/e2e/support/E2E.lua: the spec prints
+/// One end-to-end Luau script (roblox-plugin/e2e/*.e2e.luau) run under Lune, and the line
+/// protocol of roblox-plugin/e2e/lune/Harness.luau: the script prints
 /// <c>E2E&gt; name {json}</c> when it needs the test (<see cref="ExpectAsync"/>), and waits,
-/// still running its Roblox code, for the file <c>E2E_DIR/name</c> (<see cref="Answer"/>).
+/// still running its Roblox code, for the file <c>E2E_DIR/name</c> (<see cref="Answer"/>);
+/// its steps are TAP lines.
 /// </summary>
 public sealed class LuaSpecProcess : IAsyncDisposable
 {
@@ -27,14 +28,7 @@ public sealed class LuaSpecProcess : IAsyncDisposable
             workingDirectory: Path.Combine(RepoPaths.Root, "roblox-plugin"), onStdoutLine: OnLine);
     }
 
-    /// <summary>Starts <c>busted</c> (lua5.1) on <paramref name="specFile"/> (relative to roblox-plugin/).</summary>
-    public static LuaSpecProcess Start(string specFile, string dir, IDictionary<string, string?> env) =>
-        new("busted", ["--output=TAP", specFile], dir, env);
-
-    /// <summary>
-    /// Runs <paramref name="script"/> (relative to roblox-plugin/) under Lune through scripts/lune; the
-    /// script prints the same markers and TAP lines (roblox-plugin/e2e/lune/Harness.luau).
-    /// </summary>
+    /// <summary>Runs <paramref name="script"/> (relative to roblox-plugin/) under Lune through scripts/lune.</summary>
     public static LuaSpecProcess StartLune(string script, string dir, IDictionary<string, string?> env) =>
         new(Path.Combine(RepoPaths.Root, "scripts", "lune"), ["run", script], dir, env);
 
@@ -58,7 +52,7 @@ public sealed class LuaSpecProcess : IAsyncDisposable
             }
             if (_process.HasExited)
             {
-                await Task.Delay(200); // the last lines may still be on their way
+                await _process.WaitForExitAsync(TimeSpan.FromSeconds(10)); // returns once its last lines are read
                 if (_markers.Reader.TryPeek(out _)) continue;
                 throw new InvalidOperationException(
                     $"The Lua spec ended (exit code {_process.ExitCode}) before saying {string.Join(" or ", names)}.\n{Failure()}");
@@ -83,12 +77,11 @@ public sealed class LuaSpecProcess : IAsyncDisposable
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>Waits for busted to end and returns the TAP results; fails unless every test passed or was pending.</summary>
+    /// <summary>Waits for the script to end and returns the TAP results; fails unless every step passed.</summary>
     public async Task<LuaSpecResult> FinishAsync(TimeSpan? timeout = null)
     {
         if (!await _process.WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(60)))
             throw new TimeoutException("The Lua spec did not end.\n" + Failure());
-        await Task.Delay(200);
         string[] lines;
         lock (_lines) lines = _lines.ToArray();
         var result = new LuaSpecResult(
@@ -122,5 +115,5 @@ public sealed class LuaSpecProcess : IAsyncDisposable
     }
 }
 
-/// <summary>TAP counts of one busted run.</summary>
+/// <summary>TAP counts of one e2e run.</summary>
 public sealed record LuaSpecResult(int Passed, int Failed, int Skipped, string Tap);
