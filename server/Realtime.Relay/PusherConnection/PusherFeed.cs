@@ -28,13 +28,13 @@ public sealed class PusherFeed : IPusherFeed, IRelaySocketIds, IReadinessCheck, 
     private readonly CancellationTokenSource _stopping = new();
     private ChannelRouter? _router;
 
-    public PusherFeed(PusherOptions options, IServiceProvider services, ILoggerFactory logs, IConfiguration config)
+    public PusherFeed(PusherOptions options, IServiceProvider services, ILoggerFactory logs, Configuration.PusherSettings settings)
     {
         _services = services;
         _log = logs.CreateLogger<PusherFeed>();
         _pool = new PusherConnectionPool(options, new PusherPoolOptions
         {
-            ChannelsPerConnection = config.GetValue("Pusher:ChannelsPerConnection", 100),
+            ChannelsPerConnection = settings.ChannelsPerConnection,
             Client = new PusherClientOptions { SignInAs = new PusherUser { Id = RelayUserId, UserInfo = new { name = "Realtime Bridge relay" } } },
         }, logs.CreateLogger<PusherConnectionPool>());
         _pool.ChannelsResumedAfterGap += (_, channels) => _ = Router.ReportGapAsync(channels);
