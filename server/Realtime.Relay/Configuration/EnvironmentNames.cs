@@ -30,10 +30,6 @@ public static class EnvironmentNames
         ("RELAY_PLUGIN_SOURCE_ROOT", "Relay:PluginSourceRoot"),
     ];
 
-    /// <summary>The name an operator knows a key by, for messages: <c>Pusher:Port</c> → <c>PUSHER_PORT</c>.</summary>
-    public static string For(string key) =>
-        Map.FirstOrDefault(m => string.Equals(m.Key, key, StringComparison.OrdinalIgnoreCase)).Variable ?? key.Replace(":", "__");
-
     /// <summary>Adds the mapping as the configuration's last (winning) source.</summary>
     public static IConfigurationManager AddDocumentedEnvironmentNames(this IConfigurationManager configuration)
     {

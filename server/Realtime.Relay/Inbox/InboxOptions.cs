@@ -8,10 +8,11 @@ public sealed record InboxOptions : Configuration.ICheckedSettings
     public double RetentionSeconds { get; init; } = TimeSpan.FromHours(24).TotalSeconds;
     public TimeSpan Retention => TimeSpan.FromSeconds(RetentionSeconds);
     public int MaxEventsPerClient { get; init; } = 10_000;
-    public int DefaultWaitSeconds { get; init; } = 20;
-    public int MaxWaitSeconds { get; init; } = 25;
-    public int DefaultLimit { get; init; } = 100;
-    public int MaxLimit { get; init; } = 1000;
+    // The long-poll's defaults and bounds are the API's contract (docs/api.md), not settings.
+    public int DefaultWaitSeconds => 20;
+    public int MaxWaitSeconds => 25;
+    public int DefaultLimit => 100;
+    public int MaxLimit => 1000;
     public double SseHeartbeatSeconds { get; init; } = 15;
     public TimeSpan SseHeartbeat => TimeSpan.FromSeconds(SseHeartbeatSeconds);
     public double RetentionSweepSeconds { get; init; } = 60;
