@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The soketi app (id, key, secret, options): soketi.env, which the test fixtures read too.
+# Read here as plain shell variables (not exported), so the relay below gets the same app.
+# shellcheck source=../soketi.env
+. ./soketi.env
 SOKETI_PORT=${SOKETI_PORT:-6001}
 RELAY_PORT=${RELAY_PORT:-5080}
 RELAY_URL="http://127.0.0.1:$RELAY_PORT"
@@ -32,17 +36,16 @@ trap 'stopping=1; exit 130' INT TERM
 trap cleanup EXIT
 
 echo "==> starting soketi on 127.0.0.1:$SOKETI_PORT (log: .run/soketi.log)"
-SOKETI_HOST=127.0.0.1 SOKETI_PORT=$SOKETI_PORT SOKETI_METRICS_ENABLED=false \
-SOKETI_DEFAULT_APP_ID=app-id SOKETI_DEFAULT_APP_KEY=app-key SOKETI_DEFAULT_APP_SECRET=app-secret \
-SOKETI_DEFAULT_APP_ENABLE_CLIENT_MESSAGES=true SOKETI_DEFAULT_APP_USER_AUTHENTICATION=true \
-SOKETI_DEFAULT_APP_WEBHOOKS="[{\"url\":\"$RELAY_URL/api/v1/pusher/webhooks\",\"event_types\":[\"channel_occupied\",\"channel_vacated\"]}]" \
-NODE_NO_WARNINGS=1 node_modules/.bin/soketi start > .run/soketi.log 2>&1 &
+( set -a; . ./soketi.env; set +a
+  SOKETI_HOST=127.0.0.1 SOKETI_PORT=$SOKETI_PORT SOKETI_METRICS_ENABLED=false \
+  SOKETI_DEFAULT_APP_WEBHOOKS="[{\"url\":\"$RELAY_URL/api/v1/pusher/webhooks\",\"event_types\":[\"channel_occupied\",\"channel_vacated\"]}]" \
+  exec node_modules/.bin/soketi start ) > .run/soketi.log 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$SOKETI_PORT/" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fs "http://127.0.0.1:$SOKETI_PORT/" >/dev/null || { echo "soketi did not start: see .run/soketi.log" >&2; exit 1; }
 
 echo "==> starting the relay on $RELAY_URL (log below)"
-PUSHER_ENABLED=true PUSHER_APP_ID=app-id PUSHER_KEY=app-key PUSHER_SECRET=app-secret \
+PUSHER_ENABLED=true PUSHER_APP_ID=$SOKETI_DEFAULT_APP_ID PUSHER_KEY=$SOKETI_DEFAULT_APP_KEY PUSHER_SECRET=$SOKETI_DEFAULT_APP_SECRET \
 PUSHER_HOST=127.0.0.1 PUSHER_PORT=$SOKETI_PORT PUSHER_SCHEME=http \
 AUTH_JWT_SECRET=$JWT_SECRET RELAY_DB_PATH=data/relay.db RELAY_PUBLIC_URL=$RELAY_URL \
 ASPNETCORE_URLS=$RELAY_URL ASPNETCORE_ENVIRONMENT=Development \
@@ -58,7 +61,7 @@ cat <<INFO
 Realtime Bridge is running (Ctrl-C stops both).
   relay      $RELAY_URL   (info: $RELAY_URL/api/v1/info, ready: $RELAY_URL/readyz,
                            OpenAPI: $RELAY_URL/openapi/v1.json, metrics: $RELAY_URL/metrics)
-  soketi     ws://127.0.0.1:$SOKETI_PORT  app-id / app-key / app-secret
+  soketi     ws://127.0.0.1:$SOKETI_PORT  $SOKETI_DEFAULT_APP_ID / $SOKETI_DEFAULT_APP_KEY / $SOKETI_DEFAULT_APP_SECRET
   database   data/relay.db
 
 Development JWTs (valid 7 days, signed with data/dev-jwt-secret); paste into another shell:

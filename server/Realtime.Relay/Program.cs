@@ -11,10 +11,10 @@ try
     app.Run();
     return 0;
 }
-catch (RelayConfigurationException e)
+catch (Exception e) when (ConfigurationErrors.Of(e) is { } problems)
 {
-    // One line that says what to fix; no stack trace for a configuration mistake.
-    Console.Error.WriteLine("relay: configuration error: " + e.Message);
+    // One line per bad value, saying what to fix; no stack trace for a configuration mistake.
+    foreach (var problem in problems) Console.Error.WriteLine("relay: configuration error: " + problem);
     return 2;
 }
 catch (Exception e) when (StorageStartupError(e) is { } storage)

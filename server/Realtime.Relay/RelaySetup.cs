@@ -26,31 +26,30 @@ public static class RelaySetup
 {
     public static WebApplicationBuilder AddRelay(this WebApplicationBuilder builder)
     {
-        var settings = RelaySettingsLoader.Load(builder.Configuration);
-        builder.Services.AddSingleton(settings);
+        var pusher = builder.AddRelaySettings();
         builder.Services.AddRelayLogging(builder.Configuration);
         builder.WebHost.UseRelayRequestLimits();
-        builder.Services.AddRelayForwardedHeaders(settings);
+        builder.Services.AddRelayForwardedHeaders();
         builder.Services.AddRelayProblemDetails();
         builder.Services.AddControllers()
             .AddNewtonsoftJson(o => o.SerializerSettings.ContractResolver = new CamelCasePropertyNamesContractResolver());
         builder.Services.AddOpenApi();
-        builder.Services.AddPlatformAuthentication(settings.Jwt);
+        builder.Services.AddPlatformAuthentication();
         builder.Services.AddRelayStorage(); // first: its writer must stop last
         // A failing background loop logs and carries on; it never stops the relay.
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
-        builder.Services.AddPusher(settings.Pusher);
+        builder.Services.AddPusher(pusher);
         builder.Services.AddPusherAuth();
         builder.Services.AddRelayClients();
-        builder.Services.AddInboxes(builder.Configuration);
+        builder.Services.AddInboxes();
         builder.Services.AddPairing();
         builder.Services.AddPlugins();
         builder.Services.AddGames();
-        builder.Services.AddPublishing(settings.Pusher.Enabled);
+        builder.Services.AddPublishing(pusher.IsEnabled);
         builder.Services.AddPluginDownload();
-        builder.Services.AddPresence(builder.Configuration, settings.Pusher.Enabled);
+        builder.Services.AddPresence(pusher.IsEnabled);
         builder.Services.AddWebhooks();
-        builder.Services.AddRelayCors(settings);
+        builder.Services.AddRelayCors();
         builder.Services.AddSingleton<ReadinessLog>();
         builder.Services.AddSingleton<Monitoring.RelayGauges>();
         builder.Services.AddConsole();
@@ -59,13 +58,14 @@ public static class RelaySetup
 
     public static WebApplication MapRelay(this WebApplication app)
     {
-        app.UseRelayForwardedHeaders(); // first: everything after sees the client's own address, scheme and host
+        app.CheckSettings(); // first: every bad value is reported, one line each, before anything opens
+        app.UseRelayForwardedHeaders(); // then: everything after sees the client's own address, scheme and host
         // Opened (and checked) now, so a bad database file stops start-up with one line before anything listens.
         app.Services.GetRequiredService<RelayDatabase>();
         app.LogStartupWarnings();
         app.UseRelayErrorHandling();
         app.UseRelayRequestLogging();
-        app.UseRelayCors(app.Services.GetRequiredService<RelaySettings>());
+        app.UseRelayCors();
         app.UseBodySizeLimit();
         app.UseHttpMetrics();
         app.UseAuthentication();

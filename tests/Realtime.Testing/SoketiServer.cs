@@ -1,13 +1,13 @@
 namespace Realtime.Testing;
 
-/// <summary>Settings for a soketi instance; defaults match soketi's own.</summary>
+/// <summary>Settings for a soketi instance; the defaults are the repository's <c>soketi.env</c> (<see cref="SoketiDefinition"/>).</summary>
 public sealed record SoketiSettings
 {
-    public string AppId { get; init; } = "app-id";
-    public string Key { get; init; } = "app-key";
-    public string Secret { get; init; } = "app-secret";
-    public bool ClientMessages { get; init; } = true;
-    public bool UserAuthentication { get; init; } = true;
+    public string AppId { get; init; } = SoketiDefinition.Value("SOKETI_DEFAULT_APP_ID");
+    public string Key { get; init; } = SoketiDefinition.Value("SOKETI_DEFAULT_APP_KEY");
+    public string Secret { get; init; } = SoketiDefinition.Value("SOKETI_DEFAULT_APP_SECRET");
+    public bool ClientMessages { get; init; } = SoketiDefinition.Value("SOKETI_DEFAULT_APP_ENABLE_CLIENT_MESSAGES") == "true";
+    public bool UserAuthentication { get; init; } = SoketiDefinition.Value("SOKETI_DEFAULT_APP_USER_AUTHENTICATION") == "true";
     /// <summary>JSON for SOKETI_DEFAULT_APP_WEBHOOKS, e.g. [{"url":"...","event_types":["channel_occupied"]}].</summary>
     public string? WebhooksJson { get; init; }
     /// <summary>Serve Prometheus metrics (e.g. <c>soketi_connected</c>) on <see cref="SoketiServer.MetricsPort"/>.</summary>
@@ -64,7 +64,9 @@ public sealed class SoketiServer : IAsyncDisposable
         var bin = RepoPaths.NodeBin("soketi");
         if (!File.Exists(bin))
             throw new InvalidOperationException($"soketi is not installed at {bin}: run 'npm ci' in {RepoPaths.Root} (make test does).");
-        var env = new Dictionary<string, string?>
+        // soketi.env first, then what this instance changes (its ports, app, webhooks).
+        var env = SoketiDefinition.Environment.ToDictionary(v => v.Key, string? (v) => v.Value);
+        foreach (var (name, value) in new Dictionary<string, string?>
         {
             ["SOKETI_HOST"] = Host,
             ["SOKETI_PORT"] = Port.ToString(),
@@ -76,9 +78,7 @@ public sealed class SoketiServer : IAsyncDisposable
             ["SOKETI_DEFAULT_APP_ENABLE_CLIENT_MESSAGES"] = Settings.ClientMessages ? "true" : "false",
             ["SOKETI_DEFAULT_APP_USER_AUTHENTICATION"] = Settings.UserAuthentication ? "true" : "false",
             ["SOKETI_DEFAULT_APP_WEBHOOKS"] = Settings.WebhooksJson,
-            ["SOKETI_SHUTDOWN_GRACE_PERIOD"] = "100",
-            ["NODE_NO_WARNINGS"] = "1",
-        };
+        }) env[name] = value;
         _process = new ManagedProcess(bin, ["start"], env);
         try
         {

@@ -7,7 +7,7 @@ public static class StartupWarnings
     {
         var settings = app.Services.GetRequiredService<RelaySettings>();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Realtime.Relay.Configuration");
-        if (app.Environment.IsProduction() && settings.PublicUrl is { Scheme: "http" } url)
+        if (app.Environment.IsProduction() && settings.PublicUri is { Scheme: "http" } url)
             log.LogWarning("RELAY_PUBLIC_URL is {Url}, plain http, in Production: Roblox game servers only reach HTTPS URLs and " +
                 "tokens would cross the network in clear. Put the relay behind TLS and set an https:// URL", url);
         return app;

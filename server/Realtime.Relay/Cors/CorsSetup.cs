@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Realtime.Relay.Configuration;
 
 namespace Realtime.Relay.Cors;
@@ -16,11 +17,11 @@ public static class CorsSetup
     /// <summary>How long a browser may cache a preflight answer.</summary>
     public static readonly TimeSpan PreflightMaxAge = TimeSpan.FromMinutes(10);
 
-    public static IServiceCollection AddRelayCors(this IServiceCollection services, RelaySettings settings)
+    public static IServiceCollection AddRelayCors(this IServiceCollection services)
     {
-        if (settings.CorsOrigins.Count == 0) return services;
-        services.AddCors(o => o.AddPolicy(PolicyName, policy => policy
-            .WithOrigins(settings.CorsOrigins.ToArray())
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<RelaySettings>((o, settings) => o.AddPolicy(PolicyName, policy => policy
+            .WithOrigins(settings.AllowedOrigins.ToArray())
             .WithMethods("GET", "POST", "PUT", "DELETE")
             .WithHeaders("Authorization", "Content-Type")
             .WithExposedHeaders("Location", "Retry-After")
@@ -32,9 +33,9 @@ public static class CorsSetup
     /// Before authentication, so a preflight (which carries no token) is answered here and a
     /// 401/403 still carries the headers the browser needs to let the page read it.
     /// </summary>
-    public static IApplicationBuilder UseRelayCors(this IApplicationBuilder app, RelaySettings settings)
+    public static IApplicationBuilder UseRelayCors(this IApplicationBuilder app)
     {
-        if (settings.CorsOrigins.Count == 0) return app;
+        if (app.ApplicationServices.GetRequiredService<RelaySettings>().AllowedOrigins.Count == 0) return app;
         return app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/api"), api => api.UseCors(PolicyName));
     }
 }

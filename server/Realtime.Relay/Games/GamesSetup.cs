@@ -1,3 +1,4 @@
+using Realtime.Relay.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Inbox;
@@ -9,7 +10,7 @@ public static class GamesSetup
     /// <summary>Games, server keys, game-server sessions, client activity and the silent-session sweeper.</summary>
     public static IServiceCollection AddGames(this IServiceCollection services)
     {
-        services.AddOptions<ServerSessionOptions>().BindConfiguration(ServerSessionOptions.Section);
+        services.AddSettings<ServerSessionOptions>(ServerSessionOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ClientActivity>();
         services.AddSingleton<IClientActivity>(sp => sp.GetRequiredService<ClientActivity>());

@@ -15,10 +15,11 @@ public static class AuthenticationSetup
     public const string EducatorPolicy = "Educator";
 
     /// <summary>Platform users authenticate with an HS256 JWT signed with AUTH_JWT_SECRET.</summary>
-    public static IServiceCollection AddPlatformAuthentication(this IServiceCollection services, JwtSettings jwt)
+    public static IServiceCollection AddPlatformAuthentication(this IServiceCollection services)
     {
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddJwtBearer(options =>
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<JwtSettings>((options, jwt) =>
             {
                 options.MapInboundClaims = false; // keep "sub", "role", "classes" as the token says
                 options.TokenValidationParameters = new TokenValidationParameters
@@ -70,7 +71,7 @@ public static class AuthenticationSetup
                 .RequireAssertion(ctx => PlatformUser.From(ctx.User) is not null))
             .AddPolicy(EducatorPolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
-                .RequireAssertion(ctx => PlatformUser.From(ctx.User) is { IsEducatorOrAdmin: true }));
+                .RequireAssertion(ctx => PlatformUser.From(ctx.User) is { Role: "admin" or "educator" }));
         return services;
     }
 }

@@ -17,7 +17,6 @@ public sealed record PlatformUser(string Id, string Name, string Role, IReadOnly
     public const int MaxNameLength = 200;
 
     public bool IsAdmin => Role == "admin";
-    public bool IsEducatorOrAdmin => Role is "admin" or "educator";
 
     /// <summary>Null when the token's claims do not describe one user (<see cref="Read"/> says why).</summary>
     public static PlatformUser? From(ClaimsPrincipal principal) => Read(principal).User;

@@ -1,13 +1,14 @@
+using Realtime.Relay.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Realtime.Relay.Inbox;
 
 public static class InboxSetup
 {
-    public static IServiceCollection AddInboxes(this IServiceCollection services, IConfiguration config)
+    public static IServiceCollection AddInboxes(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(InboxOptions.From(config));
+        services.AddSettings<InboxOptions>(InboxOptions.Section);
         services.AddSingleton<InboxSignals>();
         services.AddSingleton<HeldRequestLimits>();
         services.AddSingleton<InboxStore>();

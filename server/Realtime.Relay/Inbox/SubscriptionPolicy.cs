@@ -4,8 +4,8 @@ using Realtime.Relay.Clients;
 namespace Realtime.Relay.Inbox;
 
 /// <summary>
-/// Which channels a Roblox client may hear besides its own (DESIGN.md: public channels by
-/// default; configurable as "Inbox:AllowedChannels", exact names or prefixes ending in '*').
+/// Which channels a Roblox client may hear besides its own (public channels by default;
+/// <see cref="InboxOptions.AllowedChannels"/>, exact names or prefixes ending in '*').
 /// </summary>
 public sealed class SubscriptionPolicy
 {
@@ -16,10 +16,9 @@ public sealed class SubscriptionPolicy
 
     private readonly string[] _allowed;
 
-    public SubscriptionPolicy(IConfiguration config)
+    public SubscriptionPolicy(InboxOptions options)
     {
-        var configured = config.GetSection("Inbox:AllowedChannels").Get<string[]>();
-        _allowed = configured is { Length: > 0 } ? configured : DefaultAllowed;
+        _allowed = options.AllowedChannels is { Length: > 0 } configured ? configured : DefaultAllowed;
     }
 
     /// <summary>Why <paramref name="channel"/> is refused, or null when it is allowed.</summary>

@@ -10,15 +10,15 @@ namespace Realtime.Relay.Infrastructure;
 /// </summary>
 public static class ForwardedHeadersSetup
 {
-    public static IServiceCollection AddRelayForwardedHeaders(this IServiceCollection services, RelaySettings settings)
+    public static IServiceCollection AddRelayForwardedHeaders(this IServiceCollection services)
     {
-        services.Configure<ForwardedHeadersOptions>(o =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure<RelaySettings>((o, settings) =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
             // The defaults trust loopback; only the operator's list counts.
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
-            foreach (var network in settings.TrustedProxies) o.KnownIPNetworks.Add(network);
+            foreach (var network in settings.TrustedProxyNetworks) o.KnownIPNetworks.Add(network);
             // Walk back through a chain of trusted proxies to the first address none of them owns.
             o.ForwardLimit = null;
         });
@@ -29,7 +29,7 @@ public static class ForwardedHeadersSetup
 
     public static WebApplication UseRelayForwardedHeaders(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<RelaySettings>().TrustedProxies.Count == 0) return app;
+        if (app.Services.GetRequiredService<RelaySettings>().TrustedProxyNetworks.Count == 0) return app;
         var original = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value.OriginalHostHeaderName;
         // The middleware keeps the Host it replaced in X-Original-Host: only then did a trusted proxy name the host.
         app.Use((context, next) =>

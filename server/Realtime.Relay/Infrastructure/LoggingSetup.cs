@@ -15,7 +15,6 @@ public static class LoggingSetup
 
     public static IServiceCollection AddRelayLogging(this IServiceCollection services, IConfiguration config)
     {
-        var json = IsJson(config["RELAY_LOG_FORMAT"] ?? config["Relay:LogFormat"]);
         // ReadFrom.Services: sinks registered as ILogEventSink are written to as well (tests watch the log that way).
         return services.AddSerilog((provider, lc) =>
         {
@@ -27,17 +26,18 @@ public static class LoggingSetup
                 .Enrich.FromLogContext();
             // One console sink, in the chosen format; don't also name Console in Serilog:WriteTo,
             // or every event is printed twice. Other configured sinks (files, Seq) still apply.
-            if (json) lc.WriteTo.Console(new CompactJsonFormatter());
+            if (LogsAsJson(provider)) lc.WriteTo.Console(new CompactJsonFormatter());
             else lc.WriteTo.Console(outputTemplate: TextTemplate);
         });
     }
 
-    private static bool IsJson(string? format) => format?.Trim().ToLowerInvariant() switch
+    // The logger is made while the host is built, before the settings are checked (SettingsSetup.CheckSettings):
+    // a bad value here is reported there, with every other bad value, so text is used meanwhile.
+    private static bool LogsAsJson(IServiceProvider provider)
     {
-        null or "" or "text" => false,
-        "json" => true,
-        _ => throw new Configuration.RelayConfigurationException($"RELAY_LOG_FORMAT must be text or json, not '{format}'."),
-    };
+        try { return provider.GetRequiredService<Configuration.RelaySettings>().LogsAsJson; }
+        catch (Microsoft.Extensions.Options.OptionsValidationException) { return false; }
+    }
 
     public static IApplicationBuilder UseRelayRequestLogging(this IApplicationBuilder app) =>
         app.UseSerilogRequestLogging(o =>

@@ -17,7 +17,7 @@ public static class RelayBaseUrl
 {
     public static string For(HttpContext http, RelaySettings settings)
     {
-        if (settings.PublicUrl is { } configured) return configured.AbsoluteUri.TrimEnd('/');
+        if (settings.PublicUri is { } configured) return configured.AbsoluteUri.TrimEnd('/');
         var request = http.Request;
         var scheme = request.Scheme is "https" ? "https" : "http";
         var authority = IsTheAddressConnectedTo(http, request.Host) || IsWellFormedForwardedHost(http, request.Host)

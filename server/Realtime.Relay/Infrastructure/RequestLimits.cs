@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Realtime.Relay.Infrastructure;
 
-/// <summary>DESIGN.md: bodies over 64 KB are refused with 413.</summary>
+/// <summary>Bodies over 64 KB are refused with 413 (docs/api.md, "Conventions").</summary>
 public static class RequestLimits
 {
     public const long MaxBodyBytes = 64 * 1024;

@@ -7,7 +7,7 @@ namespace Realtime.Relay.Meta;
 
 /// <summary>Liveness, readiness and what a client needs to know before it talks to the relay.</summary>
 [ApiController]
-public sealed class MetaController(IEnumerable<IReadinessCheck> checks, RelaySettings settings, ReadinessLog readinessLog) : ControllerBase
+public sealed class MetaController(IEnumerable<IReadinessCheck> checks, PusherSettings pusherSettings, ReadinessLog readinessLog) : ControllerBase
 {
     /// <summary>The relay's HTTP API version; clients refuse to run against another.</summary>
     public const int ProtocolVersion = 1;
@@ -40,14 +40,14 @@ public sealed class MetaController(IEnumerable<IReadinessCheck> checks, RelaySet
     [HttpGet("/api/v1/info")]
     public IActionResult Info()
     {
-        var pusher = settings.Pusher.Options;
+        var pusher = pusherSettings.Options;
         return Ok(new
         {
             version = Version,
             protocolVersion = ProtocolVersion,
             pusher = new
             {
-                enabled = settings.Pusher.Enabled,
+                enabled = pusherSettings.IsEnabled,
                 key = pusher.Key,
                 cluster = pusher.Cluster,
                 host = pusher.WebSocketHost,

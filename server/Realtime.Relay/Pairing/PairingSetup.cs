@@ -1,3 +1,4 @@
+using Realtime.Relay.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Realtime.Relay.Inbox;
 
@@ -7,7 +8,7 @@ public static class PairingSetup
 {
     public static IServiceCollection AddPairing(this IServiceCollection services)
     {
-        services.AddOptions<PairingOptions>().BindConfiguration(PairingOptions.Section);
+        services.AddSettings<PairingOptions>(PairingOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PairingService>();
         return services;

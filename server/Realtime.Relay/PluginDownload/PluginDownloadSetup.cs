@@ -1,3 +1,4 @@
+using Realtime.Relay.Configuration;
 namespace Realtime.Relay.PluginDownload;
 
 /// <summary>
@@ -15,18 +16,17 @@ public static class PluginDownloadSetup
     {
         services.AddSingleton(sp =>
         {
-            var config = sp.GetRequiredService<IConfiguration>();
+            var settings = sp.GetRequiredService<RelaySettings>();
             var env = sp.GetRequiredService<IHostEnvironment>();
-            return PluginPackage.Load(SourceRoot(config, env));
+            return PluginPackage.Load(SourceRoot(settings, env));
         });
         services.AddHostedService<PluginDownloadStartup>();
         return services;
     }
 
-    public static string SourceRoot(IConfiguration config, IHostEnvironment env)
+    public static string SourceRoot(RelaySettings settings, IHostEnvironment env)
     {
-        var configured = new[] { config["RELAY_PLUGIN_SOURCE_ROOT"], config["Relay:PluginSourceRoot"] }
-            .FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
+        var configured = string.IsNullOrWhiteSpace(settings.PluginSourceRoot) ? null : settings.PluginSourceRoot.Trim();
         return configured is null
             ? Path.Combine(AppContext.BaseDirectory, DefaultFolder)
             : Path.GetFullPath(configured, env.ContentRootPath);

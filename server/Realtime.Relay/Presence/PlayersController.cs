@@ -31,7 +31,7 @@ public sealed class PlayersController(PresenceRoster roster, PusherSettings push
         if (client.GameId is null)
             return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, NoGame,
                 "This plugin is not paired with a game: pair it with a gameId to report its Team Create roster.");
-        if (!pusher.Enabled) return Disabled();
+        if (!pusher.IsEnabled) return Disabled();
 
         request ??= new PlayersRequest(null);
         var validation = Rules.Validate(request);
@@ -75,7 +75,7 @@ public sealed class PlayersController(PresenceRoster roster, PusherSettings push
     [Authorize(Policy = AuthenticationSetup.PlatformUserPolicy)]
     public IActionResult Snapshot(string gameId)
     {
-        if (!pusher.Enabled) return Disabled();
+        if (!pusher.IsEnabled) return Disabled();
         var (players, servers) = roster.Snapshot(gameId);
         return Ok(new { gameId, players, servers });
     }

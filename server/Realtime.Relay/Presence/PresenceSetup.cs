@@ -1,3 +1,4 @@
+using Realtime.Relay.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Realtime.Relay.Inbox;
 
@@ -6,10 +7,10 @@ namespace Realtime.Relay.Presence;
 public static class PresenceSetup
 {
     /// <summary>Roblox players as presence members: the roster, its silence sweep, the players endpoints.</summary>
-    public static IServiceCollection AddPresence(this IServiceCollection services, IConfiguration config, bool pusherEnabled)
+    public static IServiceCollection AddPresence(this IServiceCollection services, bool pusherEnabled)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(PresenceOptions.From(config));
+        services.AddSettings<PresenceOptions>(PresenceOptions.Section);
         services.TryAddSingleton<IPresenceConnectionFactory, PusherPresenceConnections>();
         services.AddSingleton<PresenceRoster>();
         services.AddSingleton<IClientClosedHandler>(sp => sp.GetRequiredService<PresenceRoster>());

@@ -28,13 +28,13 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
     private readonly ILogger<PusherFeed> _log;
     private readonly CancellationTokenSource _stopping = new();
 
-    public PusherFeed(PusherOptions options, ChannelRouter router, ILoggerFactory logs, IConfiguration config)
+    public PusherFeed(PusherOptions options, ChannelRouter router, ILoggerFactory logs, Configuration.PusherSettings settings)
     {
         _router = router;
         _log = logs.CreateLogger<PusherFeed>();
         _pool = new PusherConnectionPool(options, new PusherPoolOptions
         {
-            ChannelsPerConnection = config.GetValue("Pusher:ChannelsPerConnection", 100),
+            ChannelsPerConnection = settings.ChannelsPerConnection,
             Client = new PusherClientOptions { SignInAs = new PusherUser { Id = RelayUserId, UserInfo = new { name = "Realtime Bridge relay" } } },
         }, logs.CreateLogger<PusherConnectionPool>());
         _pool.ChannelsResumedAfterGap += (_, channels) => _ = _router.ReportGapAsync(channels);

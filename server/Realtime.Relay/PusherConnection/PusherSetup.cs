@@ -14,16 +14,15 @@ public static class PusherSetup
 {
     public static IServiceCollection AddPusher(this IServiceCollection services, PusherSettings settings)
     {
-        services.AddSingleton(settings);
-        services.AddSingleton(settings.Options);
+        services.AddSingleton(sp => sp.GetRequiredService<PusherSettings>().Options);
         services.TryAddSingleton(TimeProvider.System);
-        if (!settings.Enabled)
+        if (!settings.IsEnabled)
         {
             services.AddSingleton<DisabledPusherFeed>();
             services.AddSingleton<IRelaySocketIds>(sp => sp.GetRequiredService<DisabledPusherFeed>());
             return services;
         }
-        services.AddSingleton(new PusherAuthorizer(settings.Options));
+        services.AddSingleton(sp => new PusherAuthorizer(sp.GetRequiredService<PusherOptions>()));
         services.AddSingleton<PusherFeed>();
         services.AddSingleton<IRelaySocketIds>(sp => sp.GetRequiredService<PusherFeed>());
         services.AddSingleton<IReadinessCheck>(sp => sp.GetRequiredService<PusherFeed>());

@@ -1,12 +1,12 @@
-using Microsoft.Extensions.Configuration;
 using Realtime.Relay.Presence;
+using Realtime.Relay.Tests.Configuration;
 
 namespace Realtime.Relay.Tests.Presence;
 
 public sealed class PresenceOptionsTests
 {
-    private static PresenceOptions From(params (string Key, string Value)[] settings) =>
-        PresenceOptions.From(new ConfigurationBuilder().AddInMemoryCollection(settings.ToDictionary(s => s.Key, s => (string?)s.Value)).Build());
+    private static PresenceOptions From(params (string Key, string? Value)[] settings) =>
+        SettingsHarness.Bind<PresenceOptions>(PresenceOptions.Section, settings);
 
     [Fact]
     public void Silent_servers_lose_their_players_after_45_s_swept_every_5_s_by_default()

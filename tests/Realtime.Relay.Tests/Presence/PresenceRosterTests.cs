@@ -14,7 +14,7 @@ namespace Realtime.Relay.Tests.Presence;
 /// </summary>
 public sealed class PresenceRosterTests : IAsyncLifetime
 {
-    private static readonly PresenceOptions Options = new() { Silence = TimeSpan.FromSeconds(45) };
+    private static readonly PresenceOptions Options = new() { SilenceSeconds = 45 };
     private static readonly RelayClient Server1 = new(ClientKind.GameServer, "job-1", "g1");
     private static readonly RelayClient Server2 = new(ClientKind.GameServer, "job-2", "g1");
     private static readonly RelayClient Plugin = new(ClientKind.Plugin, "p1", null);

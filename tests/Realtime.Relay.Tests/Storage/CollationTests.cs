@@ -13,8 +13,6 @@ public sealed class CollationTests
     private static RelaySettings SettingsFor(string path) => new()
     {
         DatabasePath = path,
-        Jwt = new JwtSettings { Secret = new string('x', 32) },
-        Pusher = new PusherSettings { Enabled = false, Options = new PusherOptions { AppId = "", Key = "", Secret = "" } },
     };
 
     [Fact]

@@ -34,8 +34,6 @@ public sealed class DocumentMappingTests : IDisposable
         var settings = new RelaySettings
         {
             DatabasePath = Path.Combine(_dir, "relay.db"),
-            Jwt = new JwtSettings { Secret = new string('x', 32) },
-            Pusher = new PusherSettings { Enabled = false, Options = new PusherOptions { AppId = "", Key = "", Secret = "" } },
         };
         using var db = new RelayDatabase(settings, NullLogger<RelayDatabase>.Instance);
         const int threads = 32;

@@ -23,8 +23,6 @@ public sealed class StoreWriterTests : IAsyncLifetime
         var settings = new RelaySettings
         {
             DatabasePath = Path.Combine(_dir, "relay.db"),
-            Jwt = new JwtSettings { Secret = new string('x', 32) },
-            Pusher = new PusherSettings { Enabled = false, Options = new PusherOptions { AppId = "", Key = "", Secret = "" } },
         };
         _db = new RelayDatabase(settings, NullLogger<RelayDatabase>.Instance);
         _writer = new StoreWriter(_db, NullLogger<StoreWriter>.Instance);
