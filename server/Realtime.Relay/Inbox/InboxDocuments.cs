@@ -53,9 +53,6 @@ public sealed class StoredEvent
     /// </summary>
     public static BsonExpression Range(string inboxId, long from, long to) =>
         BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonDocument { ["0"] = KeyOf(inboxId, from), ["1"] = KeyOf(inboxId, to) });
-
-    /// <summary>Just past every key of this inbox ('0' follows '/').</summary>
-    public static string EndOf(string inboxId) => inboxId + "0";
 }
 
 /// <summary>An event on its way into inboxes: from Pusher, or added by the relay itself.</summary>

@@ -15,8 +15,6 @@ public sealed record InboxOptions
     public int MaxStreamsPerClient { get; init; } = 4;
     /// <summary>Long-polls one client may hold at once; a newer one answers the oldest at once (empty).</summary>
     public int MaxHeldPollsPerClient { get; init; } = 4;
-    /// <summary>Most operations the writer commits in one transaction.</summary>
-    public int MaxBatch { get; init; } = 2000;
 
     public static InboxOptions From(IConfiguration config)
     {

@@ -59,9 +59,6 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
 
     public Task WriteAsync(Action<WriteContext> work) => WriteAsync<bool>(ctx => { work(ctx); return true; });
 
-    /// <summary>Writes queued and not yet committed (for metrics).</summary>
-    public int Backlog => _queue.Reader.Count;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var group = new List<WorkItem>(MaxGroup);
