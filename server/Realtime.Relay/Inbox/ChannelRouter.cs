@@ -28,7 +28,7 @@ public sealed class ChannelRouter
     private readonly object _gate = new();
     private readonly Dictionary<string, HashSet<string>> _inboxesByChannel = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _channelsByInbox = new(StringComparer.Ordinal);
-    private readonly InboxStore _inboxes;
+    private readonly IInboxStore _inboxes;
     private readonly IPusherFeed _feed;
     private readonly ILogger<ChannelRouter> _log;
     /// <summary>Channels whose events some inbox lost because storage failed; told as a gap once it works again.</summary>
@@ -36,7 +36,7 @@ public sealed class ChannelRouter
     /// <summary>Deliveries wait for the start-up gap, so a restored inbox hears relay:gap before any new event.</summary>
     private readonly TaskCompletionSource _restartGapTold = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ChannelRouter(InboxStore inboxes, IPusherFeed feed, StoreWriter writer, ILogger<ChannelRouter> log)
+    public ChannelRouter(IInboxStore inboxes, IPusherFeed feed, StoreWriter writer, ILogger<ChannelRouter> log)
     {
         _inboxes = inboxes;
         _feed = feed;

@@ -10,7 +10,6 @@ public static class InboxSetup
         services.AddSingleton(InboxOptions.From(config));
         services.AddSingleton<InboxSignals>();
         services.AddSingleton<HeldRequestLimits>();
-        services.AddSingleton<InboxStore>();
         services.AddHostedService<InboxRetention>();
         services.AddSingleton<InboxReader>();
         services.AddSingleton<ChannelRouter>();

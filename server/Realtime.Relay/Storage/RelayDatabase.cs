@@ -1,6 +1,7 @@
 using LiteDB;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.Meta;
+using Realtime.Relay.Storage.LiteDb;
 
 namespace Realtime.Relay.Storage;
 
@@ -143,12 +144,14 @@ public sealed class DatabaseReadinessCheck(RelayDatabase db) : IReadinessCheck
 
 public static class StorageSetup
 {
+    /// <summary>The LiteDB file, its one writer, and the stores of every aggregate (docs/storage.md).</summary>
     public static IServiceCollection AddRelayStorage(this IServiceCollection services)
     {
         services.AddSingleton<RelayDatabase>();
         services.AddSingleton<StoreWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
         services.AddSingleton<IReadinessCheck, DatabaseReadinessCheck>();
+        services.AddLiteDbStores();
         return services;
     }
 }
