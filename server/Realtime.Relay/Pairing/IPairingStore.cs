@@ -28,7 +28,10 @@ public interface IPairingStore
     /// </summary>
     Task<PairingAdmission> AddPendingAsync(PairingRecord pairing, int maxPending, DateTime now);
 
-    /// <summary>Writes <paramref name="pairing"/> if the stored one is still at <paramref name="expectedVersion"/> (then at the next version).</summary>
+    /// <summary>
+    /// Writes <paramref name="pairing"/> if the stored one is still at <paramref name="expectedVersion"/>;
+    /// it is stored at the next version, and <paramref name="pairing"/>'s <see cref="PairingRecord.Version"/> says so.
+    /// </summary>
     Task<bool> ReplaceAsync(PairingRecord pairing, long expectedVersion);
 
     /// <summary>
