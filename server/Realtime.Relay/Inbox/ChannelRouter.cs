@@ -36,13 +36,13 @@ public sealed class ChannelRouter
     /// <summary>Deliveries wait for the start-up gap, so a restored inbox hears relay:gap before any new event.</summary>
     private readonly TaskCompletionSource _restartGapTold = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ChannelRouter(IInboxStore inboxes, IPusherFeed feed, StoreWriter writer, ILogger<ChannelRouter> log)
+    public ChannelRouter(IInboxStore inboxes, IPusherFeed feed, IStorageRecovery storage, ILogger<ChannelRouter> log)
     {
         _inboxes = inboxes;
         _feed = feed;
         _log = log;
         foreach (var state in inboxes.AllStates) Update(state);
-        writer.Recovered += () => _ = ReportMissedAsync();
+        storage.Recovered += () => _ = ReportMissedAsync();
     }
 
     /// <summary>Every channel an inbox hears: its own first, then its subscriptions.</summary>

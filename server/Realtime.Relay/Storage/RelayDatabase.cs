@@ -150,6 +150,7 @@ public static class StorageSetup
         services.AddSingleton<RelayDatabase>();
         services.AddSingleton<StoreWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
+        services.AddSingleton<IStorageRecovery>(sp => sp.GetRequiredService<StoreWriter>());
         services.AddSingleton<IReadinessCheck, DatabaseReadinessCheck>();
         services.AddLiteDbStores();
         return services;
