@@ -1,4 +1,3 @@
-using LiteDB;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Storage;
 
@@ -10,7 +9,7 @@ public sealed class GameRecord
     private DateTime _createdAt;
     private DateTime? _keyRotatedAt;
 
-    [BsonId] public string GameId { get; set; } = "";
+    public string GameId { get; set; } = "";
     public string Name { get; set; } = "";
     public string OwnerId { get; set; } = "";
     /// <summary>SHA-256 of the server key (<see cref="ClientTokens.Hash"/>).</summary>
@@ -24,7 +23,7 @@ public sealed class SessionRecord
 {
     private DateTime _startedAt, _lastSeenAt;
 
-    [BsonId] public string Id { get; set; } = "";
+    public string Id { get; set; } = "";
     public string GameId { get; set; } = "";
     public string JobId { get; set; } = "";
     public long PlaceId { get; set; }

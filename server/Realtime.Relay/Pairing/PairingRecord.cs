@@ -1,4 +1,3 @@
-using LiteDB;
 using Realtime.Relay.Storage;
 
 namespace Realtime.Relay.Pairing;
@@ -18,7 +17,7 @@ public sealed class PairingRecord
     private DateTime _createdAt, _expiresAt;
     private DateTime? _lastPolledAt, _decidedAt;
 
-    [BsonId] public string DeviceCodeHash { get; set; } = "";
+    public string DeviceCodeHash { get; set; } = "";
     /// <summary>Stored form: 8 upper-case letters, no dash.</summary>
     public string UserCode { get; set; } = "";
     public PairingState State { get; set; }

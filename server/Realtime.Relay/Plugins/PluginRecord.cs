@@ -1,4 +1,3 @@
-using LiteDB;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Storage;
 
@@ -9,7 +8,7 @@ public sealed class PluginRecord
 {
     private DateTime _createdAt;
 
-    [BsonId] public string PluginId { get; set; } = "";
+    public string PluginId { get; set; } = "";
     public string OwnerId { get; set; } = "";
     public long? PlaceId { get; set; }
     public string? GameId { get; set; }

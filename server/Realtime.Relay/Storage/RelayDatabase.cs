@@ -30,7 +30,7 @@ public sealed class RelayDatabase : IDisposable
     }
 
     /// <summary>Documents map by property name; ids are the <c>Id</c> property.</summary>
-    public static BsonMapper Mapper { get; } = new() { EnumAsInteger = false };
+    public static BsonMapper Mapper { get; } = LiteDbDocuments.Configure(new BsonMapper { EnumAsInteger = false });
 
     public LiteDatabase Database { get; }
 

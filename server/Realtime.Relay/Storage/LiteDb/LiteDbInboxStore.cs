@@ -56,7 +56,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             var seq = state.NextSeq++;
             _events.Insert(new StoredEvent
             {
-                Id = StoredEvent.KeyOf(inboxId, seq), InboxId = inboxId, Seq = seq,
+                Id = KeyOf(inboxId, seq), InboxId = inboxId, Seq = seq,
                 Channel = e.Channel, Event = e.Event, Data = e.Data, UserId = e.UserId, At = now,
             });
             var excess = state.NextSeq - state.FirstSeq - _options.MaxEventsPerClient;
@@ -138,7 +138,7 @@ public sealed class LiteDbInboxStore : IInboxStore
 
     public List<StoredEvent> ReadAfter(string inboxId, long after, int limit) =>
         _events.Query()
-            .Where(StoredEvent.Range(inboxId, after + 1, long.MaxValue))
+            .Where(Range(inboxId, after + 1, long.MaxValue))
             .OrderBy("_id")
             .Limit(limit)
             .ToList();
@@ -152,7 +152,18 @@ public sealed class LiteDbInboxStore : IInboxStore
         state.FirstSeq = throughSeq + 1;
     }
 
-    private static BsonExpression Range(string inboxId, long from, long to) => StoredEvent.Range(inboxId, from, to);
+    /// <summary>An event's id sorts by inbox, then seq, so a range scan of ids reads an inbox in order.</summary>
+    private static string KeyOf(string inboxId, long seq) => inboxId + "/" + seq.ToString("D19");
+
+    /// <summary>
+    /// The events of one inbox with <c>from &lt;= seq &lt;= to</c>, in key order. Parameterized on purpose:
+    /// LiteDB 5.0.21's <c>Query.Between</c> writes the values into the expression's text, so every
+    /// distinct range was parsed, compiled to a new delegate (JIT) and kept in LiteDB's static expression
+    /// cache for good — most of the relay's CPU under load, and memory that only grew. With parameters the
+    /// text is always the same and is compiled once.
+    /// </summary>
+    private static BsonExpression Range(string inboxId, long from, long to) =>
+        BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonDocument { ["0"] = KeyOf(inboxId, from), ["1"] = KeyOf(inboxId, to) });
 
     /// <summary>Saves the state once per group, however many events the group added.</summary>
     private void Save(WriteContext ctx, InboxState state) => ctx.OnceBeforeCommit("inbox:" + state.InboxId, () => _inboxes.Update(state));
