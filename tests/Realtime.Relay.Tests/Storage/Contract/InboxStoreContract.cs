@@ -124,6 +124,28 @@ public abstract class InboxStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Inboxes_their_events_cursors_gaps_and_subscriptions_survive_reopening_the_store()
+    {
+        var (client, closed) = (NewPlugin(), NewPlugin());
+        await Inboxes.OpenAsync(client);
+        await Inboxes.OpenAsync(closed);
+        for (var i = 1; i <= MaxEventsPerInbox + 2; i++) await Inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
+        await Inboxes.AcknowledgeAsync(client.InboxId, 4);
+        await Inboxes.SetSubscriptionsAsync(client.InboxId, ["roblox-sync"]);
+        await Inboxes.CloseAsync(closed);
+
+        await ReopenAsync();
+
+        var state = Inboxes.StateOf(client.InboxId)!;
+        Assert.Equal((7L, 4L, 2L, client.Id), (state.LastSeq, state.AckedSeq, state.DroppedThrough, state.ClientId));
+        Assert.Equal(["roblox-sync"], state.Subscriptions);
+        Assert.Equal(["5:e5", "6:e6", "7:e7"], Read(client));
+        Assert.Null(Inboxes.StateOf(closed.InboxId));
+        await Inboxes.AppendAsync([client.InboxId], Event(client, "after"));
+        Assert.Equal("8:after", Read(client).Last());
+    }
+
+    [Fact]
     public async Task An_append_and_a_close_wake_the_inboxs_waiting_readers()
     {
         var client = NewPlugin();

@@ -10,9 +10,11 @@ namespace Realtime.Relay.Tests.Storage.Contract;
 /// <summary>The LiteDB engine's stores on a real LiteDB file in a fresh temp folder, behind a running <see cref="StoreWriter"/>.</summary>
 internal static class LiteDbStores
 {
-    public static async Task<StoreSet> OpenAsync(InboxOptions options, TimeProvider time)
+    public static Task<StoreSet> OpenAsync(InboxOptions options, TimeProvider time) =>
+        OpenAsync(Path.Combine(Path.GetTempPath(), "store-contract-" + Guid.NewGuid().ToString("N")), options, time);
+
+    private static async Task<StoreSet> OpenAsync(string dir, InboxOptions options, TimeProvider time)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "store-contract-" + Guid.NewGuid().ToString("N"));
         var settings = new RelaySettings
         {
             DatabasePath = Path.Combine(dir, "relay.db"),
@@ -35,6 +37,12 @@ internal static class LiteDbStores
                 await writer.StopAsync(default);
                 db.Dispose();
                 Directory.Delete(dir, recursive: true);
+            },
+            Reopen: async () =>
+            {
+                await writer.StopAsync(default);
+                db.Dispose();
+                return await OpenAsync(dir, options, time);
             });
     }
 

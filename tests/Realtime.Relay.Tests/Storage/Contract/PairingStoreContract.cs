@@ -81,6 +81,44 @@ public abstract class PairingStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Of_exchanges_racing_on_one_read_exactly_one_wins()
+    {
+        var pairing = await AddPairingAsync();
+        pairing.State = PairingState.Approved;
+        pairing.PluginId = ClientTokens.NewId();
+        pairing.DecidedBy = "teacher-1";
+        Assert.True(await Stores.Pairings.ReplaceAsync(pairing, pairing.Version));
+        var read = pairing.Version;
+        var racers = new List<(PluginRecord Plugin, string TokenHash, PairingRecord Copy)>();
+        for (var i = 0; i < 6; i++)
+        {
+            var copy = (await Stores.Pairings.FindByDeviceCodeAsync(pairing.DeviceCodeHash))!; // each decided on the same read
+            copy.State = PairingState.Consumed;
+            racers.Add((new PluginRecord { PluginId = "racer-" + i, OwnerId = "teacher-1", CreatedAt = Now }, ClientTokens.Hash("rbp_racer-" + i), copy));
+        }
+        var won = await Task.WhenAll(racers.Select(r => Stores.Pairings.ConsumeAsync(r.Copy, read, r.Plugin, r.TokenHash)));
+
+        Assert.Equal(1, won.Count(w => w));
+        var winner = racers[Array.IndexOf(won, true)];
+        Assert.Equal([winner.Plugin.PluginId], (await Stores.Plugins.AllAsync()).Select(p => p.PluginId));
+        Assert.NotNull(await Stores.Credentials.FindAsync(winner.TokenHash));
+        foreach (var loser in racers.Where(r => r != winner))
+            Assert.Null(await Stores.Credentials.FindAsync(loser.TokenHash));
+    }
+
+    [Fact]
+    public async Task Pairings_and_plugins_survive_reopening_the_store()
+    {
+        var pending = await AddPairingAsync("PENDINGS");
+        var (plugin, token, _) = await PairAsync();
+        await ReopenAsync();
+        Assert.Equal(PairingState.Pending, (await Stores.Pairings.NewestWithUserCodeAsync("PENDINGS"))!.State);
+        Assert.Equal(pending.Version, (await Stores.Pairings.FindByDeviceCodeAsync(pending.DeviceCodeHash))!.Version);
+        Assert.Equal(plugin, await Stores.Credentials.FindAsync(ClientTokens.Hash(token)));
+        Assert.NotNull(await Stores.Plugins.FindAsync(plugin.Id));
+    }
+
+    [Fact]
     public async Task An_exchange_that_fails_part_way_keeps_nothing_of_it()
     {
         var (existing, _, _) = await PairAsync();

@@ -59,6 +59,27 @@ public abstract class SessionStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Registrations_racing_for_the_last_places_of_a_game_never_exceed_its_limit()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => RegisterAsync(NewServer("race"), maxPerGame: 3)));
+        Assert.Equal(3, results.Count(r => r.Result == SessionRegistration.Started));
+        Assert.Equal(3, (await Stores.Sessions.OfGameAsync("race")).Count);
+        foreach (var (token, result) in results)
+            Assert.Equal(result == SessionRegistration.Started, await ClientOf(token) is not null);
+    }
+
+    [Fact]
+    public async Task Sessions_and_their_tokens_survive_reopening_the_store()
+    {
+        var server = NewServer();
+        var (token, _) = await RegisterAsync(server);
+        await ReopenAsync();
+        Assert.Equal(server, await ClientOf(token));
+        Assert.NotNull(await Stores.Sessions.FindAsync(server.InboxId));
+        Assert.NotNull(Inboxes.StateOf(server.InboxId));
+    }
+
+    [Fact]
     public async Task Ending_removes_the_session_its_tokens_and_its_inbox_together_and_ending_again_is_false()
     {
         var server = NewServer();

@@ -12,7 +12,7 @@ namespace Realtime.Relay.Tests.Storage.Contract;
 public sealed record StoreSet(
     IInboxStore Inboxes, IOutboxStore Outbox, IClientCredentialStore Credentials, IGameStore Games,
     IServerSessionStore Sessions, IPluginStore Plugins, IPairingStore Pairings, InboxSignals Signals,
-    Func<string> StoredText, Func<ValueTask> Close);
+    Func<string> StoredText, Func<ValueTask> Close, Func<Task<StoreSet>> Reopen);
 
 /// <summary>
 /// The storage seam's contract (docs/storage.md), one abstract class per aggregate. An engine
@@ -38,6 +38,9 @@ public abstract class StoreContract : IAsyncLifetime
         Stores = await OpenAsync(new InboxOptions { MaxEventsPerClient = MaxEventsPerInbox, Retention = Retention }, Time);
 
     public async Task DisposeAsync() => await Stores.Close();
+
+    /// <summary>Closes the engine and opens it again on what it stored (a restart of the relay, or of the engine).</summary>
+    protected async Task ReopenAsync() => Stores = await Stores.Reopen();
 
     protected static RelayClient NewPlugin(string? gameId = null) => new(ClientKind.Plugin, ClientTokens.NewId(), gameId);
 
