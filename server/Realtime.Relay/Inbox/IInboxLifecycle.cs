@@ -9,9 +9,6 @@ namespace Realtime.Relay.Inbox;
 /// </summary>
 public interface IInboxLifecycle
 {
-    /// <summary>Opens the inbox on its own (idempotent), then routes it.</summary>
-    Task OpenAsync(RelayClient client, CancellationToken cancellationToken);
-
     /// <summary>Storage opened the client's inbox: route its channels.</summary>
     void Opened(RelayClient client);
 

@@ -13,12 +13,6 @@ public sealed class InboxLifecycle(IInboxStore inboxes, ChannelRouter router, IE
     /// </summary>
     private readonly Lock _routing = new();
 
-    public async Task OpenAsync(RelayClient client, CancellationToken cancellationToken)
-    {
-        await inboxes.OpenAsync(client);
-        Opened(client);
-    }
-
     public void Opened(RelayClient client) => Refresh(client.InboxId);
 
     public async Task ClosedAsync(RelayClient client, string reason)

@@ -9,12 +9,6 @@ public sealed class RecordingInbox : IInboxLifecycle
 {
     public ConcurrentQueue<(string Action, RelayClient Client, string? Reason)> Calls { get; } = new();
 
-    public Task OpenAsync(RelayClient client, CancellationToken cancellationToken)
-    {
-        Opened(client);
-        return Task.CompletedTask;
-    }
-
     public void Opened(RelayClient client) => Calls.Enqueue(("open", client, null));
 
     public Task ClosedAsync(RelayClient client, string reason)
