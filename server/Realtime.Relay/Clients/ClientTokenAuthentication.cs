@@ -11,29 +11,29 @@ namespace Realtime.Relay.Clients;
 /// platform's users) are left to the JWT scheme: a token with two dots is not ours.
 /// </summary>
 public sealed class ClientTokenAuthentication(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ClientCredentialStore tokens, IClientActivity activity)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IClientCredentialStore tokens, IClientActivity activity)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "RelayClientToken";
     private const string ClientItemKey = "relay.client";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
         var token = header["Bearer ".Length..].Trim();
-        if (token.Count(c => c == '.') == 2) return Task.FromResult(AuthenticateResult.NoResult());
-        var client = tokens.Resolve(token);
+        if (token.Count(c => c == '.') == 2) return AuthenticateResult.NoResult();
+        var client = await tokens.FindAsync(ClientTokens.Hash(token));
         if (client is null)
         {
             Monitoring.AuthRefusals.Count(Monitoring.AuthRefusals.ClientTokenInvalid);
-            return Task.FromResult(AuthenticateResult.Fail("unknown or revoked token"));
+            return AuthenticateResult.Fail("unknown or revoked token");
         }
         Context.Items[ClientItemKey] = client;
         activity.Touch(client); // any authenticated call keeps a game-server session alive
         var identity = new ClaimsIdentity(
             [new Claim("client_kind", client.KindName), new Claim("client_id", client.Id)], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>

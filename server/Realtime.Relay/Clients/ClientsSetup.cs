@@ -7,7 +7,6 @@ public static class ClientsSetup
     /// <summary>Roblox clients' bearer tokens, beside the platform's JWT scheme.</summary>
     public static IServiceCollection AddRelayClients(this IServiceCollection services)
     {
-        services.AddSingleton<ClientCredentialStore>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ClientTokenAuthentication>(ClientTokenAuthentication.SchemeName, null);
         return services;

@@ -10,23 +10,26 @@ namespace Realtime.Relay.Games;
 /// plugin's owner, or the pairing was approved by an admin. Checked at each use, so a plugin
 /// paired before approval checked ownership cannot act for someone else's game either.
 /// </summary>
-public sealed class GameAccess(GameStore games, PluginStore plugins)
+public sealed class GameAccess(IGameStore games, IPluginStore plugins)
 {
+    // Controllers call GameOf synchronously; they move to GameOfAsync once the HTTP layer awaits it (docs/storage.md).
     /// <summary>The client's game when it may act for it, else null.</summary>
-    public string? GameOf(RelayClient client)
+    public string? GameOf(RelayClient client) => GameOfAsync(client).GetAwaiter().GetResult();
+
+    public async Task<string?> GameOfAsync(RelayClient client)
     {
         if (client.GameId is null) return null;
         if (client.Kind == ClientKind.GameServer) return client.GameId;
-        var plugin = plugins.Find(client.Id);
-        var game = games.FindGame(client.GameId);
+        var plugin = await plugins.FindAsync(client.Id);
+        var game = await games.FindAsync(client.GameId);
         if (plugin is null || game is null || plugin.GameId != client.GameId) return null;
         return game.OwnerId == plugin.OwnerId || plugin.GameApprovedByAdmin ? client.GameId : null;
     }
 
     /// <summary>Why <paramref name="approverId"/> may not give a plugin <paramref name="gameId"/>, or null when they may.</summary>
-    public string? ApprovalRefusal(string gameId, string approverId, bool approverIsAdmin)
+    public async Task<string?> ApprovalRefusalAsync(string gameId, string approverId, bool approverIsAdmin)
     {
-        var game = games.FindGame(gameId);
+        var game = await games.FindAsync(gameId);
         if (game is null) return $"The plugin asks to act for game '{gameId}', which does not exist: create the game first, or pair without a gameId.";
         if (!approverIsAdmin && game.OwnerId != approverId)
             return $"The plugin asks to act for game '{gameId}', which you do not own: only its owner (or an admin) may approve this pairing.";

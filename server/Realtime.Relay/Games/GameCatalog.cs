@@ -21,46 +21,55 @@ public sealed record GameList(IReadOnlyList<GameView> Games);
 /// every live session (tokens revoked, inboxes closed with reason <c>game_deleted</c>, players
 /// leave presence) and the server key stops working, because the game it belongs to is gone.
 /// </summary>
-public sealed class GameCatalog(GameStore store, GameService games, ClientActivity activity, InboxStore inboxes,
+public sealed class GameCatalog(IGameStore store, IServerSessionStore sessions, GameService games, ClientActivity activity, IInboxStore inboxes,
     ILogger<GameCatalog> log)
 {
     public const string DeletedReason = "game_deleted";
 
-    public IReadOnlyList<GameView> List(PlatformUser user) =>
-        (user.IsAdmin ? store.AllGames() : store.GamesOwnedBy(user.Id)).Select(View).ToList();
+    // The controller calls List and Get synchronously; they move to the async forms once the
+    // HTTP layer awaits them (docs/storage.md, "Synchronous callers").
+    public IReadOnlyList<GameView> List(PlatformUser user) => ListAsync(user).GetAwaiter().GetResult();
 
-    public Outcome<GameView> Get(PlatformUser user, string gameId)
+    public Outcome<GameView> Get(PlatformUser user, string gameId) => GetAsync(user, gameId).GetAwaiter().GetResult();
+
+    public async Task<IReadOnlyList<GameView>> ListAsync(PlatformUser user)
     {
-        var game = Visible(user, gameId, out var error);
-        return game is null ? error! : View(game);
+        var views = new List<GameView>();
+        foreach (var game in user.IsAdmin ? await store.AllAsync() : await store.OwnedByAsync(user.Id)) views.Add(await ViewAsync(game));
+        return views;
+    }
+
+    public async Task<Outcome<GameView>> GetAsync(PlatformUser user, string gameId)
+    {
+        var (game, error) = await VisibleAsync(user, gameId);
+        return game is null ? error! : await ViewAsync(game);
     }
 
     public async Task<ApiError?> DeleteAsync(PlatformUser user, string gameId)
     {
-        var game = Visible(user, gameId, out var error);
+        var (game, error) = await VisibleAsync(user, gameId);
         if (game is null) return error;
         // The game first: from here its key fails (404), so no new session can start.
-        store.DeleteGame(gameId);
+        await store.DeleteAsync(gameId);
         var ended = 0;
         // Twice: a registration that checked the key just before the delete may land meanwhile.
         for (var round = 0; round < 2; round++)
-            foreach (var session in store.SessionsOf(gameId))
+            foreach (var session in await sessions.OfGameAsync(gameId))
                 if (await games.EndAsync(session.ToClient(), DeletedReason)) ended++;
         log.LogInformation("Game {GameId} deleted by user {UserId}; {Count} live session(s) ended", gameId, user.Id, ended);
         return null;
     }
 
     /// <summary>The game if this user may see it; a game of someone else is 404 for an educator (its existence is not theirs to learn).</summary>
-    private GameRecord? Visible(PlatformUser user, string gameId, out ApiError? error)
+    private async Task<(GameRecord? Game, ApiError? Error)> VisibleAsync(PlatformUser user, string gameId)
     {
-        var game = RequestRules.IsId(gameId) ? store.FindGame(gameId) : null;
-        error = game is null || (!user.IsAdmin && game.OwnerId != user.Id) ? ApiError.NotFound($"No game '{gameId}'.") : null;
-        return error is null ? game : null;
+        var game = RequestRules.IsId(gameId) ? await store.FindAsync(gameId) : null;
+        return game is null || (!user.IsAdmin && game.OwnerId != user.Id) ? (null, ApiError.NotFound($"No game '{gameId}'.")) : (game, null);
     }
 
-    private GameView View(GameRecord game) => new(game.GameId, game.Name, game.OwnerId, game.CreatedAt, game.KeyRotatedAt,
+    private async Task<GameView> ViewAsync(GameRecord game) => new(game.GameId, game.Name, game.OwnerId, game.CreatedAt, game.KeyRotatedAt,
         "presence-game-" + game.GameId,
-        store.SessionsOf(game.GameId).Select(s => new SessionView(s.JobId, s.PlaceId, s.StartedAt,
+        (await sessions.OfGameAsync(game.GameId)).Select(s => new SessionView(s.JobId, s.PlaceId, s.StartedAt,
             LastSeen(s), inboxes.StateOf(s.Id)?.Depth() ?? 0)).ToList());
 
     private DateTimeOffset LastSeen(SessionRecord s)

@@ -10,27 +10,26 @@ using Realtime.Relay.Pairing;
 namespace Realtime.Relay.Games;
 
 /// <summary>
-/// Games, their server keys, and the sessions of live game servers. Session changes
-/// (register, end, expire) are serialized by one async gate so an inbox is never closed
-/// under a session that just re-registered; LiteDB calls inside hold no transaction across an await.
+/// Games, their server keys, and the sessions of live game servers. Registering and ending a
+/// session are each one atomic storage operation (<see cref="IServerSessionStore"/>): the
+/// session, its token and its inbox change together, so no gate is held across them.
 /// </summary>
 public sealed class GameService
 {
-    private readonly GameStore _store;
-    private readonly ClientCredentialStore _credentials;
+    private readonly IGameStore _games;
+    private readonly IServerSessionStore _sessions;
     private readonly IInboxLifecycle _inboxes;
     private readonly ClientActivity _activity;
     private readonly TimeProvider _time;
     private readonly ServerSessionOptions _options;
     private readonly ILogger<GameService> _log;
-    private readonly SemaphoreSlim _sessionsGate = new(1, 1);
     private readonly DateTimeOffset _startedAt;
 
-    public GameService(GameStore store, ClientCredentialStore credentials, IInboxLifecycle inboxes, ClientActivity activity,
+    public GameService(IGameStore games, IServerSessionStore sessions, IInboxLifecycle inboxes, ClientActivity activity,
         TimeProvider time, IOptions<ServerSessionOptions> options, ILogger<GameService> log)
     {
-        _store = store;
-        _credentials = credentials;
+        _games = games;
+        _sessions = sessions;
         _inboxes = inboxes;
         _activity = activity;
         _time = time;
@@ -39,7 +38,15 @@ public sealed class GameService
         _startedAt = time.GetUtcNow();
     }
 
-    public Outcome<GameKey> Create(PlatformUser user, CreateGameRequest request)
+    // Controllers call Create, RotateKey and CheckServerKey synchronously; they move to the
+    // async forms once the HTTP layer awaits them (docs/storage.md, "Synchronous callers").
+    public Outcome<GameKey> Create(PlatformUser user, CreateGameRequest request) => CreateAsync(user, request).GetAwaiter().GetResult();
+
+    public Outcome<GameKey> RotateKey(PlatformUser user, string gameId) => RotateKeyAsync(user, gameId).GetAwaiter().GetResult();
+
+    public Outcome<GameRecord> CheckServerKey(string gameId, string? serverKey) => CheckServerKeyAsync(gameId, serverKey).GetAwaiter().GetResult();
+
+    public async Task<Outcome<GameKey>> CreateAsync(PlatformUser user, CreateGameRequest request)
     {
         var key = ClientTokens.New(ClientTokens.ServerKeyPrefix);
         var game = new GameRecord
@@ -50,30 +57,29 @@ public sealed class GameService
             KeyHash = ClientTokens.Hash(key),
             CreatedAt = _time.GetUtcNow().UtcDateTime,
         };
-        if (!_store.TryAdd(game))
+        if (!await _games.TryAddAsync(game))
             return ApiError.Conflict($"A game '{request.GameId}' already exists (game ids are unique ignoring case).");
         _log.LogInformation("Game {GameId} created by user {UserId}", game.GameId, user.Id);
         return new GameKey(game.GameId, key);
     }
 
     /// <summary>A new server key for the owner or an admin; the old one stops working at once. Running sessions keep their tokens.</summary>
-    public Outcome<GameKey> RotateKey(PlatformUser user, string gameId)
+    public async Task<Outcome<GameKey>> RotateKeyAsync(PlatformUser user, string gameId)
     {
-        var game = RequestRules.IsId(gameId) ? _store.FindGame(gameId) : null;
+        var game = RequestRules.IsId(gameId) ? await _games.FindAsync(gameId) : null;
         if (game is null) return ApiError.NotFound($"No game '{gameId}'.");
         if (!user.IsAdmin && game.OwnerId != user.Id) return ApiError.Forbidden("Only the game's owner or an admin may rotate its key.");
         var key = ClientTokens.New(ClientTokens.ServerKeyPrefix);
-        game.KeyHash = ClientTokens.Hash(key);
-        game.KeyRotatedAt = _time.GetUtcNow().UtcDateTime;
-        _store.Update(game);
+        if (!await _games.ReplaceKeyAsync(gameId, ClientTokens.Hash(key), _time.GetUtcNow().UtcDateTime))
+            return ApiError.NotFound($"No game '{gameId}'.");
         _log.LogInformation("Server key of game {GameId} rotated by user {UserId}", gameId, user.Id);
         return new GameKey(game.GameId, key);
     }
 
     /// <summary>The game when <paramref name="serverKey"/> is its current key: 404 for an unknown game, 401 for a wrong key.</summary>
-    public Outcome<GameRecord> CheckServerKey(string gameId, string? serverKey)
+    public async Task<Outcome<GameRecord>> CheckServerKeyAsync(string gameId, string? serverKey)
     {
-        var game = RequestRules.IsId(gameId) ? _store.FindGame(gameId) : null;
+        var game = RequestRules.IsId(gameId) ? await _games.FindAsync(gameId) : null;
         if (game is null) return ApiError.NotFound($"No game '{gameId}'.");
         if (serverKey is null || !FixedTimeEquals(ClientTokens.Hash(serverKey), game.KeyHash))
             return ApiError.Unauthorized("The game's server key is required (Authorization: Bearer <serverKey>); it may have been rotated.");
@@ -89,58 +95,38 @@ public sealed class GameService
     public async Task<Outcome<ServerSession>> RegisterAsync(GameRecord game, RegisterServerRequest request, CancellationToken ct)
     {
         var client = new RelayClient(ClientKind.GameServer, request.JobId!, game.GameId);
-        await _sessionsGate.WaitAsync(ct);
-        try
+        var now = _time.GetUtcNow().UtcDateTime;
+        var token = ClientTokens.New(ClientTokens.ServerSessionPrefix);
+        var session = new SessionRecord
         {
-            var now = _time.GetUtcNow().UtcDateTime;
-            if (_store.FindSession(client.InboxId) is null && _store.SessionCount(game.GameId) >= Math.Max(1, _options.MaxSessionsPerGame))
-                return new ApiError(StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyServerSessions,
-                    $"Game '{game.GameId}' already has {_options.MaxSessionsPerGame} live server sessions; end one (DELETE …/servers/{{jobId}}) or try again later.")
-                    { RetryAfter = _options.Timeout };
-            var replaced = _credentials.Revoke(client) > 0;
-            _store.Upsert(new SessionRecord
-            {
-                Id = client.InboxId,
-                GameId = game.GameId,
-                JobId = client.Id,
-                PlaceId = request.PlaceId!.Value,
-                StartedAt = now,
-                LastSeenAt = now,
-            });
-            var token = _credentials.Issue(client);
-            _activity.Touch(client);
-            await _inboxes.OpenAsync(client, ct);
-            _log.LogInformation("Game server {JobId} of game {GameId} {Action}", client.Id, game.GameId, replaced ? "registered again" : "registered");
-            return new ServerSession(token, client.Id);
-        }
-        finally
-        {
-            _sessionsGate.Release();
-        }
+            Id = client.InboxId,
+            GameId = game.GameId,
+            JobId = client.Id,
+            PlaceId = request.PlaceId!.Value,
+            StartedAt = now,
+            LastSeenAt = now,
+        };
+        var registration = await _sessions.RegisterAsync(session, ClientTokens.Hash(token), Math.Max(1, _options.MaxSessionsPerGame));
+        if (registration == SessionRegistration.TooManySessions)
+            return new ApiError(StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyServerSessions,
+                $"Game '{game.GameId}' already has {_options.MaxSessionsPerGame} live server sessions; end one (DELETE …/servers/{{jobId}}) or try again later.")
+                { RetryAfter = _options.Timeout };
+        _activity.Touch(client);
+        _inboxes.Opened(client);
+        _log.LogInformation("Game server {JobId} of game {GameId} {Action}", client.Id, game.GameId,
+            registration == SessionRegistration.Replaced ? "registered again" : "registered");
+        return new ServerSession(token, client.Id);
     }
 
     /// <summary>Ends a session: its token stops working and its inbox closes with <paramref name="reason"/>. False if there was none.</summary>
-    public async Task<bool> EndAsync(RelayClient client, string reason)
-    {
-        if (!RequestRules.IsId(client.Id) || !RequestRules.IsId(client.GameId)) return false;
-        await _sessionsGate.WaitAsync();
-        try
-        {
-            return await EndLockedAsync(client, reason);
-        }
-        finally
-        {
-            _sessionsGate.Release();
-        }
-    }
+    public Task<bool> EndAsync(RelayClient client, string reason) =>
+        !RequestRules.IsId(client.Id) || !RequestRules.IsId(client.GameId) ? Task.FromResult(false) : EndAsync(client, reason, null);
 
-    private async Task<bool> EndLockedAsync(RelayClient client, string reason)
+    private async Task<bool> EndAsync(RelayClient client, string reason, DateTime? onlyIfSilentBefore)
     {
-        if (!_store.DeleteSession(client.InboxId)) return false;
-        _credentials.Revoke(client);
+        if (!await _sessions.EndAsync(client.InboxId, onlyIfSilentBefore)) return false;
         _activity.Forget(client);
-        // Not a request's token: once the credential is gone the inbox must close even if a caller hangs up.
-        await _inboxes.CloseAsync(client, reason, CancellationToken.None);
+        await _inboxes.ClosedAsync(client, reason);
         _log.LogInformation("Game server {JobId} of game {GameId} ended ({Reason})", client.Id, client.GameId, reason);
         return true;
     }
@@ -152,27 +138,17 @@ public sealed class GameService
     /// </summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
-        _store.BumpLastSeen(_activity.Drain());
+        await _sessions.TouchAsync(_activity.Drain());
         var now = _time.GetUtcNow();
         if (now - _startedAt < _options.Timeout) return 0;
         var cutoff = (now - _options.Timeout).UtcDateTime;
         var ended = 0;
-        foreach (var candidate in _store.SilentSince(cutoff))
+        foreach (var session in await _sessions.SilentSinceAsync(cutoff))
         {
             ct.ThrowIfCancellationRequested();
-            await _sessionsGate.WaitAsync(ct);
-            try
-            {
-                // Look again under the gate: it may have re-registered or called since the query.
-                var session = _store.FindSession(candidate.Id);
-                if (session is null || session.LastSeenAt >= cutoff) continue;
-                if (_activity.PendingFor(session.Id) is { } touched && touched.UtcDateTime >= cutoff) continue;
-                if (await EndLockedAsync(session.ToClient(), "ended")) ended++;
-            }
-            finally
-            {
-                _sessionsGate.Release();
-            }
+            if (_activity.PendingFor(session.Id) is { } touched && touched.UtcDateTime >= cutoff) continue;
+            // The store looks again as it ends it: a session that re-registered or called since the query stays.
+            if (await EndAsync(session.ToClient(), "ended", onlyIfSilentBefore: cutoff)) ended++;
         }
         if (ended > 0) _log.LogInformation("Ended {Count} game-server session(s) silent for {Seconds} s", ended, _options.Timeout.TotalSeconds);
         return ended;

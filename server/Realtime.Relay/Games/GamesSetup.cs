@@ -14,7 +14,6 @@ public static class GamesSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ClientActivity>();
         services.AddSingleton<IClientActivity>(sp => sp.GetRequiredService<ClientActivity>());
-        services.AddSingleton<GameStore>();
         services.AddSingleton<GameService>();
         services.AddSingleton<GameAccess>();
         services.AddSingleton<GameCatalog>();

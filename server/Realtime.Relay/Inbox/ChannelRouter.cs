@@ -28,7 +28,7 @@ public sealed class ChannelRouter
     private readonly object _gate = new();
     private readonly Dictionary<string, HashSet<string>> _inboxesByChannel = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _channelsByInbox = new(StringComparer.Ordinal);
-    private readonly InboxStore _inboxes;
+    private readonly IInboxStore _inboxes;
     private Action<ChannelDemandChange>? _demandChanged;
     private readonly ILogger<ChannelRouter> _log;
     /// <summary>Channels whose events some inbox lost because storage failed; told as a gap once it works again.</summary>
@@ -36,12 +36,12 @@ public sealed class ChannelRouter
     /// <summary>Deliveries wait for the start-up gap, so a restored inbox hears relay:gap before any new event.</summary>
     private readonly TaskCompletionSource _restartGapTold = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ChannelRouter(InboxStore inboxes, StoreWriter writer, ILogger<ChannelRouter> log)
+    public ChannelRouter(IInboxStore inboxes, IStorageRecovery storage, ILogger<ChannelRouter> log)
     {
         _inboxes = inboxes;
         _log = log;
         foreach (var state in inboxes.AllStates) Update(state);
-        writer.Recovered += () => _ = ReportMissedAsync();
+        storage.Recovered += () => _ = ReportMissedAsync();
     }
 
     /// <summary>Every channel an inbox hears: its own first, then its subscriptions.</summary>

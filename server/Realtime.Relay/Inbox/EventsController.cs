@@ -13,7 +13,7 @@ namespace Realtime.Relay.Inbox;
 /// </summary>
 [ApiController]
 [Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
-public sealed class EventsController(InboxStore inboxes, InboxReader reader, InboxSignals signals, InboxOptions options, HeldRequestLimits limits)
+public sealed class EventsController(IInboxStore inboxes, InboxReader reader, InboxSignals signals, InboxOptions options, HeldRequestLimits limits)
     : ControllerBase
 {
     public const string RevokedEvent = "relay:revoked";

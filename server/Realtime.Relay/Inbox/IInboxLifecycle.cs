@@ -3,14 +3,17 @@ using Realtime.Relay.Clients;
 namespace Realtime.Relay.Inbox;
 
 /// <summary>
-/// How pairing and game sessions open and close a client's inbox. Opening is idempotent;
-/// closing tells any waiting long-poll or stream <c>relay:revoked</c>, then drops the inbox,
-/// its events and its subscriptions.
+/// What follows a client's inbox being opened or closed in storage. Sessions and plugins open
+/// and close their inboxes inside their own atomic storage operations (docs/storage.md); this
+/// then routes the inbox's channels, or drops its routes and tells the closed handlers.
 /// </summary>
 public interface IInboxLifecycle
 {
-    Task OpenAsync(RelayClient client, CancellationToken cancellationToken);
-    Task CloseAsync(RelayClient client, string reason, CancellationToken cancellationToken);
+    /// <summary>Storage opened the client's inbox: route its channels.</summary>
+    void Opened(RelayClient client);
+
+    /// <summary>Storage closed the client's inbox (<paramref name="reason"/>): drop its routes, tell the closed handlers.</summary>
+    Task ClosedAsync(RelayClient client, string reason);
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using LiteDB;
 using Realtime.Relay.Clients;
 
 namespace Realtime.Relay.Inbox;
@@ -9,7 +8,7 @@ namespace Realtime.Relay.Inbox;
 /// </summary>
 public sealed class InboxState
 {
-    [BsonId] public string InboxId { get; set; } = "";
+    public string InboxId { get; set; } = "";
     public ClientKind Kind { get; set; }
     public string ClientId { get; set; } = "";
     public string? GameId { get; set; }
@@ -29,10 +28,10 @@ public sealed class InboxState
     public long LastSeq => NextSeq - 1;
 }
 
-/// <summary>One stored event. The id sorts by inbox, then seq, so a range scan reads an inbox in order.</summary>
+/// <summary>One stored event of an inbox.</summary>
 public sealed class StoredEvent
 {
-    [BsonId] public string Id { get; set; } = "";
+    public string Id { get; set; } = "";
     public string InboxId { get; set; } = "";
     public long Seq { get; set; }
     public string Channel { get; set; } = "";
@@ -41,21 +40,6 @@ public sealed class StoredEvent
     public string Data { get; set; } = "";
     public string? UserId { get; set; }
     public DateTime At { get; set; }
-
-    public static string KeyOf(string inboxId, long seq) => inboxId + "/" + seq.ToString("D19");
-
-    /// <summary>
-    /// The events of one inbox with <c>from &lt;= seq &lt;= to</c>, in key order. Parameterized on purpose:
-    /// LiteDB 5.0.21's <c>Query.Between</c> writes the values into the expression's text, so every
-    /// distinct range was parsed, compiled to a new delegate (JIT) and kept in LiteDB's static expression
-    /// cache for good — most of the relay's CPU under load, and memory that only grew. With parameters the
-    /// text is always the same and is compiled once.
-    /// </summary>
-    public static BsonExpression Range(string inboxId, long from, long to) =>
-        BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonDocument { ["0"] = KeyOf(inboxId, from), ["1"] = KeyOf(inboxId, to) });
-
-    /// <summary>Just past every key of this inbox ('0' follows '/').</summary>
-    public static string EndOf(string inboxId) => inboxId + "0";
 }
 
 /// <summary>An event on its way into inboxes: from Pusher, or added by the relay itself.</summary>

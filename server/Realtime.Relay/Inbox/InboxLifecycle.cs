@@ -2,21 +2,32 @@ using Realtime.Relay.Clients;
 
 namespace Realtime.Relay.Inbox;
 
-/// <summary>Opens and closes inboxes for pairing and game sessions, keeping the router in step.</summary>
-public sealed class InboxLifecycle(InboxStore inboxes, ChannelRouter router, IEnumerable<IClientClosedHandler> closedHandlers)
+/// <summary>Keeps the router in step with the inboxes storage opened and closed.</summary>
+public sealed class InboxLifecycle(IInboxStore inboxes, ChannelRouter router, IEnumerable<IClientClosedHandler> closedHandlers)
     : IInboxLifecycle
 {
-    public async Task OpenAsync(RelayClient client, CancellationToken cancellationToken)
+    /// <summary>
+    /// Routes follow the stored state, read under this gate: when a session's end and its
+    /// re-registration finish close together, whichever refreshes last sees the final state, so
+    /// a live inbox is never left unrouted. It orders routing only; storage needs no lock.
+    /// </summary>
+    private readonly Lock _routing = new();
+
+    public void Opened(RelayClient client) => Refresh(client.InboxId);
+
+    public async Task ClosedAsync(RelayClient client, string reason)
     {
-        await inboxes.OpenAsync(client);
-        router.Update(inboxes.StateOf(client.InboxId)!);
+        Refresh(client.InboxId);
+        foreach (var handler in closedHandlers) await handler.OnClientClosedAsync(client);
     }
 
-    public async Task CloseAsync(RelayClient client, string reason, CancellationToken cancellationToken)
+    private void Refresh(string inboxId)
     {
-        router.Remove(client.InboxId);
-        await inboxes.CloseAsync(client);
-        foreach (var handler in closedHandlers) await handler.OnClientClosedAsync(client);
+        lock (_routing)
+        {
+            if (inboxes.StateOf(inboxId) is { } state) router.Update(state);
+            else router.Remove(inboxId);
+        }
     }
 }
 
@@ -36,7 +47,7 @@ public sealed class RestartGapReporter(ChannelRouter router, ILogger<RestartGapR
 }
 
 /// <summary>Drops expired events on a timer (retention by age; count is enforced on append).</summary>
-public sealed class InboxRetention(InboxStore inboxes, InboxOptions options, ILogger<InboxRetention> log) : BackgroundService
+public sealed class InboxRetention(IInboxStore inboxes, InboxOptions options, ILogger<InboxRetention> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

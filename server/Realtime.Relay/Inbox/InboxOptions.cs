@@ -21,8 +21,6 @@ public sealed record InboxOptions : Configuration.ICheckedSettings
     public int MaxStreamsPerClient { get; init; } = 4;
     /// <summary>Long-polls one client may hold at once; a newer one answers the oldest at once (empty).</summary>
     public int MaxHeldPollsPerClient { get; init; } = 4;
-    /// <summary>Most operations the writer commits in one transaction.</summary>
-    public int MaxBatch { get; init; } = 2000;
 
     /// <summary>Channels clients may add besides their own (exact names, or prefixes ending in '*'); empty: <see cref="SubscriptionPolicy.DefaultAllowed"/>.</summary>
     public string[] AllowedChannels { get; init; } = [];

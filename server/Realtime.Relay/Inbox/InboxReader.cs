@@ -1,17 +1,7 @@
-using LiteDB;
-using Realtime.Relay.Storage;
-
 namespace Realtime.Relay.Inbox;
 
-/// <summary>Reads an inbox in seq order, straight from the primary-key range of that inbox.</summary>
-public sealed class InboxReader(RelayDatabase db)
+/// <summary>Reads an inbox in seq order (the events controller's view of <see cref="IInboxStore.ReadAfter"/>).</summary>
+public sealed class InboxReader(IInboxStore inboxes)
 {
-    private readonly ILiteCollection<StoredEvent> _events = db.Collection<StoredEvent>("inbox_events");
-
-    public List<StoredEvent> ReadAfter(string inboxId, long after, int limit) =>
-        _events.Query()
-            .Where(StoredEvent.Range(inboxId, after + 1, long.MaxValue))
-            .OrderBy("_id")
-            .Limit(limit)
-            .ToList();
+    public List<StoredEvent> ReadAfter(string inboxId, long after, int limit) => inboxes.ReadAfter(inboxId, after, limit);
 }

@@ -11,7 +11,6 @@ public static class InboxSetup
         services.AddSettings<InboxOptions>(InboxOptions.Section);
         services.AddSingleton<InboxSignals>();
         services.AddSingleton<HeldRequestLimits>();
-        services.AddSingleton<InboxStore>();
         services.AddHostedService<InboxRetention>();
         services.AddSingleton<InboxReader>();
         services.AddSingleton<ChannelRouter>();

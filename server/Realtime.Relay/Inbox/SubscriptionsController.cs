@@ -28,7 +28,7 @@ public sealed class SubscriptionsRequestValidator : AbstractValidator<Subscripti
 /// <summary><c>GET|PUT P/subscriptions</c>: what else the client hears. Its own channel is always included.</summary>
 [ApiController]
 [Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
-public sealed class SubscriptionsController(InboxStore inboxes, SubscriptionPolicy policy, ChannelRouter router) : ControllerBase
+public sealed class SubscriptionsController(IInboxStore inboxes, SubscriptionPolicy policy, ChannelRouter router) : ControllerBase
 {
     private static readonly SubscriptionsRequestValidator Rules = new();
 

@@ -13,7 +13,7 @@ namespace Realtime.Relay.Monitoring;
 /// Held long-polls and open SSE streams are <c>relay_long_polls_waiting</c> and
 /// <c>relay_sse_streams_open</c> (Inbox/EventsController).
 /// </summary>
-public sealed class RelayGauges(InboxStore inboxes, Outbox outbox, ClientActivity activity, PairingService pairings, TimeProvider time)
+public sealed class RelayGauges(IInboxStore inboxes, Outbox outbox, ClientActivity activity, PairingService pairings, TimeProvider time)
 {
     private static readonly Gauge OutboxBacklog = Metrics.CreateGauge("relay_outbox_backlog", "Events accepted from Roblox clients and not yet published to Pusher.");
     private static readonly Gauge InboxDepthTotal = Metrics.CreateGauge("relay_inbox_depth_total", "Events stored and not yet acknowledged, over all inboxes.");
@@ -30,11 +30,11 @@ public sealed class RelayGauges(InboxStore inboxes, Outbox outbox, ClientActivit
     public static IApplicationBuilder UseRelayGauges(IApplicationBuilder app) =>
         app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/metrics"), metrics => metrics.Use(async (ctx, next) =>
         {
-            ctx.RequestServices.GetRequiredService<RelayGauges>().Update();
+            await ctx.RequestServices.GetRequiredService<RelayGauges>().UpdateAsync();
             await next();
         }));
 
-    public void Update()
+    public async Task UpdateAsync()
     {
         long total = 0, max = 0, sessions = 0, plugins = 0, online = 0;
         var now = time.GetUtcNow();
@@ -55,8 +55,8 @@ public sealed class RelayGauges(InboxStore inboxes, Outbox outbox, ClientActivit
         ServerSessions.Set(sessions);
         PluginsPaired.Set(plugins);
         PluginsOnline.Set(online);
-        OutboxBacklog.Set(outbox.Pending);
-        PairingsPending.Set(pairings.PendingCount());
+        OutboxBacklog.Set(await outbox.PendingAsync());
+        PairingsPending.Set(await pairings.PendingCountAsync());
     }
 }
 

@@ -1,4 +1,3 @@
-using LiteDB;
 using Microsoft.Extensions.Options;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Games;
@@ -6,49 +5,14 @@ using Realtime.Relay.Identity;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Plugins;
-using Realtime.Relay.Storage;
 
 namespace Realtime.Relay.Pairing;
 
-public enum PairingState
-{
-    Pending,
-    Approved,
-    Denied,
-    /// <summary>Approved and exchanged for a token: the device code is spent.</summary>
-    Consumed,
-}
-
-/// <summary>One device-flow pairing. The device code is stored only as its hash (the id).</summary>
-public sealed class PairingRecord
-{
-    private DateTime _createdAt, _expiresAt;
-    private DateTime? _lastPolledAt, _decidedAt;
-
-    [BsonId] public string DeviceCodeHash { get; set; } = "";
-    /// <summary>Stored form: 8 upper-case letters, no dash.</summary>
-    public string UserCode { get; set; } = "";
-    public PairingState State { get; set; }
-    public DateTime CreatedAt { get => _createdAt; set => _createdAt = UtcDates.Utc(value); }
-    public DateTime ExpiresAt { get => _expiresAt; set => _expiresAt = UtcDates.Utc(value); }
-    public int IntervalSeconds { get; set; }
-    public DateTime? LastPolledAt { get => _lastPolledAt; set => _lastPolledAt = UtcDates.Utc(value); }
-    public long? PlaceId { get; set; }
-    public string? GameId { get; set; }
-    public long? StudioUserId { get; set; }
-    public string? PluginVersion { get; set; }
-    /// <summary>Assigned when approved, so the approver learns it at once.</summary>
-    public string? PluginId { get; set; }
-    public string? DecidedBy { get; set; }
-    /// <summary>The approver was an admin (so <see cref="GameId"/> is honoured whoever owns the game).</summary>
-    public bool DecidedByAdmin { get; set; }
-    public DateTime? DecidedAt { get => _decidedAt; set => _decidedAt = UtcDates.Utc(value); }
-}
-
 /// <summary>
 /// The OAuth device flow (RFC 8628) for Studio plugins: start, poll for a token, approve or
-/// deny by an educator. Read-modify-write steps run under one lock with no await inside, so a
-/// device code is exchanged at most once and no LiteDB transaction spans an await.
+/// deny by an educator. Each change is a compare-and-set on the pairing's version
+/// (<see cref="IPairingStore"/>): read, decide, write back if nobody changed it meanwhile, else
+/// decide again on what they wrote. So a device code is exchanged at most once without a lock.
 /// </summary>
 public sealed class PairingService
 {
@@ -61,9 +25,10 @@ public sealed class PairingService
     /// <summary>Finished or expired pairings are kept this long (so late polls get a precise answer), then deleted.</summary>
     public static readonly TimeSpan KeepAfterExpiry = TimeSpan.FromHours(1);
 
-    private readonly ILiteCollection<PairingRecord> _pairings;
-    private readonly PluginStore _plugins;
-    private readonly ClientCredentialStore _credentials;
+    /// <summary>Tries of one compare-and-set before giving up; each lost try means someone else changed the pairing.</summary>
+    private const int MaxAttempts = 8;
+
+    private readonly IPairingStore _pairings;
     private readonly IInboxLifecycle _inboxes;
     private readonly GameAccess _games;
     private readonly TimeProvider _time;
@@ -71,17 +36,11 @@ public sealed class PairingService
     private readonly ILogger<PairingService> _log;
     private readonly SlidingWindowLimiter _starts;
     private readonly SlidingWindowLimiter _wrongCodes;
-    private readonly Lock _gate = new();
 
-    public PairingService(RelayDatabase db, PluginStore plugins, ClientCredentialStore credentials, IInboxLifecycle inboxes,
-        GameAccess games, TimeProvider time, IOptions<PairingOptions> options, ILogger<PairingService> log)
+    public PairingService(IPairingStore pairings, IInboxLifecycle inboxes, GameAccess games, TimeProvider time,
+        IOptions<PairingOptions> options, ILogger<PairingService> log)
     {
-        _pairings = db.Collection<PairingRecord>("pairings");
-        _pairings.EnsureIndex(p => p.UserCode);
-        _pairings.EnsureIndex(p => p.PluginId);
-        _pairings.EnsureIndex(p => p.ExpiresAt);
-        _plugins = plugins;
-        _credentials = credentials;
+        _pairings = pairings;
         _inboxes = inboxes;
         _games = games;
         _time = time;
@@ -94,25 +53,33 @@ public sealed class PairingService
 
     private DateTime Now => _time.GetUtcNow().UtcDateTime;
 
-    public Outcome<StartedPairing> Start(StartPairingRequest request, string clientAddress, string verificationUri)
+    // Controllers call Start, Approve, Deny and Lookup synchronously; they move to the async forms
+    // once the HTTP layer awaits them (docs/storage.md, "Synchronous callers").
+    public Outcome<StartedPairing> Start(StartPairingRequest request, string clientAddress, string verificationUri) =>
+        StartAsync(request, clientAddress, verificationUri).GetAwaiter().GetResult();
+
+    public Outcome<ApprovedPairing> Approve(PlatformUser user, string userCode) => DecideAsync(user, userCode, approve: true).GetAwaiter().GetResult();
+
+    public Outcome<ApprovedPairing> Deny(PlatformUser user, string userCode) => DecideAsync(user, userCode, approve: false).GetAwaiter().GetResult();
+
+    public Outcome<PairingDetails> Lookup(PlatformUser user, string input) => LookupAsync(user, input).GetAwaiter().GetResult();
+
+    public async Task<Outcome<StartedPairing>> StartAsync(StartPairingRequest request, string clientAddress, string verificationUri)
     {
         if (!_starts.TryAcquire(clientAddress, out var wait))
             return ApiError.RateLimited($"Too many pairings started from this address (at most {_starts.Limit} a minute); try again later.", wait);
 
         var now = Now;
         var deviceCode = ClientTokens.New(ClientTokens.DeviceCodePrefix);
-        string userCode;
-        lock (_gate)
+        await _pairings.DeleteExpiredAsync(now - KeepAfterExpiry);
+        PairingRecord pairing;
+        PairingAdmission admission;
+        do
         {
-            var stale = now - KeepAfterExpiry;
-            _pairings.DeleteMany(p => p.ExpiresAt < stale);
-            if (PendingFull(now) is { } full) return full;
-            do userCode = UserCodes.New();
-            while (_pairings.Exists(p => p.UserCode == userCode));
-            _pairings.Insert(new PairingRecord
+            pairing = new PairingRecord
             {
                 DeviceCodeHash = ClientTokens.Hash(deviceCode),
-                UserCode = userCode,
+                UserCode = UserCodes.New(),
                 State = PairingState.Pending,
                 CreatedAt = now,
                 ExpiresAt = now.AddSeconds(_options.CodeLifetimeSeconds),
@@ -121,25 +88,17 @@ public sealed class PairingService
                 GameId = request.GameId,
                 StudioUserId = request.StudioUserId,
                 PluginVersion = request.PluginVersion,
-            });
+            };
+            admission = await _pairings.AddPendingAsync(pairing, Math.Max(1, _options.MaxPending), now);
         }
+        while (admission.UserCodeTaken);
+        if (admission.Full)
+            return new ApiError(StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyPendingPairings,
+                $"Too many pairings are waiting for approval ({admission.Pending}); try again later.") { RetryAfter = admission.OldestPendingExpiry - now };
         _log.LogInformation("Pairing started for place {PlaceId}", request.PlaceId);
-        var display = UserCodes.Format(userCode);
+        var display = UserCodes.Format(pairing.UserCode);
         return new StartedPairing(deviceCode, display, verificationUri, verificationUri + "?code=" + display,
             _options.CodeLifetimeSeconds, _options.IntervalSeconds);
-    }
-
-    /// <summary>
-    /// 429 when <see cref="PairingOptions.MaxPending"/> pairings wait for approval, with Retry-After
-    /// = until the oldest of them expires. Approved, denied and expired pairings do not count.
-    /// </summary>
-    private ApiError? PendingFull(DateTime now)
-    {
-        var pending = _pairings.Find(p => p.ExpiresAt > now).Where(p => p.State == PairingState.Pending).ToList();
-        if (pending.Count < Math.Max(1, _options.MaxPending)) return null;
-        var wait = pending.Min(p => p.ExpiresAt) - now;
-        return new ApiError(StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyPendingPairings,
-            $"Too many pairings are waiting for approval ({pending.Count}); try again later.") { RetryAfter = wait };
     }
 
     /// <summary>
@@ -149,36 +108,32 @@ public sealed class PairingService
     public async Task<Outcome<PluginGrant>> ExchangeAsync(string deviceCode, CancellationToken ct)
     {
         var now = Now;
-        RelayClient client;
-        string token;
-        PairingRecord pairing;
-        lock (_gate)
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var found = _pairings.FindById(ClientTokens.Hash(deviceCode));
-            if (found is null || found.State == PairingState.Consumed)
+            var pairing = await _pairings.FindByDeviceCodeAsync(ClientTokens.Hash(deviceCode));
+            if (pairing is null || pairing.State == PairingState.Consumed)
                 return TokenError(ErrorCodes.ExpiredToken, "This device code is unknown or has already been used: start a new pairing.");
-            pairing = found;
             if (pairing.State == PairingState.Denied)
                 return TokenError(ErrorCodes.AccessDenied, "The pairing was denied.");
             if (now >= pairing.ExpiresAt)
                 return TokenError(ErrorCodes.ExpiredToken, "The code expired before it was approved: start a new pairing.");
+            var version = pairing.Version;
             if (pairing.State == PairingState.Pending)
             {
                 var early = pairing.LastPolledAt is { } last && now - last < TimeSpan.FromSeconds(pairing.IntervalSeconds) - PollTolerance;
                 if (early) pairing.IntervalSeconds += SlowDownStepSeconds;
                 pairing.LastPolledAt = now;
-                _pairings.Update(pairing);
+                if (!await _pairings.ReplaceAsync(pairing, version)) continue;
                 return early
                     ? TokenError(ErrorCodes.SlowDown, $"Polled faster than the interval: poll every {pairing.IntervalSeconds} s from now on.",
                         pairing.IntervalSeconds)
                     : TokenError(ErrorCodes.AuthorizationPending, "Waiting for an educator to approve the code.", pairing.IntervalSeconds);
             }
 
-            // Approved: spend the code, record the plugin, issue its token — once.
+            // Approved: spend the code, record the plugin, store its token's hash, open its inbox — once, in one operation.
             pairing.State = PairingState.Consumed;
-            _pairings.Update(pairing);
-            client = new RelayClient(ClientKind.Plugin, pairing.PluginId!, pairing.GameId);
-            _plugins.Add(new PluginRecord
+            var client = new RelayClient(ClientKind.Plugin, pairing.PluginId!, pairing.GameId);
+            var plugin = new PluginRecord
             {
                 PluginId = client.Id,
                 OwnerId = pairing.DecidedBy!,
@@ -188,35 +143,15 @@ public sealed class PairingService
                 StudioUserId = pairing.StudioUserId,
                 PluginVersion = pairing.PluginVersion,
                 CreatedAt = now,
-            });
-            token = _credentials.Issue(client);
+            };
+            var token = ClientTokens.New(ClientTokens.PluginPrefix);
+            if (!await _pairings.ConsumeAsync(pairing, version, plugin, ClientTokens.Hash(token))) continue;
+            _inboxes.Opened(client);
+            _log.LogInformation("Plugin {PluginId} paired, owned by user {OwnerId}", client.Id, pairing.DecidedBy);
+            return new PluginGrant(token, client.Id, client.OwnChannel);
         }
-
-        try
-        {
-            await _inboxes.OpenAsync(client, ct);
-        }
-        catch
-        {
-            // Undo, so the plugin's next poll can try again with the same code.
-            lock (_gate)
-            {
-                _credentials.Revoke(client);
-                _plugins.Remove(client.Id);
-                pairing.State = PairingState.Approved;
-                _pairings.Update(pairing);
-            }
-            throw;
-        }
-        _log.LogInformation("Plugin {PluginId} paired, owned by user {OwnerId}", client.Id, pairing.DecidedBy);
-        return new PluginGrant(token, client.Id, client.OwnChannel);
+        throw new InvalidOperationException("The pairing kept changing while it was being exchanged.");
     }
-
-    public Outcome<ApprovedPairing> Approve(PlatformUser user, string userCode) =>
-        Decide(user, userCode, approve: true);
-
-    public Outcome<ApprovedPairing> Deny(PlatformUser user, string userCode) =>
-        Decide(user, userCode, approve: false);
 
     /// <summary>
     /// Approve or deny. Wrong codes count against the user (429 once the limit is reached, for
@@ -224,15 +159,14 @@ public sealed class PairingService
     /// decided is 409 <c>already_decided</c>, except the same user repeating the same decision,
     /// which answers as the first time did (a double click is harmless).
     /// </summary>
-    private Outcome<ApprovedPairing> Decide(PlatformUser user, string input, bool approve)
+    public async Task<Outcome<ApprovedPairing>> DecideAsync(PlatformUser user, string input, bool approve)
     {
         var code = UserCodes.Normalize(input) ?? "";
         var now = Now;
-        lock (_gate)
+        if (WrongCodeLimit(user) is { } limited) return limited;
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            if (WrongCodeLimit(user) is { } limited) return limited;
-
-            var pairing = NewestWithCode(code);
+            var pairing = await _pairings.NewestWithUserCodeAsync(code);
             if (pairing is null)
             {
                 _wrongCodes.Record(user.Id);
@@ -249,70 +183,57 @@ public sealed class PairingService
                 return new ApiError(StatusCodes.Status400BadRequest, ErrorCodes.ExpiredToken,
                     $"Code {UserCodes.Format(code)} has expired: Studio will show a new one.");
 
-            if (approve && pairing.GameId is not null && _games.ApprovalRefusal(pairing.GameId, user.Id, user.IsAdmin) is { } notOwned)
+            if (approve && pairing.GameId is not null && await _games.ApprovalRefusalAsync(pairing.GameId, user.Id, user.IsAdmin) is { } notOwned)
                 return new ApiError(StatusCodes.Status403Forbidden, ErrorCodes.GameNotOwned, notOwned);
 
+            var version = pairing.Version;
             pairing.State = approve ? PairingState.Approved : PairingState.Denied;
             pairing.PluginId = approve ? ClientTokens.NewId() : null;
             pairing.DecidedBy = user.Id;
             pairing.DecidedByAdmin = approve && user.IsAdmin;
             pairing.DecidedAt = now;
-            _pairings.Update(pairing);
+            // Lost the race (a poll, or another decision): decide again on what is stored now.
+            if (!await _pairings.ReplaceAsync(pairing, version)) continue;
             if (approve) _log.LogInformation("User {UserId} approved a pairing as plugin {PluginId}", user.Id, pairing.PluginId);
             else _log.LogInformation("User {UserId} denied a pairing", user.Id);
             return Answer(pairing);
         }
+        throw new InvalidOperationException("The pairing kept changing while it was being decided.");
 
         static ApprovedPairing Answer(PairingRecord p) =>
             p.PluginId is null ? new ApprovedPairing("", "") : new ApprovedPairing(p.PluginId, "private-plugin-" + p.PluginId);
     }
 
-    /// <summary>Refusal once the user has tried too many wrong codes (approve, deny and lookup alike). Call under the gate.</summary>
+    /// <summary>Refusal once the user has tried too many wrong codes (approve, deny and lookup alike).</summary>
     private ApiError? WrongCodeLimit(PlatformUser user) =>
         _wrongCodes.IsLimited(user.Id, out var wait)
             ? ApiError.RateLimited($"Too many wrong codes (at most {_wrongCodes.Limit} in {_wrongCodes.Window.TotalMinutes:0} minutes); try again later.", wait)
             : null;
-
-    /// <summary>The newest pairing with this user code, compared exactly. Call under the gate.</summary>
-    private PairingRecord? NewestWithCode(string code) =>
-        _pairings.Find(p => p.UserCode == code).Where(p => p.UserCode == code).OrderByDescending(p => p.CreatedAt).FirstOrDefault();
 
     /// <summary>
     /// What asks to be approved (RFC 8628 §5.4: no blind approval). Wrong codes count against the
     /// user exactly as in <see cref="Approve"/>, so looking codes up is no way around that limit.
     /// An expired code is 404: there is nothing left to decide.
     /// </summary>
-    public Outcome<PairingDetails> Lookup(PlatformUser user, string input)
+    public async Task<Outcome<PairingDetails>> LookupAsync(PlatformUser user, string input)
     {
         var code = UserCodes.Normalize(input) ?? "";
         var now = Now;
-        lock (_gate)
+        if (WrongCodeLimit(user) is { } limited) return limited;
+        var pairing = await _pairings.NewestWithUserCodeAsync(code);
+        if (pairing is null || now >= pairing.ExpiresAt)
         {
-            if (WrongCodeLimit(user) is { } limited) return limited;
-            var pairing = NewestWithCode(code);
-            if (pairing is null || now >= pairing.ExpiresAt)
-            {
-                _wrongCodes.Record(user.Id);
-                return ApiError.NotFound($"No pairing is waiting for code {UserCodes.Format(code)}: check the code Studio shows (codes expire after {_options.CodeLifetimeSeconds / 60} minutes).");
-            }
-            return PairingDetails.From(pairing, now);
+            _wrongCodes.Record(user.Id);
+            return ApiError.NotFound($"No pairing is waiting for code {UserCodes.Format(code)}: check the code Studio shows (codes expire after {_options.CodeLifetimeSeconds / 60} minutes).");
         }
+        return PairingDetails.From(pairing, now);
     }
 
     /// <summary>Codes still waiting for a decision (for <c>/metrics</c>).</summary>
-    public int PendingCount()
-    {
-        var now = Now;
-        return _pairings.Count(p => p.State == PairingState.Pending && p.ExpiresAt > now);
-    }
+    public Task<int> PendingCountAsync() => _pairings.CountPendingAsync(Now);
 
     /// <summary>The approver of a pairing approved but not yet exchanged (the plugin is about to exist).</summary>
-    public string? PendingOwnerOf(string pluginId)
-    {
-        var now = Now;
-        return _pairings.Find(p => p.PluginId == pluginId)
-            .FirstOrDefault(p => p.PluginId == pluginId && p.State == PairingState.Approved && p.ExpiresAt > now)?.DecidedBy;
-    }
+    public Task<string?> PendingOwnerOfAsync(string pluginId) => _pairings.PendingOwnerOfAsync(pluginId, Now);
 
     private static ApiError TokenError(string code, string detail, int? interval = null) =>
         new(StatusCodes.Status400BadRequest, code, detail)

@@ -8,8 +8,8 @@ namespace Realtime.Relay.Plugins;
 /// authorization: the plugin's owner, or — between approval and the plugin's token exchange —
 /// the educator who approved it, so the dashboard can subscribe right after approving.
 /// </summary>
-public sealed class PluginOwnership(PluginStore plugins, PairingService pairings) : IPluginOwnership
+public sealed class PluginOwnership(IPluginStore plugins, PairingService pairings) : IPluginOwnership
 {
-    public Task<string?> OwnerOfAsync(string pluginId, CancellationToken cancellationToken) =>
-        Task.FromResult(plugins.Find(pluginId)?.OwnerId ?? pairings.PendingOwnerOf(pluginId));
+    public async Task<string?> OwnerOfAsync(string pluginId, CancellationToken cancellationToken) =>
+        (await plugins.FindAsync(pluginId))?.OwnerId ?? await pairings.PendingOwnerOfAsync(pluginId);
 }

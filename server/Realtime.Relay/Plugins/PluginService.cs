@@ -19,14 +19,17 @@ public sealed record PluginView(string PluginId, string Channel, string OwnerId,
 public sealed record PluginList(IReadOnlyList<PluginView> Plugins);
 
 /// <summary>Listing and revoking paired plugins.</summary>
-public sealed class PluginService(PluginStore plugins, ClientCredentialStore credentials, IInboxLifecycle inboxes,
-    ClientActivity activity, InboxStore inboxStore, TimeProvider time, ILogger<PluginService> log)
+public sealed class PluginService(IPluginStore plugins, IInboxLifecycle inboxes,
+    ClientActivity activity, IInboxStore inboxStore, TimeProvider time, ILogger<PluginService> log)
 {
     /// <summary>Longer than a long-poll's hold (25 s at most) plus a retry: a working plugin is never shown offline.</summary>
     public static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
 
-    public IReadOnlyList<PluginView> List(PlatformUser user) =>
-        (user.IsAdmin ? plugins.All() : plugins.OwnedBy(user.Id)).Select(View).ToList();
+    // The controller calls List synchronously; it moves to ListAsync once the HTTP layer awaits it (docs/storage.md).
+    public IReadOnlyList<PluginView> List(PlatformUser user) => ListAsync(user).GetAwaiter().GetResult();
+
+    public async Task<IReadOnlyList<PluginView>> ListAsync(PlatformUser user) =>
+        (user.IsAdmin ? await plugins.AllAsync() : await plugins.OwnedByAsync(user.Id)).Select(View).ToList();
 
     private PluginView View(PluginRecord p)
     {
@@ -46,16 +49,14 @@ public sealed class PluginService(PluginStore plugins, ClientCredentialStore cre
     {
         if (caller is not null && (caller.Kind != ClientKind.Plugin || caller.Id != pluginId))
             return ApiError.Forbidden("This token belongs to another client: a plugin's token may revoke only that plugin.");
-        var plugin = RequestRules.IsId(pluginId) ? plugins.Find(pluginId) : null;
+        var plugin = RequestRules.IsId(pluginId) ? await plugins.FindAsync(pluginId) : null;
         if (plugin is null) return ApiError.NotFound($"No plugin '{pluginId}'.");
         if (user is not null && !user.IsAdmin && plugin.OwnerId != user.Id)
             return ApiError.Forbidden("Only the plugin's owner or an admin may revoke it.");
 
-        var client = plugin.ToClient();
-        credentials.Revoke(client);
-        plugins.Remove(pluginId);
-        // Not the request's token: once the credential is gone the inbox must close even if the caller hangs up.
-        await inboxes.CloseAsync(client, "revoked", CancellationToken.None);
+        // One operation: the token, the plugin and its inbox go together.
+        if (!await plugins.RemoveAsync(pluginId)) return ApiError.NotFound($"No plugin '{pluginId}'.");
+        await inboxes.ClosedAsync(plugin.ToClient(), "revoked");
         log.LogInformation("Plugin {PluginId} revoked by {By}", pluginId, user is null ? "its own token" : "user " + user.Id);
         return null;
     }

@@ -4,10 +4,9 @@ namespace Realtime.Relay.Plugins;
 
 public static class PluginsSetup
 {
-    /// <summary>Paired plugins: the store, list and revoke, and plugin-channel ownership for Pusher auth.</summary>
+    /// <summary>Paired plugins: list and revoke, and plugin-channel ownership for Pusher auth.</summary>
     public static IServiceCollection AddPlugins(this IServiceCollection services)
     {
-        services.AddSingleton<PluginStore>();
         services.AddSingleton<PluginService>();
         services.AddSingleton<IPluginOwnership, PluginOwnership>();
         return services;

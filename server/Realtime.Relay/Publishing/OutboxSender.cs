@@ -30,7 +30,7 @@ public sealed class OutboxSender(
                     await outbox.ForgetOldKeysAsync();
                     prunedAt = DateTime.UtcNow;
                 }
-                var batch = outbox.Oldest(PusherLimits.MaxEventsPerBatch);
+                var batch = await outbox.OldestAsync(PusherLimits.MaxEventsPerBatch);
                 if (batch.Count == 0)
                 {
                     await outbox.WaitForMoreAsync(TimeSpan.FromSeconds(1), stoppingToken);

@@ -1,6 +1,7 @@
 using LiteDB;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.Meta;
+using Realtime.Relay.Storage.LiteDb;
 
 namespace Realtime.Relay.Storage;
 
@@ -29,7 +30,7 @@ public sealed class RelayDatabase : IDisposable
     }
 
     /// <summary>Documents map by property name; ids are the <c>Id</c> property.</summary>
-    public static BsonMapper Mapper { get; } = new() { EnumAsInteger = false };
+    public static BsonMapper Mapper { get; } = LiteDbDocuments.Configure(new BsonMapper { EnumAsInteger = false });
 
     public LiteDatabase Database { get; }
 
@@ -143,12 +144,15 @@ public sealed class DatabaseReadinessCheck(RelayDatabase db) : IReadinessCheck
 
 public static class StorageSetup
 {
+    /// <summary>The LiteDB file, its one writer, and the stores of every aggregate (docs/storage.md).</summary>
     public static IServiceCollection AddRelayStorage(this IServiceCollection services)
     {
         services.AddSingleton<RelayDatabase>();
         services.AddSingleton<StoreWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
+        services.AddSingleton<IStorageRecovery>(sp => sp.GetRequiredService<StoreWriter>());
         services.AddSingleton<IReadinessCheck, DatabaseReadinessCheck>();
+        services.AddLiteDbStores();
         return services;
     }
 }

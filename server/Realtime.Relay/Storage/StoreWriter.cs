@@ -34,7 +34,7 @@ public sealed class WriteContext
 /// the failed one), and from then on writes fail at once while a small probe write retries
 /// with back-off; the first probe that commits makes storage available again.
 /// </summary>
-public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : BackgroundService
+public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : BackgroundService, IStorageRecovery
 {
     public const int MaxGroup = 2000;
     private static readonly TimeSpan FirstProbeDelay = TimeSpan.FromMilliseconds(200);
@@ -58,9 +58,6 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     }
 
     public Task WriteAsync(Action<WriteContext> work) => WriteAsync<bool>(ctx => { work(ctx); return true; });
-
-    /// <summary>Writes queued and not yet committed (for metrics).</summary>
-    public int Backlog => _queue.Reader.Count;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -22,7 +22,7 @@ namespace Realtime.Relay.Webhooks;
 [ApiController]
 [AllowAnonymous]
 public sealed class PusherWebhooksController(
-    InboxStore inboxes, WebhookReplayGuard replays, ILogger<PusherWebhooksController> log, PusherAuthorizer? authorizer = null)
+    IInboxStore inboxes, WebhookReplayGuard replays, ILogger<PusherWebhooksController> log, PusherAuthorizer? authorizer = null)
     : ControllerBase
 {
     public const string WatchersEvent = "relay:watchers";

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Games;
 using Realtime.Relay.Inbox;
+using Realtime.Relay.Tests.Support;
 
 namespace Realtime.Relay.Tests.Inbox;
 
@@ -17,7 +19,7 @@ public sealed class CursorAheadTests : IDisposable
 
     public CursorAheadTests() => _inbox = new InboxHarness(_relay);
 
-    private InboxState StateOf(RelayClient client) => _relay.Services.GetRequiredService<InboxStore>().StateOf(client.InboxId)!;
+    private InboxState StateOf(RelayClient client) => _relay.Services.GetRequiredService<IInboxStore>().StateOf(client.InboxId)!;
 
     private static long[] Seqs(JObject answer) => ((JArray)answer["events"]!).Select(e => (long)e["seq"]!).ToArray();
 
@@ -65,11 +67,9 @@ public sealed class CursorAheadTests : IDisposable
         await InboxHarness.PollAsync(http, first, after: 9);
 
         // The session is lost (ended for silence); the server registers again under the same job id.
-        var lifecycle = _relay.Services.GetRequiredService<IInboxLifecycle>();
-        await lifecycle.CloseAsync(first, "ended", default);
+        Assert.True(await _relay.Services.GetRequiredService<GameService>().EndAsync(first, "ended"));
         var again = new RelayClient(ClientKind.GameServer, first.Id, first.GameId);
-        var token = _relay.Services.GetRequiredService<ClientCredentialStore>().Issue(again);
-        await lifecycle.OpenAsync(again, default);
+        var token = await StoredClients.AddAsync(_relay.Services, again);
         using var http2 = _relay.CreateClient();
         http2.DefaultRequestHeaders.Authorization = new("Bearer", token);
         await _inbox.HeardOnPusherAsync(again.OwnChannel, "start-round", "{\"round\":1}");

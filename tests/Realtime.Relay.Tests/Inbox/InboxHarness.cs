@@ -5,6 +5,7 @@ using Realtime.Relay.Clients;
 using Realtime.Relay.Games;
 using Realtime.Relay.Plugins;
 using Realtime.Relay.Inbox;
+using Realtime.Relay.Tests.Support;
 
 namespace Realtime.Relay.Tests.Inbox;
 
@@ -28,11 +29,9 @@ public sealed class InboxHarness(RelayFactory relay)
         if (kind == ClientKind.Plugin && gameId is not null)
         {
             // As pairing records it: the plugin, its owner and its game (owned by GameOwner).
-            relay.Services.GetRequiredService<GameStore>().TryAdd(new GameRecord { GameId = gameId, Name = gameId, OwnerId = GameOwner });
-            relay.Services.GetRequiredService<PluginStore>().Add(new PluginRecord { PluginId = client.Id, OwnerId = pluginOwner, GameId = gameId });
+            await relay.Services.GetRequiredService<IGameStore>().TryAddAsync(new GameRecord { GameId = gameId, Name = gameId, OwnerId = GameOwner });
         }
-        var token = relay.Services.GetRequiredService<ClientCredentialStore>().Issue(client);
-        await relay.Services.GetRequiredService<IInboxLifecycle>().OpenAsync(client, default);
+        var token = await StoredClients.AddAsync(relay.Services, client, pluginOwner);
         var http = relay.CreateClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         http.Timeout = TimeSpan.FromSeconds(60);

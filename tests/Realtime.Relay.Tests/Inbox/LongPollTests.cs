@@ -72,7 +72,7 @@ public sealed class LongPollTests : IDisposable
 
         var replay = await InboxHarness.PollAsync(http, client, after: 0);
         Assert.Equal(new[] { 3L, 4L }, ((JArray)replay["events"]!).Select(e => (long)e["seq"]!));
-        var state = _relay.Services.GetRequiredService<InboxStore>().StateOf(client.InboxId)!;
+        var state = _relay.Services.GetRequiredService<IInboxStore>().StateOf(client.InboxId)!;
         Assert.Equal(2, state.AckedSeq);
     }
 
@@ -141,7 +141,7 @@ public sealed class LongPollTests : IDisposable
         var (client, http) = await _inbox.NewClientAsync();
         var poll = InboxHarness.PollAsync(http, client, wait: 25);
         await PollHeldAsync();
-        await _relay.Services.GetRequiredService<IInboxLifecycle>().CloseAsync(client, "revoked", default);
+        Assert.Null(await _relay.Services.GetRequiredService<Realtime.Relay.Plugins.PluginService>().RevokeAsync(null, client, client.Id));
         var answer = await poll;
         Assert.Equal("relay:revoked", (string?)answer["events"]![0]!["event"]);
     }

@@ -48,7 +48,7 @@ public sealed class RetentionAndDurabilityTests
         await inbox.HeardOnPusherAsync(client.OwnChannel, "old", "{}");
         time.Advance(TimeSpan.FromSeconds(61));
         await inbox.HeardOnPusherAsync(client.OwnChannel, "fresh", "{}");
-        await relay.Services.GetRequiredService<InboxStore>().ExpireAsync();
+        await relay.Services.GetRequiredService<IInboxStore>().ExpireAsync();
 
         var answer = await InboxHarness.PollAsync(http, client, after: 0);
         Assert.True((bool)answer["gap"]!);

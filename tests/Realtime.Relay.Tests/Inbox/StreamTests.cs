@@ -130,7 +130,7 @@ public sealed class StreamTests : IDisposable
     public async Task A_stored_event_name_with_line_breaks_streams_as_one_frame_with_its_true_id()
     {
         var (client, http) = await _inbox.NewClientAsync();
-        var store = _relay.Services.GetRequiredService<InboxStore>();
+        var store = _relay.Services.GetRequiredService<IInboxStore>();
         // Straight into the store, as an event kept from before names were checked would be.
         await store.AppendAsync([client.InboxId], new IncomingEvent(client.OwnChannel, ForgedName, "plain\ntext\r\nid: 777777"));
         await store.AppendAsync([client.InboxId], new IncomingEvent(client.OwnChannel, "after", "{}"));
@@ -149,7 +149,7 @@ public sealed class StreamTests : IDisposable
     public async Task A_forged_id_in_a_stored_event_name_cannot_move_the_listeners_cursor()
     {
         var (client, http) = await _inbox.NewClientAsync();
-        var store = _relay.Services.GetRequiredService<InboxStore>();
+        var store = _relay.Services.GetRequiredService<IInboxStore>();
         await store.AppendAsync([client.InboxId], new IncomingEvent(client.OwnChannel, ForgedName, "{}"));
         string? lastEventId;
         using (var res = await http.GetAsync(client.BasePath + "/stream", HttpCompletionOption.ResponseHeadersRead))

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Storage;
 using Realtime.Relay.Tests.Support;
 
 namespace Realtime.Relay.Tests.Pairing;
@@ -299,17 +301,21 @@ public sealed class PairingFlowTests : IDisposable
     }
 
     [Fact]
-    public async Task If_the_inbox_cannot_open_the_exchange_is_undone_and_the_next_poll_succeeds()
+    public async Task If_storage_fails_the_exchange_keeps_nothing_and_the_next_poll_succeeds()
     {
         var started = await _relay.StartAsync();
         await _relay.ApproveAsync("teacher-1", (string)started["userCode"]!);
-        _relay.Inbox.FailOpen = new IOException("disk full");
+        // As the writer does when the disk fails; the writer's probe is not running, so it stays down until the test says.
+        var db = _relay.Factory.Services.GetRequiredService<RelayDatabase>();
+        db.MarkUnavailable("disk full");
         var (failed, problem, _) = await _relay.PollAsync((string)started["deviceCode"]!);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed); // a disk failure is the relay's storage, not a bug
         Assert.Equal("storage_unavailable", (string?)problem["code"]);
         Assert.Empty((await _relay.As("teacher-1", "educator").GetJsonAsync("/api/v1/plugins")).Body["plugins"]!);
 
-        _relay.Inbox.FailOpen = null;
+        Assert.Empty(_relay.Inbox.Snapshot());
+
+        db.MarkAvailable();
         _relay.Time.Advance(TimeSpan.FromSeconds(5));
         var (ok, grant, _) = await _relay.PollAsync((string)started["deviceCode"]!);
         Assert.Equal(HttpStatusCode.OK, ok);

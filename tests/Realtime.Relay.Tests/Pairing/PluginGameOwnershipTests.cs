@@ -56,8 +56,8 @@ public sealed class PluginGameOwnershipTests : IDisposable
     {
         await _relay.CreateGameAsync("obby-a", "teacher-a");
         var (pluginId, _) = await _relay.PairAsync("admin-1", "admin", gameId: "obby-a");
-        var plugin = _relay.Factory.Services.GetRequiredService<PluginStore>().Find(pluginId)!;
-        Assert.Equal("obby-a", _relay.Factory.Services.GetRequiredService<GameAccess>().GameOf(plugin.ToClient()));
+        var plugin = (await _relay.Factory.Services.GetRequiredService<IPluginStore>().FindAsync(pluginId))!;
+        Assert.Equal("obby-a", await _relay.Factory.Services.GetRequiredService<GameAccess>().GameOfAsync(plugin.ToClient()));
     }
 
     public void Dispose() => _relay.Dispose();
@@ -72,7 +72,7 @@ public sealed class PluginGamePresenceTests : IDisposable
     public PluginGamePresenceTests() => _inbox = new InboxHarness(_relay);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
-    private int Pending => _relay.Services.GetRequiredService<Outbox>().Pending;
+    private int Pending => _relay.Services.GetRequiredService<Outbox>().PendingAsync().GetAwaiter().GetResult();
 
     [Fact]
     public async Task A_plugin_whose_owner_does_not_own_its_game_cannot_publish_on_that_games_presence_channel_or_report_its_players()

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Presence;
+using Realtime.Relay.Tests.Support;
 using Realtime.Relay.Tests.Inbox;
 
 namespace Realtime.Relay.Tests.Presence;
@@ -153,9 +154,8 @@ public sealed class PlayersValidationTests : IDisposable
     [Fact]
     public async Task A_game_id_that_makes_no_channel_name_is_400_not_500()
     {
-        var store = _relay.Services.GetRequiredService<ClientCredentialStore>();
         var client = new RelayClient(ClientKind.Plugin, ClientTokens.NewId(), "bad game/id");
-        var token = store.Issue(client);
+        var token = await StoredClients.AddAsync(_relay.Services, client);
         using var http = _relay.CreateClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var res = await http.PutAsync(client.BasePath + "/players", Json("{\"players\":[{\"userId\":1,\"name\":\"a\"}]}"));

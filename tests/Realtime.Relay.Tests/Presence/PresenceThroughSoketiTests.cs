@@ -151,7 +151,7 @@ public sealed class PresenceThroughSoketiTests : IAsyncLifetime
         await dashboard.WaitForAsync(m => Is(m, "member_added", "roblox-7"), Soon, "roblox-7 to join");
 
         // What DELETE …/servers/{jobId} and the silent-session sweeper do:
-        await _relay.Services.GetRequiredService<Realtime.Relay.Inbox.IInboxLifecycle>().CloseAsync(server, "ended", default);
+        Assert.True(await _relay.Services.GetRequiredService<Realtime.Relay.Games.GameService>().EndAsync(server, "ended"));
         await dashboard.WaitForAsync(m => Is(m, "member_removed", "roblox-7"), TimeSpan.FromSeconds(SilenceSeconds - 1),
             "roblox-7 to leave before the silence timeout");
     }

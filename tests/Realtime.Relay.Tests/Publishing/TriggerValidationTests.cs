@@ -17,7 +17,7 @@ public sealed class TriggerValidationTests : IDisposable
     public TriggerValidationTests() => _inbox = new InboxHarness(_relay);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
-    private int Pending => _relay.Services.GetRequiredService<Outbox>().Pending;
+    private int Pending => _relay.Services.GetRequiredService<Outbox>().PendingAsync().GetAwaiter().GetResult();
 
     [Fact]
     public async Task Allowed_events_are_accepted_into_the_outbox_with_202()
@@ -38,7 +38,7 @@ public sealed class TriggerValidationTests : IDisposable
         var (server, http) = await _inbox.NewClientAsync(ClientKind.GameServer, gameId: "g9");
         await http.PostAsync(server.BasePath + "/trigger", Json(
             "{\"events\":[{\"channel\":\"roblox-sync\",\"event\":\"e\",\"data\":{\"from\":{\"kind\":\"plugin\",\"id\":\"victim\"}}}]}"));
-        var entry = Assert.Single(_relay.Services.GetRequiredService<Outbox>().Oldest(10));
+        var entry = Assert.Single(await _relay.Services.GetRequiredService<Outbox>().OldestAsync(10));
         var wrapped = JObject.Parse(entry.Data);
         Assert.Equal("server", (string?)wrapped["from"]!["kind"]);
         Assert.Equal(server.Id, (string?)wrapped["from"]!["id"]);

@@ -4,22 +4,14 @@ using Realtime.Relay.Inbox;
 
 namespace Realtime.Relay.Tests.Support;
 
-/// <summary>An <see cref="IInboxLifecycle"/> that records what the accounts side asked of the inbox.</summary>
+/// <summary>An <see cref="IInboxLifecycle"/> that records which inboxes the accounts side opened and closed.</summary>
 public sealed class RecordingInbox : IInboxLifecycle
 {
     public ConcurrentQueue<(string Action, RelayClient Client, string? Reason)> Calls { get; } = new();
 
-    /// <summary>When set, OpenAsync throws it (to test roll-back).</summary>
-    public Exception? FailOpen { get; set; }
+    public void Opened(RelayClient client) => Calls.Enqueue(("open", client, null));
 
-    public Task OpenAsync(RelayClient client, CancellationToken cancellationToken)
-    {
-        if (FailOpen is { } e) throw e;
-        Calls.Enqueue(("open", client, null));
-        return Task.CompletedTask;
-    }
-
-    public Task CloseAsync(RelayClient client, string reason, CancellationToken cancellationToken)
+    public Task ClosedAsync(RelayClient client, string reason)
     {
         Calls.Enqueue(("close", client, reason));
         return Task.CompletedTask;

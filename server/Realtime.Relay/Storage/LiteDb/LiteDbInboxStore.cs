@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
 using LiteDB;
 using Realtime.Relay.Clients;
-using Realtime.Relay.Storage;
+using Realtime.Relay.Inbox;
 
-namespace Realtime.Relay.Inbox;
+namespace Realtime.Relay.Storage.LiteDb;
 
 /// <summary>
 /// Inboxes on disk and their states in memory. Every change goes through the
 /// <see cref="StoreWriter"/> (grouped commits); waiting long-polls and streams are woken
-/// once a change is committed. States are cached: only writes change them.
+/// once a change is committed. States are cached: only writes change them, and a rolled-back
+/// write reloads them from disk. The other LiteDB stores open, close and append inside their
+/// own writes (one transaction) through the internal methods.
 /// </summary>
-public sealed class InboxStore
+public sealed class LiteDbInboxStore : IInboxStore
 {
     private static readonly Prometheus.Counter Stored = Prometheus.Metrics.CreateCounter(
         "relay_inbox_events_stored_total", "Events stored into inboxes (one per receiving inbox).");
@@ -23,7 +25,7 @@ public sealed class InboxStore
     private readonly InboxOptions _options;
     private readonly TimeProvider _clock;
 
-    public InboxStore(RelayDatabase db, StoreWriter writer, InboxSignals signals, InboxOptions options, TimeProvider clock)
+    public LiteDbInboxStore(RelayDatabase db, StoreWriter writer, InboxSignals signals, InboxOptions options, TimeProvider clock)
     {
         _writer = writer;
         _signals = signals;
@@ -44,7 +46,7 @@ public sealed class InboxStore
         _writer.WriteAsync(ctx => Append(ctx, inboxIds, e));
 
     /// <summary>The same, inside a write that also does other things (one transaction).</summary>
-    public void Append(WriteContext ctx, IReadOnlyCollection<string> inboxIds, IncomingEvent e)
+    internal void Append(WriteContext ctx, IReadOnlyCollection<string> inboxIds, IncomingEvent e)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         foreach (var inboxId in inboxIds)
@@ -54,7 +56,7 @@ public sealed class InboxStore
             var seq = state.NextSeq++;
             _events.Insert(new StoredEvent
             {
-                Id = StoredEvent.KeyOf(inboxId, seq), InboxId = inboxId, Seq = seq,
+                Id = KeyOf(inboxId, seq), InboxId = inboxId, Seq = seq,
                 Channel = e.Channel, Event = e.Event, Data = e.Data, UserId = e.UserId, At = now,
             });
             var excess = state.NextSeq - state.FirstSeq - _options.MaxEventsPerClient;
@@ -81,7 +83,10 @@ public sealed class InboxStore
         _inboxes.Update(state);
     });
 
-    public Task OpenAsync(RelayClient client) => _writer.WriteAsync(ctx =>
+    public Task OpenAsync(RelayClient client) => _writer.WriteAsync(ctx => Open(ctx, client));
+
+    /// <summary>Opens the inbox inside a write that also does other things; nothing when it is open.</summary>
+    internal void Open(WriteContext ctx, RelayClient client)
     {
         var id = client.InboxId;
         if (_states.ContainsKey(id)) return;
@@ -93,18 +98,20 @@ public sealed class InboxStore
         _inboxes.Insert(fresh);
         _states[id] = fresh;
         ctx.OnRolledBack(() => _states.TryRemove(id, out _));
-    });
+    }
 
     /// <summary>Drops the inbox and its events; its waiting polls wake and see it gone.</summary>
-    public Task CloseAsync(RelayClient client) => _writer.WriteAsync(ctx =>
+    public Task CloseAsync(RelayClient client) => _writer.WriteAsync(ctx => Close(ctx, client.InboxId));
+
+    /// <summary>Closes the inbox inside a write that also does other things; nothing when it is not open.</summary>
+    internal void Close(WriteContext ctx, string id)
     {
-        var id = client.InboxId;
         if (!_states.TryRemove(id, out var state)) return;
         ctx.OnRolledBack(() => _states[id] = state);
         _events.DeleteMany(Range(id, 0, long.MaxValue));
         _inboxes.Delete(id);
         Wake(ctx, id);
-    });
+    }
 
     public Task SetSubscriptionsAsync(string inboxId, IReadOnlyList<string> channels) => _writer.WriteAsync(ctx =>
     {
@@ -129,6 +136,13 @@ public sealed class InboxStore
         }
     });
 
+    public List<StoredEvent> ReadAfter(string inboxId, long after, int limit) =>
+        _events.Query()
+            .Where(Range(inboxId, after + 1, long.MaxValue))
+            .OrderBy("_id")
+            .Limit(limit)
+            .ToList();
+
     /// <summary>Forgets events up to <paramref name="throughSeq"/>, noting a gap if any were unacknowledged.</summary>
     private void Drop(InboxState state, long throughSeq)
     {
@@ -138,7 +152,18 @@ public sealed class InboxStore
         state.FirstSeq = throughSeq + 1;
     }
 
-    private static BsonExpression Range(string inboxId, long from, long to) => StoredEvent.Range(inboxId, from, to);
+    /// <summary>An event's id sorts by inbox, then seq, so a range scan of ids reads an inbox in order.</summary>
+    private static string KeyOf(string inboxId, long seq) => inboxId + "/" + seq.ToString("D19");
+
+    /// <summary>
+    /// The events of one inbox with <c>from &lt;= seq &lt;= to</c>, in key order. Parameterized on purpose:
+    /// LiteDB 5.0.21's <c>Query.Between</c> writes the values into the expression's text, so every
+    /// distinct range was parsed, compiled to a new delegate (JIT) and kept in LiteDB's static expression
+    /// cache for good — most of the relay's CPU under load, and memory that only grew. With parameters the
+    /// text is always the same and is compiled once.
+    /// </summary>
+    private static BsonExpression Range(string inboxId, long from, long to) =>
+        BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonDocument { ["0"] = KeyOf(inboxId, from), ["1"] = KeyOf(inboxId, to) });
 
     /// <summary>Saves the state once per group, however many events the group added.</summary>
     private void Save(WriteContext ctx, InboxState state) => ctx.OnceBeforeCommit("inbox:" + state.InboxId, () => _inboxes.Update(state));
