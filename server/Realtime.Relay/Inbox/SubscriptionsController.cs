@@ -66,5 +66,5 @@ public sealed class SubscriptionsController(InboxStore inboxes, SubscriptionPoli
         return Ok(new { channels = ChannelRouter.ChannelsOf(inboxes.StateOf(client.InboxId)!) });
     }
 
-    private ObjectResult Gone() => Problems.Result(HttpContext, 410, "inbox_closed", "This client's inbox was closed (revoked or session ended).");
+    private ObjectResult Gone() => Problems.Result(HttpContext, 410, ErrorCodes.InboxClosed, "This client's inbox was closed (revoked or session ended).");
 }

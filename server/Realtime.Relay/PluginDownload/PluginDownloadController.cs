@@ -12,8 +12,6 @@ namespace Realtime.Relay.PluginDownload;
 [ApiController]
 public sealed class PluginDownloadController(PluginPackage package, RelaySettings settings) : ControllerBase
 {
-    public const string UnavailableCode = "plugin_unavailable";
-
     [HttpGet("/plugin/" + PluginPackage.FileName)]
     [ProducesResponseType(typeof(FileContentResult), StatusCodes.Status200OK, "application/xml")]
     [ProducesResponseType(typeof(ProblemDetails), StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
@@ -21,7 +19,7 @@ public sealed class PluginDownloadController(PluginPackage package, RelaySetting
     {
         if (!package.IsAvailable)
         {
-            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, UnavailableCode,
+            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, ErrorCodes.PluginUnavailable,
                 "This relay cannot serve the Studio plugin: " + package.UnavailableReason);
         }
 
@@ -41,7 +39,7 @@ public sealed class PluginDownloadController(PluginPackage package, RelaySetting
         var bytes = package.IsAvailable ? package.RenderServerModule(BaseUrl()) : null;
         if (bytes is null)
         {
-            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, UnavailableCode,
+            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, ErrorCodes.PluginUnavailable,
                 "This relay cannot serve the game-server module: " +
                 (package.UnavailableReason ?? "the plugin sources have no GameServer/Bridge module and Shared folder."));
         }

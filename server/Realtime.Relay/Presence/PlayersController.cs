@@ -16,8 +16,6 @@ namespace Realtime.Relay.Presence;
 [ApiController]
 public sealed class PlayersController(PresenceRoster roster, PusherSettings pusher, GameAccess games) : ControllerBase
 {
-    public const string PusherDisabled = "pusher_disabled";
-    public const string NoGame = "no_game";
 
     private static readonly PlayersRequestValidator Rules = new();
 
@@ -29,7 +27,7 @@ public sealed class PlayersController(PresenceRoster roster, PusherSettings push
         var client = RelayClientAccess.Authorize(this, out var refusal);
         if (client is null) return refusal!;
         if (client.GameId is null)
-            return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, NoGame,
+            return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.NoGame,
                 "This plugin is not paired with a game: pair it with a gameId to report its Team Create roster.");
         if (!pusher.Enabled) return Disabled();
 
@@ -80,6 +78,6 @@ public sealed class PlayersController(PresenceRoster roster, PusherSettings push
         return Ok(new { gameId, players, servers });
     }
 
-    private ObjectResult Disabled() => Problems.Result(HttpContext, 503, PusherDisabled,
+    private ObjectResult Disabled() => Problems.Result(HttpContext, 503, ErrorCodes.PusherDisabled,
         "Pusher is disabled on this relay (PUSHER_ENABLED=false): players cannot be presence members.");
 }

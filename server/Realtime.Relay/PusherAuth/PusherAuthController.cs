@@ -63,7 +63,7 @@ public sealed class PusherAuthController(
     }
 
     private ObjectResult PusherDisabled() => Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable,
-        "pusher_disabled", "Pusher is disabled on this relay (PUSHER_ENABLED=false).");
+        ErrorCodes.PusherDisabled, "Pusher is disabled on this relay (PUSHER_ENABLED=false).");
 
     private ObjectResult UnsupportedMediaType() => Problems.Result(HttpContext, StatusCodes.Status415UnsupportedMediaType,
         ErrorCodes.UnsupportedMediaType, "Send socket_id and channel_name as a form (application/x-www-form-urlencoded) or JSON.");

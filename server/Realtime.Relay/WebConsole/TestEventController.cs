@@ -49,7 +49,7 @@ public sealed class TestEventController(ILogger<TestEventController> log, Pusher
         var user = PlatformUser.From(User)!;
         if (!user.IsAdmin) return ApiError.Forbidden("Only admins may send test events.").ToResult(HttpContext);
         if (rest is null)
-            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, "pusher_disabled",
+            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, ErrorCodes.PusherDisabled,
                 "Pusher is disabled on this relay (PUSHER_ENABLED=false).");
         var validation = Rules.Validate(request);
         if (!validation.IsValid) return validation.ToProblem(HttpContext);
@@ -59,7 +59,7 @@ public sealed class TestEventController(ILogger<TestEventController> log, Pusher
         }
         catch (Exception e) when (e is PusherApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            return Problems.Result(HttpContext, StatusCodes.Status502BadGateway, "pusher_unavailable", "Pusher did not accept the event: " + e.Message);
+            return Problems.Result(HttpContext, StatusCodes.Status502BadGateway, ErrorCodes.PusherUnavailable, "Pusher did not accept the event: " + e.Message);
         }
         log.LogInformation("Admin {UserId} sent test event {Event} to {Channel}", user.Id, request.Event, request.Channel);
         return Ok(new TestEventSent(request.Channel!, request.Event!));

@@ -31,7 +31,7 @@ public sealed class PusherWebhooksController(
     public async Task<IActionResult> Receive(CancellationToken ct)
     {
         if (authorizer is null)
-            return Problems.Result(HttpContext, 503, "pusher_disabled", "Pusher is disabled on this relay (PUSHER_ENABLED=false).");
+            return Problems.Result(HttpContext, 503, ErrorCodes.PusherDisabled, "Pusher is disabled on this relay (PUSHER_ENABLED=false).");
         using var buffer = new MemoryStream();
         await Request.Body.CopyToAsync(buffer, ct);
         var result = authorizer.VerifyWebhook(Request.Headers["X-Pusher-Key"].ToString(), Request.Headers["X-Pusher-Signature"].ToString(), buffer.ToArray());
@@ -39,7 +39,7 @@ public sealed class PusherWebhooksController(
         {
             log.LogWarning("Refused a webhook: {Failure}", result.Failure);
             var status = result.Failure == WebhookFailure.InvalidBody ? 400 : 401;
-            return Problems.Result(HttpContext, status, status == 400 ? ErrorCodes.InvalidRequest : "invalid_webhook",
+            return Problems.Result(HttpContext, status, status == 400 ? ErrorCodes.InvalidRequest : ErrorCodes.InvalidWebhook,
                 $"The webhook was refused: {result.Failure} ({result.Error}). Webhooks must be signed by Pusher with this app's key and secret.");
         }
 
