@@ -12,6 +12,8 @@ public static class ErrorHandlingSetup
 {
     public static IServiceCollection AddRelayProblemDetails(this IServiceCollection services)
     {
+        // Before AddProblemDetails: the first writer that can write wins, and this one always can.
+        services.AddSingleton<IProblemDetailsWriter, NewtonsoftProblemDetailsWriter>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ctx =>
         {
             var status = ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode;
@@ -55,5 +57,25 @@ public static class ErrorHandlingSetup
         }));
         app.UseStatusCodePages();
         return app;
+    }
+}
+
+/// <summary>
+/// Status-code pages (unknown routes, 405) and any other <see cref="IProblemDetailsService"/> caller
+/// outside MVC: written by <see cref="Problems.WriteAsync"/>, with Newtonsoft like the rest of the API.
+/// </summary>
+public sealed class NewtonsoftProblemDetailsWriter : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var http = context.HttpContext;
+        var status = context.ProblemDetails.Status ?? http.Response.StatusCode;
+        var code = context.ProblemDetails.Extensions.TryGetValue("code", out var given) && given is string text ? text : ErrorCodes.ForStatus(status);
+        var detail = context.ProblemDetails.Detail ?? (status == StatusCodes.Status404NotFound
+            ? $"No route {http.Request.Method} {http.Request.Path}."
+            : Problems.TitleFor(status) + ".");
+        return new ValueTask(Problems.WriteAsync(http, status, code, detail));
     }
 }

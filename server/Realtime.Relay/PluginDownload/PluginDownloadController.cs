@@ -13,8 +13,8 @@ namespace Realtime.Relay.PluginDownload;
 public sealed class PluginDownloadController(PluginPackage package, RelaySettings settings) : ControllerBase
 {
     [HttpGet("/plugin/" + PluginPackage.FileName)]
-    [ProducesResponseType(typeof(FileContentResult), StatusCodes.Status200OK, "application/xml")]
-    [ProducesResponseType(typeof(ProblemDetails), StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, "application/xml")]
+    [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
     public IActionResult Download()
     {
         if (!package.IsAvailable)
@@ -32,8 +32,8 @@ public sealed class PluginDownloadController(PluginPackage package, RelaySetting
 
     /// <summary>The game-server module alone (a ModuleScript for ServerScriptService), for games that do not use the plugin.</summary>
     [HttpGet("/plugin/" + PluginPackage.ServerModuleFileName)]
-    [ProducesResponseType(typeof(FileContentResult), StatusCodes.Status200OK, "application/xml")]
-    [ProducesResponseType(typeof(ProblemDetails), StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, "application/xml")]
+    [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
     public IActionResult DownloadServerModule()
     {
         var bytes = package.IsAvailable ? package.RenderServerModule(BaseUrl()) : null;

@@ -11,6 +11,9 @@ public sealed record TriggerRequest(List<TriggerEvent?>? Events);
 /// <summary>One event; <c>id</c> makes a retry of the same event idempotent.</summary>
 public sealed record TriggerEvent(string? Channel, string? Event, JToken? Data, string? Id);
 
+/// <summary>202: how many events went to the outbox, and how many were retries of ones already there (same <c>id</c>).</summary>
+public sealed record TriggerAccepted(int Accepted, int Duplicates);
+
 public sealed class TriggerRequestValidator : AbstractValidator<TriggerRequest>
 {
     public const int MaxEvents = PusherLimits.MaxEventsPerBatch;
