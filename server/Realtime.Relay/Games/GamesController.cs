@@ -57,6 +57,7 @@ public sealed class GamesController(GameService games) : ControllerBase
     /// </summary>
     [HttpDelete("{gameId}/servers/{jobId}")]
     [AllowAnonymous]
+    [OpenApi.AcceptsBearer(OpenApi.SecuritySchemes.RelayClientToken, OpenApi.SecuritySchemes.GameServerKey)]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesProblem(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)]
     public async Task<IActionResult> End(string gameId, string jobId)

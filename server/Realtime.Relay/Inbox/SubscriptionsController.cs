@@ -6,6 +6,7 @@ using Realtime.Relay.Infrastructure;
 
 namespace Realtime.Relay.Inbox;
 
+[Realtime.Relay.OpenApi.RequiredFields("channels")]
 public sealed record SubscriptionsRequest(List<string>? Channels);
 
 public sealed class SubscriptionsRequestValidator : AbstractValidator<SubscriptionsRequest>

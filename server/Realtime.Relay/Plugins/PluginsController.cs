@@ -25,6 +25,7 @@ public sealed class PluginsController(PluginService plugins) : ControllerBase
     /// </summary>
     [HttpDelete("{pluginId}")]
     [AllowAnonymous]
+    [OpenApi.AcceptsBearer(OpenApi.SecuritySchemes.PlatformJwt, OpenApi.SecuritySchemes.RelayClientToken)]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesProblem(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)]
     public async Task<IActionResult> Revoke(string pluginId)

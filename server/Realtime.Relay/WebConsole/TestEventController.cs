@@ -9,6 +9,7 @@ using Realtime.Relay.Infrastructure;
 namespace Realtime.Relay.WebConsole;
 
 /// <summary><c>POST /api/v1/console/events</c>: the Inspector's "send a test event" (admin).</summary>
+[Realtime.Relay.OpenApi.RequiredFields("channel", "event", "data")]
 public sealed class TestEventRequest
 {
     public string? Channel { get; set; }
