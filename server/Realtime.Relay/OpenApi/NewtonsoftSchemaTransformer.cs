@@ -13,7 +13,8 @@ namespace Realtime.Relay.OpenApi;
 /// <list type="bullet">
 /// <item>a <see cref="JToken"/> is any JSON value (System.Text.Json sees an endless array of arrays);</item>
 /// <item>Newtonsoft's <c>[JsonIgnore]</c> removes a property, <c>[JsonProperty("name")]</c> renames it;</item>
-/// <item>a response property is required unless Newtonsoft leaves it out when null; a request's
+/// <item>a response property is required unless Newtonsoft leaves it out when null, and no other
+/// property may appear; a request's
 /// required fields are those its <see cref="RequiredFieldsAttribute"/> names (its validator's rules);</item>
 /// <item>problem+json carries <c>code</c>, <c>traceId</c> and, for invalid input, <c>errors</c>.</item>
 /// </list>
@@ -68,6 +69,8 @@ public sealed class NewtonsoftSchemaTransformer : IOpenApiSchemaTransformer
             if (present) required.Add(name);
         }
         schema.Required = required;
+        // An answer holds exactly what its record declares: a field added without its record is drift.
+        if (declared is null) schema.AdditionalPropertiesAllowed = false;
     }
 
     private static void Problem(OpenApiSchema schema)
