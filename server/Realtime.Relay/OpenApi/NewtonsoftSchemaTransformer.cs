@@ -78,7 +78,7 @@ public sealed class NewtonsoftSchemaTransformer : IOpenApiSchemaTransformer
         schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
         schema.Properties["code"] = new OpenApiSchema
         {
-            Type = JsonSchemaType.String, Description = "Stable error code clients switch on (docs/api.md, error codes).",
+            Type = JsonSchemaType.String, Description = "Stable error code clients switch on (README, \"The relay's API\").",
         };
         schema.Properties["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String };
         schema.Properties["errors"] = new OpenApiSchema

@@ -5,7 +5,7 @@ namespace Realtime.Relay.OpenApi;
 /// <summary>
 /// <c>/openapi/v1.json</c>. Microsoft.AspNetCore.OpenApi describes types with System.Text.Json's
 /// metadata while the API writes with Newtonsoft; the transformers here make the document say
-/// what Newtonsoft writes, add the problem+json answers and the bearer schemes (docs/api.md).
+/// what Newtonsoft writes, add the problem+json answers and the bearer schemes (README, "The relay's API").
 /// </summary>
 public static class OpenApiSetup
 {
@@ -16,6 +16,7 @@ public static class OpenApiSetup
         services.AddOpenApi(options =>
         {
             options.AddSchemaTransformer<NewtonsoftSchemaTransformer>();
+            options.AddOperationTransformer<FormOrJsonBodies>();
             options.AddOperationTransformer<ProblemResponsesTransformer>();
             options.AddDocumentTransformer<SecuritySchemes>();
         });

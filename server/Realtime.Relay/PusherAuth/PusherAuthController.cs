@@ -22,6 +22,7 @@ public sealed class PusherAuthController(
 {
     [HttpPost("auth")]
     [Consumes("application/x-www-form-urlencoded", "application/json")]
+    [OpenApi.FormOrJsonBody("socket_id", "channel_name")]
     [ProducesResponseType<ChannelAuthorization>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)]
     public async Task<IActionResult> AuthorizeChannel(CancellationToken ct)
@@ -49,6 +50,7 @@ public sealed class PusherAuthController(
 
     [HttpPost("user-auth")]
     [Consumes("application/x-www-form-urlencoded", "application/json")]
+    [OpenApi.FormOrJsonBody("socket_id")]
     [ProducesResponseType<UserAuthentication>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)]
     public async Task<IActionResult> AuthenticateUser(CancellationToken ct)
