@@ -10,6 +10,9 @@ namespace Realtime.Relay.Infrastructure;
 /// </summary>
 public static class ErrorHandlingSetup
 {
+    /// <summary>A model binder's error under this key means "no media type I can read": 415, not 400.</summary>
+    public const string UnreadableMediaTypeKey = "Content-Type";
+
     public static IServiceCollection AddRelayProblemDetails(this IServiceCollection services)
     {
         // Before AddProblemDetails: the first writer that can write wins, and this one always can.
@@ -22,8 +25,12 @@ public static class ErrorHandlingSetup
             if (status == StatusCodes.Status404NotFound && ctx.ProblemDetails.Detail is null)
                 ctx.ProblemDetails.Detail = $"No route {ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}.";
         });
-        services.Configure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ctx =>
+        // PostConfigure: AddControllers' own setup would otherwise replace this factory with the default one.
+        services.PostConfigure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ctx =>
         {
+            if (ctx.ModelState.TryGetValue(UnreadableMediaTypeKey, out var mediaType) && mediaType.Errors.Count > 0)
+                return Problems.Result(ctx.HttpContext, StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType,
+                    mediaType.Errors[0].ErrorMessage);
             var errors = ctx.ModelState
                 .Where(e => e.Value is { Errors.Count: > 0 })
                 .ToDictionary(e => string.IsNullOrEmpty(e.Key) ? "body" : e.Key,

@@ -16,7 +16,7 @@ public static class OpenApiSetup
         services.AddOpenApi(options =>
         {
             options.AddSchemaTransformer<NewtonsoftSchemaTransformer>();
-            options.AddOperationTransformer<FormOrJsonBodies>();
+            options.AddOperationTransformer<ConsumedContentTypes>();
             options.AddOperationTransformer<ProblemResponsesTransformer>();
             options.AddDocumentTransformer<SecuritySchemes>();
         });

@@ -9,28 +9,21 @@ namespace Realtime.Relay.PusherAuth;
 /// <summary>
 /// The dashboard's pusher-js authorizes private/presence channels and signs users in here,
 /// with the platform JWT in its auth headers (migration document: authEndpoint).
-/// With Pusher disabled no authorizer is registered and both answer 503. The body is read by
-/// hand (pusher-js posts a form; other clients JSON), so its validators are called here.
+/// With Pusher disabled no authorizer is registered and both answer 503.
 /// </summary>
 [ApiController]
 [Route("api/v1/pusher")]
 [Authorize(Policy = AuthenticationSetup.PlatformUserPolicy)]
 [RequiresPusher]
 public sealed class PusherAuthController(
-    ChannelPolicy policy, ChannelAuthRequestValidator channelRules, UserAuthRequestValidator userRules,
-    ILogger<PusherAuthController> log, PusherAuthorizer? authorizer = null) : ControllerBase
+    ChannelPolicy policy, ILogger<PusherAuthController> log, PusherAuthorizer? authorizer = null) : ControllerBase
 {
     [HttpPost("auth")]
     [Consumes("application/x-www-form-urlencoded", "application/json")]
-    [OpenApi.FormOrJsonBody("socket_id", "channel_name")]
     [ProducesResponseType<ChannelAuthorization>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)]
-    public async Task<IActionResult> AuthorizeChannel(CancellationToken ct)
+    public async Task<IActionResult> AuthorizeChannel([FromPusherAuthBody] PusherAuthRequest request, CancellationToken ct)
     {
-        var request = await PusherAuthRequest.ReadAsync(Request, ct);
-        if (request is null) return UnsupportedMediaType();
-        var validation = channelRules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
 
         var user = PlatformUser.From(User)!; // the policy guarantees sub and role
         var channel = request.ChannelName!;
@@ -50,22 +43,14 @@ public sealed class PusherAuthController(
 
     [HttpPost("user-auth")]
     [Consumes("application/x-www-form-urlencoded", "application/json")]
-    [OpenApi.FormOrJsonBody("socket_id")]
     [ProducesResponseType<UserAuthentication>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)]
-    public async Task<IActionResult> AuthenticateUser(CancellationToken ct)
+    public IActionResult AuthenticateUser([FromPusherAuthBody] UserAuthRequest request)
     {
-        var request = await PusherAuthRequest.ReadAsync(Request, ct);
-        if (request is null) return UnsupportedMediaType();
-        var validation = userRules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
 
         var user = PlatformUser.From(User)!;
         var answer = authorizer!.AuthenticateUser(request.SocketId!,
             new PusherUser { Id = user.Id, UserInfo = new { name = user.Name, role = user.Role } });
         return Content(answer.ToJson(), "application/json");
     }
-
-    private ObjectResult UnsupportedMediaType() => Problems.Result(HttpContext, StatusCodes.Status415UnsupportedMediaType,
-        ErrorCodes.UnsupportedMediaType, "Send socket_id and channel_name as a form (application/x-www-form-urlencoded) or JSON.");
 }

@@ -112,6 +112,7 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : IDisposable
         await Check(_relay.ClientAs("edu-2", "educator"), "POST", "/api/v1/pusher/auth", Form(("socket_id", "1.1"), ("channel_name", "private-plugin-" + pluginId)));
         await Check(educator, "POST", "/api/v1/pusher/auth", Form(("socket_id", "x"), ("channel_name", "presence-game-g1")));
         await Check(educator, "POST", "/api/v1/pusher/auth", new StringContent("x", Encoding.UTF8, "text/plain"));
+        Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, (await Check(educator, "POST", "/api/v1/pusher/auth")).StatusCode); // no body, no media type
         await Check(educator, "POST", "/api/v1/pusher/user-auth", Form(("socket_id", "1.1")));
         await Check(educator, "POST", "/api/v1/pusher/user-auth", Form(("socket_id", "")));
         await Check(anonymous, "POST", "/api/v1/pusher/user-auth", Form(("socket_id", "1.1")));
