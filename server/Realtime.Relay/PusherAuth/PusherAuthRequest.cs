@@ -52,7 +52,7 @@ public sealed class PusherAuthBodyBinder : IModelBinder
             var text = await reader.ReadToEndAsync(ct);
             try
             {
-                if (JToken.Parse(text) is JObject json) (socketId, channelName) = (json.Value<string>("socket_id"), json.Value<string>("channel_name"));
+                if (JToken.Parse(text) is JObject json) (socketId, channelName) = (Text(json, "socket_id"), Text(json, "channel_name"));
             }
             catch (JsonException) { } // not JSON: bound empty, refused by the validator with the fields it needs
         }
@@ -60,6 +60,10 @@ public sealed class PusherAuthBodyBinder : IModelBinder
             ? new UserAuthRequest(socketId)
             : new PusherAuthRequest(socketId, channelName));
     }
+
+    /// <summary>A field's text; an object or array there is no text (the validator refuses it, never a 500).</summary>
+    private static string? Text(JObject json, string name) =>
+        json[name] is JValue { Value: { } value } ? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) : null;
 }
 
 /// <summary>Marks a parameter as the pusher-js auth body, read by <see cref="PusherAuthBodyBinder"/>.</summary>

@@ -111,6 +111,7 @@ public sealed class OpenApiContractTests(ITestOutputHelper output) : IDisposable
         await Check(educator, "POST", "/api/v1/pusher/auth", Form(("socket_id", "1.1"), ("channel_name", "private-plugin-" + pluginId)));
         await Check(_relay.ClientAs("edu-2", "educator"), "POST", "/api/v1/pusher/auth", Form(("socket_id", "1.1"), ("channel_name", "private-plugin-" + pluginId)));
         await Check(educator, "POST", "/api/v1/pusher/auth", Form(("socket_id", "x"), ("channel_name", "presence-game-g1")));
+        await Check(educator, "POST", "/api/v1/pusher/auth", Json(new { socket_id = new { }, channel_name = new[] { 1 } })); // 400, never a 500
         await Check(educator, "POST", "/api/v1/pusher/auth", new StringContent("x", Encoding.UTF8, "text/plain"));
         Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, (await Check(educator, "POST", "/api/v1/pusher/auth")).StatusCode); // no body, no media type
         await Check(educator, "POST", "/api/v1/pusher/user-auth", Form(("socket_id", "1.1")));
