@@ -19,21 +19,19 @@ public sealed class PlayersController(PresenceRoster roster, GameAccess games) :
     [HttpPut("/api/v1/plugins/{pluginId}/players")]
     [HttpPut("/api/v1/games/{gameId}/servers/{jobId}/players")]
     [RelayClientEndpoint]
+    [RequiresGame]
     [ProducesResponseType<RosterReported>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status503ServiceUnavailable)]
     public async Task<IActionResult> Report(RelayClient client, [FromBody] PlayersRequest? request, CancellationToken cancellationToken)
     {
-        if (client.GameId is null)
-            return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.NoGame,
-                "This plugin is not paired with a game: pair it with a gameId to report its Team Create roster.");
-
-        var channel = PresenceRoster.ChannelFor(client.GameId);
+        var gameId = client.GameId!; // [RequiresGame]
+        var channel = PresenceRoster.ChannelFor(gameId);
         if (!PusherLimits.IsValidChannelName(channel))
             return Problems.Result(HttpContext, 400, ErrorCodes.InvalidRequest,
-                $"The game id '{client.GameId}' does not make a valid Pusher channel name ({channel}).");
+                $"The game id '{gameId}' does not make a valid Pusher channel name ({channel}).");
         if (games.GameOf(client) is null)
             return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.GameNotOwned,
-                $"This plugin's owner does not own game '{client.GameId}' (or it does not exist): it cannot report players for it.");
+                $"This plugin's owner does not own game '{gameId}' (or it does not exist): it cannot report players for it.");
         var players = request!.Players!.Select(p => p!).ToList();
         var jobId = PresenceRoster.JobIdOf(client);
         for (var i = 0; i < players.Count; i++)
@@ -46,10 +44,10 @@ public sealed class PlayersController(PresenceRoster roster, GameAccess games) :
                     new Dictionary<string, string[]> { [$"players[{i}]"] = [$"user_info at most {PresenceRoster.MaxUserInfoBytes} bytes"] });
         }
 
-        var change = await roster.ReportAsync(client, client.GameId, players, cancellationToken);
+        var change = await roster.ReportAsync(client, gameId, players, cancellationToken);
         if (change is null)
             return Problems.Result(HttpContext, 503, ErrorCodes.NotReady, "The relay is shutting down; report again shortly.");
-        return Ok(new RosterReported(client.GameId, jobId, change.Present, change.Added, change.Removed, change.Updated,
+        return Ok(new RosterReported(gameId, jobId, change.Present, change.Added, change.Removed, change.Updated,
             (int)roster.Options.Silence.TotalSeconds));
     }
 
