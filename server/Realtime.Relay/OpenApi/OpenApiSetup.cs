@@ -17,6 +17,7 @@ public static class OpenApiSetup
         {
             options.AddSchemaTransformer<NewtonsoftSchemaTransformer>();
             options.AddOperationTransformer<ConsumedContentTypes>();
+            options.AddOperationTransformer<DocumentedBodies>();
             options.AddOperationTransformer<ProblemResponsesTransformer>();
             options.AddDocumentTransformer<SecuritySchemes>();
         });

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Realtime.Relay.Clients;
@@ -10,7 +11,7 @@ namespace Realtime.Relay.OpenApi;
 
 /// <summary>
 /// Adds each operation's problem+json answers and its security: 401/403 for authenticated routes,
-/// 400/413/415 for routes that take a body, and those an action names with
+/// 400/413/415 for routes that take a body (413 alone for a body read raw), and those an action names with
 /// <see cref="ProducesProblemAttribute"/>.
 /// </summary>
 public sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
@@ -30,8 +31,10 @@ public sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
         if (schemes.Count > 0) statuses.UnionWith([StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden]);
         if (metadata.OfType<ServerKeyAttribute>().Any()) schemes.Add(SecuritySchemes.GameServerKey);
         schemes.AddRange(metadata.OfType<AcceptsBearerAttribute>().SelectMany(a => a.Schemes));
-        if (operation.RequestBody is not null || metadata.OfType<ConsumesAttribute>().Any())
-            statuses.UnionWith([StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType]);
+        // A body MVC binds can be malformed (400) or in a media type no formatter reads (415); any body can be too large (413).
+        var boundBody = context.Description.ParameterDescriptions.Any(p => p.Source == BindingSource.Body) || metadata.OfType<ConsumesAttribute>().Any();
+        if (boundBody) statuses.UnionWith([StatusCodes.Status400BadRequest, StatusCodes.Status415UnsupportedMediaType]);
+        if (boundBody || operation.RequestBody is not null) statuses.Add(StatusCodes.Status413PayloadTooLarge);
 
         if (schemes.Count > 0)
         {

@@ -37,6 +37,7 @@ public sealed class PusherWebhooksController(
     public const string WatchersEvent = "relay:watchers";
 
     [HttpPost("/api/v1/pusher/webhooks")]
+    [OpenApi.DocumentedBody(typeof(WebhookBody), "application/json")]
     [ProducesResponseType<WebhookReceived>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status503ServiceUnavailable)]
     public async Task<IActionResult> Receive(CancellationToken ct)
