@@ -1,4 +1,3 @@
-using Newtonsoft.Json.Serialization;
 using Prometheus;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Configuration;
@@ -9,6 +8,7 @@ using Realtime.Relay.Identity;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Infrastructure;
 using Realtime.Relay.Meta;
+using Realtime.Relay.OpenApi;
 using Realtime.Relay.Pairing;
 using Realtime.Relay.PluginDownload;
 using Realtime.Relay.Plugins;
@@ -31,9 +31,8 @@ public static class RelaySetup
         builder.WebHost.UseRelayRequestLimits();
         builder.Services.AddRelayForwardedHeaders();
         builder.Services.AddRelayProblemDetails();
-        builder.Services.AddControllers()
-            .AddNewtonsoftJson(o => o.SerializerSettings.ContractResolver = new CamelCasePropertyNamesContractResolver());
-        builder.Services.AddOpenApi();
+        builder.Services.AddRelayControllers();
+        builder.Services.AddRelayOpenApi();
         builder.Services.AddPlatformAuthentication();
         builder.Services.AddRelayStorage(); // first: its writer must stop last
         // A failing background loop logs and carries on; it never stops the relay.

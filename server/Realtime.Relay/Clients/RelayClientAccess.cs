@@ -5,7 +5,8 @@ namespace Realtime.Relay.Clients;
 
 /// <summary>
 /// A client token works only on its own base path <c>P</c>: /api/v1/plugins/{pluginId}/…
-/// or /api/v1/games/{gameId}/servers/{jobId}/… (DESIGN.md, "Inbox").
+/// or /api/v1/games/{gameId}/servers/{jobId}/… (README, "Inbox"). Applied to every client
+/// route by <see cref="RelayClientEndpointAttribute"/>.
 /// </summary>
 public static class RelayClientAccess
 {
@@ -20,15 +21,15 @@ public static class RelayClientAccess
 
     /// <summary>
     /// The authenticated client when its token belongs to the client the route names;
-    /// otherwise a 403 problem in <paramref name="refusal"/>.
+    /// otherwise null and a 403 problem in <paramref name="refusal"/>.
     /// </summary>
-    public static RelayClient? Authorize(ControllerBase controller, out IActionResult? refusal)
+    public static RelayClient? Authorize(HttpContext http, RouteValueDictionary route, out IActionResult? refusal)
     {
-        var caller = ClientTokenAuthentication.ClientOf(controller.HttpContext);
-        var named = FromRoute(controller.RouteData.Values);
+        var caller = ClientTokenAuthentication.ClientOf(http);
+        var named = FromRoute(route);
         if (caller is null || named is null || !SameClient(caller, named))
         {
-            refusal = Problems.Result(controller.HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
+            refusal = Problems.Result(http, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
                 "This token belongs to another client: it works only under its own path.");
             return null;
         }

@@ -17,7 +17,7 @@ public sealed class GameCatalogController(GameCatalog catalog) : ControllerBase
 
     [HttpGet("{gameId}")]
     [ProducesResponseType<GameView>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesProblem(StatusCodes.Status404NotFound)]
     public IActionResult Get(string gameId)
     {
         var outcome = catalog.Get(PlatformUser.From(User)!, gameId);
@@ -27,7 +27,7 @@ public sealed class GameCatalogController(GameCatalog catalog) : ControllerBase
     /// <summary>204: the game is gone, its live sessions ended and its server key no longer works.</summary>
     [HttpDelete("{gameId}")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IActionResult> Delete(string gameId)
     {
         var error = await catalog.DeleteAsync(PlatformUser.From(User)!, gameId);

@@ -1,11 +1,13 @@
 using FluentValidation;
 using Newtonsoft.Json;
 using Realtime.Relay.Infrastructure;
+using Realtime.Relay.OpenApi;
 using Realtime.Relay.Pairing;
 
 namespace Realtime.Relay.Games;
 
 /// <summary><c>POST /api/v1/games</c>.</summary>
+[RequiredFields("gameId", "name")]
 public sealed class CreateGameRequest
 {
     public string? GameId { get; set; }
@@ -13,6 +15,7 @@ public sealed class CreateGameRequest
 }
 
 /// <summary><c>POST /api/v1/games/{gameId}/servers</c>: one live server (its <c>game.JobId</c>).</summary>
+[RequiredFields("jobId", "placeId")]
 public sealed class RegisterServerRequest
 {
     public string? JobId { get; set; }

@@ -14,6 +14,9 @@ public static class AuthenticationSetup
     /// <summary>Platform users who may pair plugins and create games: educators and admins.</summary>
     public const string EducatorPolicy = "Educator";
 
+    /// <summary>Platform admins only (the console's Inspector).</summary>
+    public const string AdminPolicy = "Admin";
+
     /// <summary>Platform users authenticate with an HS256 JWT signed with AUTH_JWT_SECRET.</summary>
     public static IServiceCollection AddPlatformAuthentication(this IServiceCollection services)
     {
@@ -71,7 +74,10 @@ public static class AuthenticationSetup
                 .RequireAssertion(ctx => PlatformUser.From(ctx.User) is not null))
             .AddPolicy(EducatorPolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
-                .RequireAssertion(ctx => PlatformUser.From(ctx.User) is { Role: "admin" or "educator" }));
+                .RequireAssertion(ctx => PlatformUser.From(ctx.User) is { Role: "admin" or "educator" }))
+            .AddPolicy(AdminPolicy, policy => policy
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+                .RequireAssertion(ctx => PlatformUser.From(ctx.User) is { IsAdmin: true }));
         return services;
     }
 }

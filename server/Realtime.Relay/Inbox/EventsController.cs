@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Newtonsoft.Json.Linq;
 using Prometheus;
@@ -12,7 +11,7 @@ namespace Realtime.Relay.Inbox;
 /// and Studio alike) or as Server-Sent Events (<c>GET P/stream</c>, Studio's WebStreamClient).
 /// </summary>
 [ApiController]
-[Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
+[RelayClientEndpoint]
 public sealed class EventsController(IInboxStore inboxes, InboxReader reader, InboxSignals signals, InboxOptions options, HeldRequestLimits limits)
     : ControllerBase
 {
@@ -25,10 +24,10 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
 
     [HttpGet("/api/v1/plugins/{pluginId}/events")]
     [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/events")]
-    public async Task<IActionResult> Poll([FromQuery] long? after, [FromQuery] int? wait, [FromQuery] int? limit, CancellationToken ct)
+    [ProducesResponseType<EventsPage>(StatusCodes.Status200OK)]
+    [ProducesProblem(StatusCodes.Status400BadRequest)]
+    public async Task<IActionResult> Poll(RelayClient client, [FromQuery] long? after, [FromQuery] int? wait, [FromQuery] int? limit, CancellationToken ct)
     {
-        var client = RelayClientAccess.Authorize(this, out var refusal);
-        if (client is null) return refusal!;
         var problems = new Dictionary<string, string[]>();
         if (after < 0) problems["after"] = ["after must be 0 or a seq the relay returned."];
         if (wait is < 0 || wait > options.MaxWaitSeconds) problems["wait"] = [$"wait must be 0-{options.MaxWaitSeconds} seconds."];
@@ -40,7 +39,7 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
         var take = limit ?? options.DefaultLimit;
         var deadline = TimeSpan.FromSeconds(wait ?? options.DefaultWaitSeconds);
         var state = inboxes.StateOf(client.InboxId);
-        if (state is null) return Revoked(cursor);
+        if (state is null) return Revoked(client, cursor);
         var resume = InboxCursor.Resume(state, cursor);
         if (resume.Acknowledge is { } upTo) _ = inboxes.AcknowledgeAsync(client.InboxId, upTo);
         var requested = cursor;
@@ -55,7 +54,7 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
             {
                 var changed = signals.Current(client.InboxId);
                 state = inboxes.StateOf(client.InboxId);
-                if (state is null) return Revoked(requested);
+                if (state is null) return Revoked(client, requested);
                 var events = reader.ReadAfter(client.InboxId, cursor, take);
                 if (resume.Ahead) return Answer(events, state.LastSeq, gap: true);
                 if (events.Count > 0 || timeout.IsCancellationRequested)
@@ -76,14 +75,10 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
 
     [HttpGet("/api/v1/plugins/{pluginId}/stream")]
     [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/stream")]
-    public async Task Stream([FromQuery] long? after, CancellationToken ct)
+    [ProducesResponseType<InboxEvent>(StatusCodes.Status200OK, "text/event-stream")]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status429TooManyRequests)]
+    public async Task Stream(RelayClient client, [FromQuery] long? after, CancellationToken ct)
     {
-        var client = RelayClientAccess.Authorize(this, out var refusal);
-        if (client is null)
-        {
-            await refusal!.ExecuteResultAsync(ControllerContext);
-            return;
-        }
         var cursor = after ?? 0;
         if (long.TryParse(Request.Headers["Last-Event-ID"].ToString(), out var lastEventId) && lastEventId >= 0) cursor = lastEventId;
         if (cursor < 0)
@@ -115,13 +110,8 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
             if (state is not null && resume.Ahead)
                 await WriteSseAsync(null, ChannelRouter.GapEvent, CursorAheadGap(client, state), ct);
             else if (state is not null && cursor < state.DroppedThrough)
-                await WriteSseAsync(null, ChannelRouter.GapEvent, new JObject
-                {
-                    ["channel"] = client.OwnChannel,
-                    ["event"] = ChannelRouter.GapEvent,
-                    ["data"] = new JObject { ["reason"] = "retention", ["droppedThrough"] = state.DroppedThrough },
-                    ["at"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
-                }, ct);
+                await WriteSseAsync(null, ChannelRouter.GapEvent, InboxEnvelope.RelayNotice(null, client.OwnChannel, ChannelRouter.GapEvent,
+                    new JObject { ["reason"] = "retention", ["droppedThrough"] = state.DroppedThrough }), ct);
             while (!ct.IsCancellationRequested)
             {
                 var changed = signals.Current(client.InboxId);
@@ -134,7 +124,7 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
                 var events = reader.ReadAfter(client.InboxId, cursor, options.DefaultLimit);
                 foreach (var e in events)
                 {
-                    await WriteSseAsync(e.Seq, e.Event, InboxEnvelope.ToJson(e), ct);
+                    await WriteSseAsync(e.Seq, e.Event, InboxEnvelope.From(e), ct);
                     cursor = e.Seq;
                 }
                 if (events.Count == options.DefaultLimit) continue;
@@ -150,7 +140,7 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
         catch (IOException) when (ct.IsCancellationRequested) { } // …while a write was under way
     }
 
-    private async Task WriteSseAsync(long? id, string eventName, JObject envelope, CancellationToken ct)
+    private async Task WriteSseAsync(long? id, string eventName, InboxEvent envelope, CancellationToken ct)
     {
         await Response.WriteAsync(SseFrame.Format(id, eventName, envelope), ct);
         await Response.Body.FlushAsync(ct);
@@ -171,39 +161,15 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
     /// The stream's counterpart of the long-poll's answer to a cursor beyond the last seq: no
     /// <c>id:</c> (Last-Event-ID stays where the client put it until real events follow).
     /// </summary>
-    private static JObject CursorAheadGap(RelayClient client, InboxState state) => new()
-    {
-        ["channel"] = client.OwnChannel,
-        ["event"] = ChannelRouter.GapEvent,
-        ["data"] = new JObject { ["reason"] = "cursor_ahead", ["lastSeq"] = state.LastSeq },
-        ["at"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
-    };
+    private static InboxEvent CursorAheadGap(RelayClient client, InboxState state) =>
+        InboxEnvelope.RelayNotice(null, client.OwnChannel, ChannelRouter.GapEvent, new JObject { ["reason"] = "cursor_ahead", ["lastSeq"] = state.LastSeq });
 
-    private IActionResult Answer(List<StoredEvent> events, long cursor, bool gap) => Ok(new JObject
-    {
-        ["events"] = new JArray(events.Select(InboxEnvelope.ToJson)),
-        ["next"] = events.Count > 0 ? events[^1].Seq : cursor,
-        ["gap"] = gap,
-    });
+    private OkObjectResult Answer(List<StoredEvent> events, long cursor, bool gap) =>
+        Ok(new EventsPage(events.Select(InboxEnvelope.From).ToList(), events.Count > 0 ? events[^1].Seq : cursor, gap));
 
     /// <summary>The inbox is gone (the plugin was revoked, the session ended): say so once, in-band.</summary>
-    private IActionResult Revoked(long cursor)
-    {
-        var client = ClientTokenAuthentication.ClientOf(HttpContext)!;
-        return Ok(new JObject
-        {
-            ["events"] = new JArray(RevokedEnvelope(client, cursor + 1)),
-            ["next"] = cursor + 1,
-            ["gap"] = false,
-        });
-    }
+    private OkObjectResult Revoked(RelayClient client, long cursor) => Ok(new EventsPage([RevokedEnvelope(client, cursor + 1)], cursor + 1, false));
 
-    private static JObject RevokedEnvelope(RelayClient client, long seq) => new()
-    {
-        ["seq"] = seq,
-        ["channel"] = client.OwnChannel,
-        ["event"] = RevokedEvent,
-        ["data"] = new JObject { ["reason"] = "This client's access was revoked or its session ended; pair or register again." },
-        ["at"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
-    };
+    private static InboxEvent RevokedEnvelope(RelayClient client, long seq) => InboxEnvelope.RelayNotice(seq, client.OwnChannel, RevokedEvent,
+        new JObject { ["reason"] = "This client's access was revoked or its session ended; pair or register again." });
 }

@@ -6,19 +6,14 @@ namespace Realtime.Relay.Inbox;
 /// <summary>The event as clients receive it: <c>{seq, channel, event, data, userId?, at}</c>.</summary>
 public static class InboxEnvelope
 {
-    public static JObject ToJson(StoredEvent e)
-    {
-        var json = new JObject
-        {
-            ["seq"] = e.Seq,
-            ["channel"] = e.Channel,
-            ["event"] = e.Event,
-            ["data"] = ParseData(e.Data),
-        };
-        if (e.UserId is not null) json["userId"] = e.UserId;
-        json["at"] = DateTime.SpecifyKind(e.At, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
-        return json;
-    }
+    public static InboxEvent From(StoredEvent e) =>
+        new(e.Seq, e.Channel, e.Event, ParseData(e.Data), e.UserId, Stamp(DateTime.SpecifyKind(e.At, DateTimeKind.Utc)));
+
+    /// <summary>An event the relay itself adds (<c>relay:gap</c>, <c>relay:revoked</c>), stamped now.</summary>
+    public static InboxEvent RelayNotice(long? seq, string channel, string eventName, JObject data) =>
+        new(seq, channel, eventName, data, null, Stamp(DateTime.UtcNow));
+
+    private static string Stamp(DateTime utc) => utc.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>As pusher-js does: JSON text becomes the parsed value, anything else stays a string.</summary>
     public static JToken ParseData(string data)

@@ -1,6 +1,6 @@
 using System.Text;
 using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
+using Newtonsoft.Json.Serialization;
 using Realtime.Relay.Infrastructure;
 
 namespace Realtime.Relay.Inbox;
@@ -13,7 +13,10 @@ namespace Realtime.Relay.Inbox;
 /// </summary>
 public static class SseFrame
 {
-    public static string Format(long? id, string eventName, JObject envelope)
+    // The HTTP API's own JSON settings (camelCase, nulls marked to be left out stay out).
+    private static readonly JsonSerializerSettings Json = new() { ContractResolver = new CamelCasePropertyNamesContractResolver() };
+
+    public static string Format(long? id, string eventName, InboxEvent envelope)
     {
         var frame = new StringBuilder();
         if (id is not null) frame.Append("id: ").Append(id.Value).Append('\n');
@@ -21,7 +24,7 @@ public static class SseFrame
         AppendEscaped(frame, eventName);
         frame.Append("\ndata: ");
         // Compact JSON can only hold these characters inside strings, where \uXXXX means the same.
-        AppendEscaped(frame, envelope.ToString(Formatting.None));
+        AppendEscaped(frame, JsonConvert.SerializeObject(envelope, Formatting.None, Json));
         return frame.Append("\n\n").ToString();
     }
 

@@ -1,5 +1,4 @@
 using FluentValidation;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Realtime.Pusher.Validation;
 using Realtime.Relay.Clients;
@@ -7,6 +6,7 @@ using Realtime.Relay.Infrastructure;
 
 namespace Realtime.Relay.Inbox;
 
+[Realtime.Relay.OpenApi.RequiredFields("channels")]
 public sealed record SubscriptionsRequest(List<string>? Channels);
 
 public sealed class SubscriptionsRequestValidator : AbstractValidator<SubscriptionsRequest>
@@ -27,44 +27,39 @@ public sealed class SubscriptionsRequestValidator : AbstractValidator<Subscripti
 
 /// <summary><c>GET|PUT P/subscriptions</c>: what else the client hears. Its own channel is always included.</summary>
 [ApiController]
-[Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
+[RelayClientEndpoint]
 public sealed class SubscriptionsController(IInboxStore inboxes, SubscriptionPolicy policy, ChannelRouter router) : ControllerBase
 {
-    private static readonly SubscriptionsRequestValidator Rules = new();
-
     [HttpGet("/api/v1/plugins/{pluginId}/subscriptions")]
     [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/subscriptions")]
-    public IActionResult Get()
+    [ProducesResponseType<Subscriptions>(StatusCodes.Status200OK)]
+    [ProducesProblem(StatusCodes.Status410Gone)]
+    public IActionResult Get(RelayClient client)
     {
-        var client = RelayClientAccess.Authorize(this, out var refusal);
-        if (client is null) return refusal!;
         var state = inboxes.StateOf(client.InboxId);
         if (state is null) return Gone();
-        return Ok(new { channels = ChannelRouter.ChannelsOf(state) });
+        return Ok(new Subscriptions(ChannelRouter.ChannelsOf(state)));
     }
 
     [HttpPut("/api/v1/plugins/{pluginId}/subscriptions")]
     [HttpPut("/api/v1/games/{gameId}/servers/{jobId}/subscriptions")]
-    public async Task<IActionResult> Put([FromBody] SubscriptionsRequest? request)
+    [ProducesResponseType<Subscriptions>(StatusCodes.Status200OK)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status410Gone)]
+    public async Task<IActionResult> Put(RelayClient client, [FromBody] SubscriptionsRequest? request)
     {
-        var client = RelayClientAccess.Authorize(this, out var refusal);
-        if (client is null) return refusal!;
-        request ??= new SubscriptionsRequest(null);
-        var validation = Rules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
-
-        var refused = request.Channels!.Select(c => policy.Refusal(client, c)).OfType<string>().ToList();
+        var channels = request!.Channels!;
+        var refused = channels.Select(c => policy.Refusal(client, c)).OfType<string>().ToList();
         if (refused.Count > 0)
             return Problems.Result(HttpContext, 403, ErrorCodes.Forbidden, string.Join(" ", refused),
                 new Dictionary<string, string[]> { ["channels"] = refused.ToArray() });
 
-        var extras = request.Channels!.Where(c => c != client.OwnChannel).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var extras = channels.Where(c => c != client.OwnChannel).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var state = inboxes.StateOf(client.InboxId);
         if (state is null) return Gone();
         await inboxes.SetSubscriptionsAsync(client.InboxId, extras);
         router.Update(inboxes.StateOf(client.InboxId)!);
-        return Ok(new { channels = ChannelRouter.ChannelsOf(inboxes.StateOf(client.InboxId)!) });
+        return Ok(new Subscriptions(ChannelRouter.ChannelsOf(inboxes.StateOf(client.InboxId)!)));
     }
 
-    private ObjectResult Gone() => Problems.Result(HttpContext, 410, "inbox_closed", "This client's inbox was closed (revoked or session ended).");
+    private ObjectResult Gone() => Problems.Result(HttpContext, 410, ErrorCodes.InboxClosed, "This client's inbox was closed (revoked or session ended).");
 }

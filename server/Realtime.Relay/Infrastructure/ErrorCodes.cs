@@ -40,6 +40,20 @@ public static class ErrorCodes
     public const string TooManyServerSessions = "too_many_server_sessions";
     public const string TooManyStreams = "too_many_streams";
 
+    // Features this relay cannot offer right now, or resources that are gone.
+    /// <summary>Pusher is switched off (PUSHER_ENABLED=false): the endpoint needs it.</summary>
+    public const string PusherDisabled = "pusher_disabled";
+    /// <summary>Pusher did not accept what the relay sent on the caller's behalf.</summary>
+    public const string PusherUnavailable = "pusher_unavailable";
+    /// <summary>The relay has no plugin sources to build the served .rbxmx from.</summary>
+    public const string PluginUnavailable = "plugin_unavailable";
+    /// <summary>The client's inbox was closed (plugin revoked, session ended).</summary>
+    public const string InboxClosed = "inbox_closed";
+    /// <summary>A plugin not paired with a game cannot report a roster.</summary>
+    public const string NoGame = "no_game";
+    /// <summary>A webhook without a valid Pusher key and signature.</summary>
+    public const string InvalidWebhook = "invalid_webhook";
+
     /// <summary>The code for a status when the handler gave none.</summary>
     public static string ForStatus(int status) => status switch
     {

@@ -10,8 +10,13 @@ namespace Realtime.Relay.Infrastructure;
 /// </summary>
 public static class ErrorHandlingSetup
 {
+    /// <summary>A model binder's error under this key means "no media type I can read": 415, not 400.</summary>
+    public const string UnreadableMediaTypeKey = "Content-Type";
+
     public static IServiceCollection AddRelayProblemDetails(this IServiceCollection services)
     {
+        // Before AddProblemDetails: the first writer that can write wins, and this one always can.
+        services.AddSingleton<IProblemDetailsWriter, NewtonsoftProblemDetailsWriter>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ctx =>
         {
             var status = ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode;
@@ -20,8 +25,12 @@ public static class ErrorHandlingSetup
             if (status == StatusCodes.Status404NotFound && ctx.ProblemDetails.Detail is null)
                 ctx.ProblemDetails.Detail = $"No route {ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}.";
         });
-        services.Configure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ctx =>
+        // PostConfigure: AddControllers' own setup would otherwise replace this factory with the default one.
+        services.PostConfigure<ApiBehaviorOptions>(options => options.InvalidModelStateResponseFactory = ctx =>
         {
+            if (ctx.ModelState.TryGetValue(UnreadableMediaTypeKey, out var mediaType) && mediaType.Errors.Count > 0)
+                return Problems.Result(ctx.HttpContext, StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType,
+                    mediaType.Errors[0].ErrorMessage);
             var errors = ctx.ModelState
                 .Where(e => e.Value is { Errors.Count: > 0 })
                 .ToDictionary(e => string.IsNullOrEmpty(e.Key) ? "body" : e.Key,
@@ -55,5 +64,25 @@ public static class ErrorHandlingSetup
         }));
         app.UseStatusCodePages();
         return app;
+    }
+}
+
+/// <summary>
+/// Status-code pages (unknown routes, 405) and any other <see cref="IProblemDetailsService"/> caller
+/// outside MVC: written by <see cref="Problems.WriteAsync"/>, with Newtonsoft like the rest of the API.
+/// </summary>
+public sealed class NewtonsoftProblemDetailsWriter : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var http = context.HttpContext;
+        var status = context.ProblemDetails.Status ?? http.Response.StatusCode;
+        var code = context.ProblemDetails.Extensions.TryGetValue("code", out var given) && given is string text ? text : ErrorCodes.ForStatus(status);
+        var detail = context.ProblemDetails.Detail ?? (status == StatusCodes.Status404NotFound
+            ? $"No route {http.Request.Method} {http.Request.Path}."
+            : Problems.TitleFor(status) + ".");
+        return new ValueTask(Problems.WriteAsync(http, status, code, detail));
     }
 }

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Newtonsoft.Json;
 
 namespace Realtime.Relay.Infrastructure;
 
@@ -20,11 +22,17 @@ public static class Problems
         return problem;
     }
 
+    /// <summary>
+    /// Writes a problem outside MVC (authentication, middleware, the exception handler) with the
+    /// same Newtonsoft settings MVC writes every other body with: one JSON stack for the API.
+    /// </summary>
     public static async Task WriteAsync(HttpContext http, int status, string code, string detail)
     {
         if (http.Response.HasStarted) return;
         http.Response.StatusCode = status;
-        await http.Response.WriteAsJsonAsync(Create(http, status, code, detail), (System.Text.Json.JsonSerializerOptions?)null, ContentType);
+        http.Response.ContentType = ContentType;
+        var settings = http.RequestServices.GetRequiredService<IOptions<MvcNewtonsoftJsonOptions>>().Value.SerializerSettings;
+        await http.Response.WriteAsync(JsonConvert.SerializeObject(Create(http, status, code, detail), settings), http.RequestAborted);
     }
 
     /// <summary>A controller result carrying a problem with the given code.</summary>
@@ -36,7 +44,7 @@ public static class Problems
             ContentTypes = { ContentType },
         };
 
-    private static string TitleFor(int status) => status switch
+    public static string TitleFor(int status) => status switch
     {
         400 => "Bad Request",
         401 => "Unauthorized",

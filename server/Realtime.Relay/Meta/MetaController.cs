@@ -17,12 +17,16 @@ public sealed class MetaController(IEnumerable<IReadinessCheck> checks, PusherSe
         ?? "0.0.0";
 
     [HttpGet("/healthz")]
-    public IActionResult Health() => Ok(new { status = "ok" });
+    [ProducesResponseType<Health>(StatusCodes.Status200OK)]
+    public Health Health() => new("ok");
 
+    /// <summary>200 when every check is ready; 503 with the same shape (and <c>code</c>) otherwise.</summary>
     [HttpGet("/readyz")]
+    [ProducesResponseType<Readiness>(StatusCodes.Status200OK)]
+    [ProducesResponseType<Readiness>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<IActionResult> Ready(CancellationToken ct)
     {
-        var results = new Dictionary<string, object>();
+        var results = new Dictionary<string, ReadinessCheckResult>();
         var ready = true;
         foreach (var check in checks)
         {
@@ -31,29 +35,18 @@ public sealed class MetaController(IEnumerable<IReadinessCheck> checks, PusherSe
             catch (Exception e) when (e is not OperationCanceledException) { result = ReadinessResult.NotReady(e.Message); }
             readinessLog.Record(check.Name, result);
             ready &= result.Ready;
-            results[check.Name] = new { ready = result.Ready, detail = result.Detail };
+            results[check.Name] = new ReadinessCheckResult(result.Ready, result.Detail);
         }
-        var body = new { status = ready ? "ready" : "not_ready", code = ready ? null : ErrorCodes.NotReady, checks = results };
+        var body = new Readiness(ready ? "ready" : "not_ready", ready ? null : ErrorCodes.NotReady, results);
         return StatusCode(ready ? 200 : 503, body);
     }
 
     [HttpGet("/api/v1/info")]
-    public IActionResult Info()
+    [ProducesResponseType<RelayInfo>(StatusCodes.Status200OK)]
+    public RelayInfo Info()
     {
         var pusher = pusherSettings.Options;
-        return Ok(new
-        {
-            version = Version,
-            protocolVersion = ProtocolVersion,
-            pusher = new
-            {
-                enabled = pusherSettings.IsEnabled,
-                key = pusher.Key,
-                cluster = pusher.Cluster,
-                host = pusher.WebSocketHost,
-                port = pusher.Port ?? (pusher.UseTls ? 443 : 80),
-                forceTLS = pusher.UseTls,
-            },
-        });
+        return new RelayInfo(Version, ProtocolVersion, new PusherInfo(pusherSettings.IsEnabled, pusher.Key, pusher.Cluster,
+            pusher.WebSocketHost, pusher.Port ?? (pusher.UseTls ? 443 : 80), pusher.UseTls));
     }
 }

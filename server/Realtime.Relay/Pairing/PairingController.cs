@@ -10,7 +10,7 @@ using Realtime.Relay.Infrastructure;
 namespace Realtime.Relay.Pairing;
 
 /// <summary>
-/// Pairing a Studio plugin by the OAuth device flow (DESIGN.md, "Pairing a Studio plugin").
+/// Pairing a Studio plugin by the OAuth device flow (README, "Pairing a Studio plugin").
 /// The plugin starts and polls anonymously; an educator or admin approves or denies the code.
 /// </summary>
 [ApiController]
@@ -18,29 +18,24 @@ namespace Realtime.Relay.Pairing;
 [Consumes("application/json")]
 public sealed class PairingController(PairingService pairings, RelaySettings settings, IOptions<PairingOptions> options) : ControllerBase
 {
-    private static readonly StartPairingRequestValidator StartRules = new();
-    private static readonly PairingTokenRequestValidator TokenRules = new();
-    private static readonly UserCodeRequestValidator CodeRules = new();
-
     /// <summary>201 {deviceCode, userCode, verificationUri, verificationUriComplete, expiresIn, interval}.</summary>
     [HttpPost]
     [AllowAnonymous]
+    [ProducesResponseType<StartedPairing>(StatusCodes.Status201Created)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status429TooManyRequests)]
     public IActionResult Start([FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] StartPairingRequest? request)
     {
-        request ??= new StartPairingRequest();
-        var validation = StartRules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
-        var outcome = pairings.Start(request, ClientAddress(), VerificationUri());
+        var outcome = pairings.Start(request!, ClientAddress(), VerificationUri());
         return outcome.Error?.ToResult(HttpContext) ?? StatusCode(StatusCodes.Status201Created, outcome.Value);
     }
 
     /// <summary>200 {accessToken, pluginId, channel} once approved; else 400 with an RFC 8628 code.</summary>
     [HttpPost("token")]
     [AllowAnonymous]
+    [ProducesResponseType<PluginGrant>(StatusCodes.Status200OK)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status429TooManyRequests)]
     public async Task<IActionResult> Token([FromBody] PairingTokenRequest request, CancellationToken ct)
     {
-        var validation = TokenRules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
         var outcome = await pairings.ExchangeAsync(request.DeviceCode!, ct);
         return outcome.Error?.ToResult(HttpContext) ?? Ok(outcome.Value);
     }
@@ -48,10 +43,10 @@ public sealed class PairingController(PairingService pairings, RelaySettings set
     /// <summary>200 {pluginId, channel}: the approving user owns the plugin.</summary>
     [HttpPost("approve")]
     [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
+    [ProducesResponseType<ApprovedPairing>(StatusCodes.Status200OK)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests)]
     public IActionResult Approve([FromBody] UserCodeRequest request)
     {
-        var validation = CodeRules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
         var outcome = pairings.Approve(PlatformUser.From(User)!, request.UserCode!);
         return outcome.Error?.ToResult(HttpContext) ?? Ok(outcome.Value);
     }
@@ -59,10 +54,10 @@ public sealed class PairingController(PairingService pairings, RelaySettings set
     /// <summary>204: the plugin's next poll answers <c>access_denied</c>.</summary>
     [HttpPost("deny")]
     [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests)]
     public IActionResult Deny([FromBody] UserCodeRequest request)
     {
-        var validation = CodeRules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
         var outcome = pairings.Deny(PlatformUser.From(User)!, request.UserCode!);
         return outcome.Error?.ToResult(HttpContext) ?? NoContent();
     }

@@ -31,7 +31,7 @@ public sealed class PairingLookupController(PairingService pairings) : Controlle
     [HttpGet("{userCode}")]
     [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
     [ProducesResponseType<PairingDetails>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests)]
     public IActionResult Lookup(string userCode)
     {
         if (UserCodes.Normalize(userCode) is null)

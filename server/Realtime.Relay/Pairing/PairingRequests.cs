@@ -1,10 +1,12 @@
 using FluentValidation;
 using Newtonsoft.Json;
 using Realtime.Relay.Infrastructure;
+using Realtime.Relay.OpenApi;
 
 namespace Realtime.Relay.Pairing;
 
 /// <summary><c>POST /api/v1/pairings</c>: what the plugin knows about where it runs (all optional).</summary>
+[RequiredFields]
 public sealed class StartPairingRequest
 {
     [JsonConverter(typeof(StrictIntegerConverter))] public long? PlaceId { get; set; }
@@ -14,12 +16,14 @@ public sealed class StartPairingRequest
 }
 
 /// <summary><c>POST /api/v1/pairings/token</c>.</summary>
+[RequiredFields("deviceCode")]
 public sealed class PairingTokenRequest
 {
     public string? DeviceCode { get; set; }
 }
 
 /// <summary><c>POST /api/v1/pairings/approve</c> and <c>/deny</c>.</summary>
+[RequiredFields("userCode")]
 public sealed class UserCodeRequest
 {
     public string? UserCode { get; set; }

@@ -12,16 +12,14 @@ namespace Realtime.Relay.PluginDownload;
 [ApiController]
 public sealed class PluginDownloadController(PluginPackage package, RelaySettings settings) : ControllerBase
 {
-    public const string UnavailableCode = "plugin_unavailable";
-
     [HttpGet("/plugin/" + PluginPackage.FileName)]
-    [ProducesResponseType(typeof(FileContentResult), StatusCodes.Status200OK, "application/xml")]
-    [ProducesResponseType(typeof(ProblemDetails), StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, "application/xml")]
+    [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
     public IActionResult Download()
     {
         if (!package.IsAvailable)
         {
-            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, UnavailableCode,
+            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, ErrorCodes.PluginUnavailable,
                 "This relay cannot serve the Studio plugin: " + package.UnavailableReason);
         }
 
@@ -34,14 +32,14 @@ public sealed class PluginDownloadController(PluginPackage package, RelaySetting
 
     /// <summary>The game-server module alone (a ModuleScript for ServerScriptService), for games that do not use the plugin.</summary>
     [HttpGet("/plugin/" + PluginPackage.ServerModuleFileName)]
-    [ProducesResponseType(typeof(FileContentResult), StatusCodes.Status200OK, "application/xml")]
-    [ProducesResponseType(typeof(ProblemDetails), StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, "application/xml")]
+    [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
     public IActionResult DownloadServerModule()
     {
         var bytes = package.IsAvailable ? package.RenderServerModule(BaseUrl()) : null;
         if (bytes is null)
         {
-            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, UnavailableCode,
+            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, ErrorCodes.PluginUnavailable,
                 "This relay cannot serve the game-server module: " +
                 (package.UnavailableReason ?? "the plugin sources have no GameServer/Bridge module and Shared folder."));
         }

@@ -8,7 +8,7 @@ using Realtime.Relay.Infrastructure;
 
 namespace Realtime.Relay.Plugins;
 
-/// <summary><c>GET /api/v1/plugins</c> and <c>DELETE /api/v1/plugins/{pluginId}</c> (DESIGN.md, "Pairing a Studio plugin").</summary>
+/// <summary><c>GET /api/v1/plugins</c> and <c>DELETE /api/v1/plugins/{pluginId}</c> (README, "Pairing a Studio plugin").</summary>
 [ApiController]
 [Route("api/v1/plugins")]
 public sealed class PluginsController(PluginService plugins) : ControllerBase
@@ -25,6 +25,9 @@ public sealed class PluginsController(PluginService plugins) : ControllerBase
     /// </summary>
     [HttpDelete("{pluginId}")]
     [AllowAnonymous]
+    [OpenApi.AcceptsBearer(OpenApi.SecuritySchemes.PlatformJwt, OpenApi.SecuritySchemes.RelayClientToken)]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesProblem(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)]
     public async Task<IActionResult> Revoke(string pluginId)
     {
         PlatformUser? user = null;

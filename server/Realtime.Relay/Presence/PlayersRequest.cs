@@ -1,9 +1,11 @@
 using FluentValidation;
 using Newtonsoft.Json.Linq;
+using Realtime.Relay.OpenApi;
 
 namespace Realtime.Relay.Presence;
 
 /// <summary><c>PUT P/players</c>: the full roster of the client's game server (or Studio session).</summary>
+[RequiredFields("players")]
 public sealed record PlayersRequest(List<PlayerReport?>? Players);
 
 /// <summary>One player as Roblox knows them: <c>Player.UserId</c>, <c>Player.Name</c>, <c>Player.DisplayName</c>.</summary>
@@ -11,9 +13,11 @@ public sealed record PlayersRequest(List<PlayerReport?>? Players);
 /// <c>userId</c> is read as a raw token: bound straight to a number, JSON's <c>1.5</c> would
 /// silently become user 2. Integers only (an integral float such as <c>5.0</c> counts: Luau numbers are doubles).
 /// </remarks>
+[RequiredFields("userId", "name")]
 public sealed record PlayerReport(JToken? UserId, string? Name, string? DisplayName)
 {
     /// <summary>The Roblox user id, when <see cref="UserId"/> is a positive integer.</summary>
+    [Newtonsoft.Json.JsonIgnore]
     public long? Id => UserId?.Type switch
     {
         JTokenType.Integer when UserId is JValue { Value: long l } && l > 0 => l,

@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Realtime.Pusher.Validation;
 using Realtime.Relay.Clients;
@@ -13,22 +12,16 @@ namespace Realtime.Relay.Publishing;
 /// the durable outbox before the 202; the sender publishes them to Pusher.
 /// </summary>
 [ApiController]
-[Authorize(AuthenticationSchemes = ClientTokenAuthentication.SchemeName)]
+[RelayClientEndpoint]
 public sealed class TriggerController(Outbox outbox, GameAccess games) : ControllerBase
 {
-    private static readonly TriggerRequestValidator Rules = new();
-
     [HttpPost("/api/v1/plugins/{pluginId}/trigger")]
     [HttpPost("/api/v1/games/{gameId}/servers/{jobId}/trigger")]
-    public async Task<IActionResult> Trigger([FromBody] TriggerRequest? request)
+    [ProducesResponseType<TriggerAccepted>(StatusCodes.Status202Accepted)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden)]
+    public async Task<IActionResult> Trigger(RelayClient client, [FromBody] TriggerRequest? request)
     {
-        var client = RelayClientAccess.Authorize(this, out var refusal);
-        if (client is null) return refusal!;
-        request ??= new TriggerRequest(null);
-        var validation = Rules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
-
-        var events = request.Events!.Select(e => e!).ToList();
+        var events = request!.Events!.Select(e => e!).ToList();
         var game = games.GameOf(client);
         var refused = events.Select(e => PublishPolicy.Refusal(client, e.Channel!, game)).OfType<string>().Distinct().ToList();
         if (refused.Count > 0)
@@ -48,6 +41,6 @@ public sealed class TriggerController(Outbox outbox, GameAccess games) : Control
             entries.Add((entry, e.Id is null ? null : client.InboxId + "|" + e.Id));
         }
         var accepted = await outbox.AcceptAsync(entries);
-        return StatusCode(StatusCodes.Status202Accepted, new { accepted, duplicates = entries.Count - accepted });
+        return StatusCode(StatusCodes.Status202Accepted, new TriggerAccepted(accepted, entries.Count - accepted));
     }
 }

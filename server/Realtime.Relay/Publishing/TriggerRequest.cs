@@ -2,14 +2,20 @@ using FluentValidation;
 using Newtonsoft.Json.Linq;
 using Realtime.Pusher.Validation;
 using Realtime.Relay.Infrastructure;
+using Realtime.Relay.OpenApi;
 
 namespace Realtime.Relay.Publishing;
 
 /// <summary><c>POST P/trigger</c>: 1–10 events to publish on the client's behalf.</summary>
+[RequiredFields("events")]
 public sealed record TriggerRequest(List<TriggerEvent?>? Events);
 
 /// <summary>One event; <c>id</c> makes a retry of the same event idempotent.</summary>
+[RequiredFields("channel", "event")]
 public sealed record TriggerEvent(string? Channel, string? Event, JToken? Data, string? Id);
+
+/// <summary>202: how many events went to the outbox, and how many were retries of ones already there (same <c>id</c>).</summary>
+public sealed record TriggerAccepted(int Accepted, int Duplicates);
 
 public sealed class TriggerRequestValidator : AbstractValidator<TriggerRequest>
 {

@@ -14,21 +14,16 @@ namespace Realtime.Relay.PusherAuth;
 [ApiController]
 [Route("api/v1/pusher")]
 [Authorize(Policy = AuthenticationSetup.PlatformUserPolicy)]
+[RequiresPusher]
 public sealed class PusherAuthController(
     ChannelPolicy policy, ILogger<PusherAuthController> log, PusherAuthorizer? authorizer = null) : ControllerBase
 {
-    private static readonly ChannelAuthRequestValidator ChannelRules = new();
-    private static readonly UserAuthRequestValidator UserRules = new();
-
     [HttpPost("auth")]
     [Consumes("application/x-www-form-urlencoded", "application/json")]
-    public async Task<IActionResult> AuthorizeChannel(CancellationToken ct)
+    [ProducesResponseType<ChannelAuthorization>(StatusCodes.Status200OK)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)]
+    public async Task<IActionResult> AuthorizeChannel([FromPusherAuthBody] PusherAuthRequest request, CancellationToken ct)
     {
-        if (authorizer is null) return PusherDisabled();
-        var request = await PusherAuthRequest.ReadAsync(Request, ct);
-        if (request is null) return UnsupportedMediaType();
-        var validation = ChannelRules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
 
         var user = PlatformUser.From(User)!; // the policy guarantees sub and role
         var channel = request.ChannelName!;
@@ -41,30 +36,21 @@ public sealed class PusherAuthController(
         }
 
         var answer = channel.StartsWith("presence-", StringComparison.Ordinal)
-            ? authorizer.AuthorizePresenceChannel(request.SocketId!, channel, user.Id, new { name = user.Name, role = user.Role })
-            : authorizer.AuthorizePrivateChannel(request.SocketId!, channel);
+            ? authorizer!.AuthorizePresenceChannel(request.SocketId!, channel, user.Id, new { name = user.Name, role = user.Role })
+            : authorizer!.AuthorizePrivateChannel(request.SocketId!, channel);
         return Content(answer.ToJson(), "application/json");
     }
 
     [HttpPost("user-auth")]
     [Consumes("application/x-www-form-urlencoded", "application/json")]
-    public async Task<IActionResult> AuthenticateUser(CancellationToken ct)
+    [ProducesResponseType<UserAuthentication>(StatusCodes.Status200OK)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)]
+    public IActionResult AuthenticateUser([FromPusherAuthBody] UserAuthRequest request)
     {
-        if (authorizer is null) return PusherDisabled();
-        var request = await PusherAuthRequest.ReadAsync(Request, ct);
-        if (request is null) return UnsupportedMediaType();
-        var validation = UserRules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
 
         var user = PlatformUser.From(User)!;
-        var answer = authorizer.AuthenticateUser(request.SocketId!,
+        var answer = authorizer!.AuthenticateUser(request.SocketId!,
             new PusherUser { Id = user.Id, UserInfo = new { name = user.Name, role = user.Role } });
         return Content(answer.ToJson(), "application/json");
     }
-
-    private ObjectResult PusherDisabled() => Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable,
-        "pusher_disabled", "Pusher is disabled on this relay (PUSHER_ENABLED=false).");
-
-    private ObjectResult UnsupportedMediaType() => Problems.Result(HttpContext, StatusCodes.Status415UnsupportedMediaType,
-        ErrorCodes.UnsupportedMediaType, "Send socket_id and channel_name as a form (application/x-www-form-urlencoded) or JSON.");
 }

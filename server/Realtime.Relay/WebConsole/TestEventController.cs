@@ -9,6 +9,7 @@ using Realtime.Relay.Infrastructure;
 namespace Realtime.Relay.WebConsole;
 
 /// <summary><c>POST /api/v1/console/events</c>: the Inspector's "send a test event" (admin).</summary>
+[Realtime.Relay.OpenApi.RequiredFields("channel", "event", "data")]
 public sealed class TestEventRequest
 {
     public string? Channel { get; set; }
@@ -36,30 +37,24 @@ public sealed class TestEventRequestValidator : AbstractValidator<TestEventReque
 [ApiController]
 [Route("api/v1/console/events")]
 [Consumes("application/json")]
-[Authorize(Policy = AuthenticationSetup.PlatformUserPolicy)]
+[Authorize(Policy = AuthenticationSetup.AdminPolicy)]
+[RequiresPusher]
 public sealed class TestEventController(ILogger<TestEventController> log, PusherRestClient? rest = null) : ControllerBase
 {
-    private static readonly TestEventRequestValidator Rules = new();
-
     /// <summary>200 once Pusher accepted the event.</summary>
     [HttpPost]
     [ProducesResponseType<TestEventSent>(StatusCodes.Status200OK)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable)]
     public async Task<IActionResult> Send([FromBody] TestEventRequest request, CancellationToken ct)
     {
         var user = PlatformUser.From(User)!;
-        if (!user.IsAdmin) return ApiError.Forbidden("Only admins may send test events.").ToResult(HttpContext);
-        if (rest is null)
-            return Problems.Result(HttpContext, StatusCodes.Status503ServiceUnavailable, "pusher_disabled",
-                "Pusher is disabled on this relay (PUSHER_ENABLED=false).");
-        var validation = Rules.Validate(request);
-        if (!validation.IsValid) return validation.ToProblem(HttpContext);
         try
         {
-            await rest.TriggerAsync(request.Channel!, request.Event!, request.Data!, cancellationToken: ct);
+            await rest!.TriggerAsync(request.Channel!, request.Event!, request.Data!, cancellationToken: ct);
         }
         catch (Exception e) when (e is PusherApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            return Problems.Result(HttpContext, StatusCodes.Status502BadGateway, "pusher_unavailable", "Pusher did not accept the event: " + e.Message);
+            return Problems.Result(HttpContext, StatusCodes.Status502BadGateway, ErrorCodes.PusherUnavailable, "Pusher did not accept the event: " + e.Message);
         }
         log.LogInformation("Admin {UserId} sent test event {Event} to {Channel}", user.Id, request.Event, request.Channel);
         return Ok(new TestEventSent(request.Channel!, request.Event!));

@@ -11,6 +11,14 @@ using Realtime.Relay.PusherAuth;
 namespace Realtime.Relay.Webhooks;
 
 /// <summary>
+/// 200: how many events the webhook held, how many reached a plugin's inbox, and <c>duplicate: true</c>
+/// when this exact body was handled before (then nothing is delivered again).
+/// </summary>
+public sealed record WebhookReceived(
+    int Received, int Delivered,
+    [property: Newtonsoft.Json.JsonProperty(NullValueHandling = Newtonsoft.Json.NullValueHandling.Ignore)] bool? Duplicate);
+
+/// <summary>
 /// Pusher's webhooks, verified with the app secret. Occupancy of a plugin's channel becomes
 /// <c>relay:watchers</c> in that plugin's inbox, so the plugin knows whether the dashboard is
 /// watching. The relay itself is always subscribed to plugin channels, so it counts one
@@ -21,6 +29,7 @@ namespace Realtime.Relay.Webhooks;
 /// </summary>
 [ApiController]
 [AllowAnonymous]
+[RequiresPusher]
 public sealed class PusherWebhooksController(
     IInboxStore inboxes, WebhookReplayGuard replays, ILogger<PusherWebhooksController> log, PusherAuthorizer? authorizer = null)
     : ControllerBase
@@ -28,18 +37,19 @@ public sealed class PusherWebhooksController(
     public const string WatchersEvent = "relay:watchers";
 
     [HttpPost("/api/v1/pusher/webhooks")]
+    [OpenApi.DocumentedBody(typeof(WebhookBody), "application/json")]
+    [ProducesResponseType<WebhookReceived>(StatusCodes.Status200OK)]
+    [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status503ServiceUnavailable)]
     public async Task<IActionResult> Receive(CancellationToken ct)
     {
-        if (authorizer is null)
-            return Problems.Result(HttpContext, 503, "pusher_disabled", "Pusher is disabled on this relay (PUSHER_ENABLED=false).");
         using var buffer = new MemoryStream();
         await Request.Body.CopyToAsync(buffer, ct);
-        var result = authorizer.VerifyWebhook(Request.Headers["X-Pusher-Key"].ToString(), Request.Headers["X-Pusher-Signature"].ToString(), buffer.ToArray());
+        var result = authorizer!.VerifyWebhook(Request.Headers["X-Pusher-Key"].ToString(), Request.Headers["X-Pusher-Signature"].ToString(), buffer.ToArray());
         if (!result.IsValid)
         {
             log.LogWarning("Refused a webhook: {Failure}", result.Failure);
             var status = result.Failure == WebhookFailure.InvalidBody ? 400 : 401;
-            return Problems.Result(HttpContext, status, status == 400 ? ErrorCodes.InvalidRequest : "invalid_webhook",
+            return Problems.Result(HttpContext, status, status == 400 ? ErrorCodes.InvalidRequest : ErrorCodes.InvalidWebhook,
                 $"The webhook was refused: {result.Failure} ({result.Error}). Webhooks must be signed by Pusher with this app's key and secret.");
         }
 
@@ -51,10 +61,10 @@ public sealed class PusherWebhooksController(
                 $"The webhook's time_ms ({webhook.TimeMs}) is more than {WebhookReplayGuard.MaxAge.TotalMinutes:0} minutes from the relay's clock; it is refused as stale or replayed.");
         }
         if (replays.TryClaim(buffer.ToArray(), webhook.Time) is not { } claim)
-            return Ok(new { received = webhook.Events.Count, delivered = 0, duplicate = true });
+            return Ok(new WebhookReceived(webhook.Events.Count, 0, Duplicate: true));
         try
         {
-            return Ok(new { received = webhook.Events.Count, delivered = await DeliverAsync(webhook) });
+            return Ok(new WebhookReceived(webhook.Events.Count, await DeliverAsync(webhook), Duplicate: null));
         }
         catch
         {

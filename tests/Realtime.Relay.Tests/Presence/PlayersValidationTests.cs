@@ -136,6 +136,15 @@ public sealed class PlayersValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_plugin_not_paired_with_a_game_is_told_so_before_its_roster_is_judged()
+    {
+        var (plugin, http) = await _inbox.NewClientAsync(ClientKind.Plugin);
+        var res = await http.PutAsync(plugin.BasePath + "/players", Json("{\"players\":[{\"userId\":-1}]}"));
+        Assert.Equal(HttpStatusCode.Forbidden, res.StatusCode);
+        Assert.Equal("no_game", (string?)JObject.Parse(await res.Content.ReadAsStringAsync())["code"]);
+    }
+
+    [Fact]
     public async Task Another_clients_token_is_403_and_no_token_is_401()
     {
         var (server, _) = await _inbox.NewClientAsync(ClientKind.GameServer, gameId: "g1");

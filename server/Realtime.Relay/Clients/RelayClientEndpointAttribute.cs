@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
+
+namespace Realtime.Relay.Clients;
+
+/// <summary>
+/// Marks a controller whose routes belong to one Roblox client (base path <c>P</c>): the caller
+/// must present a relay token (401 otherwise) and that token must be the client the path names
+/// (403 otherwise). An action then takes the client as a plain <see cref="RelayClient"/> parameter.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed class RelayClientEndpointAttribute : AuthorizeAttribute, IAuthorizationFilter
+{
+    public RelayClientEndpointAttribute() => AuthenticationSchemes = ClientTokenAuthentication.SchemeName;
+
+    public void OnAuthorization(AuthorizationFilterContext context)
+    {
+        if (RelayClientAccess.Authorize(context.HttpContext, context.RouteData.Values, out var refusal) is null)
+            context.Result = refusal;
+    }
+}
+
+/// <summary>Binds a <see cref="RelayClient"/> action parameter to the client the request authenticated as.</summary>
+public sealed class RelayClientBinder : IModelBinder, IModelBinderProvider
+{
+    public Task BindModelAsync(ModelBindingContext bindingContext)
+    {
+        bindingContext.Result = ClientTokenAuthentication.ClientOf(bindingContext.HttpContext) is { } client
+            ? ModelBindingResult.Success(client)
+            : ModelBindingResult.Failed();
+        return Task.CompletedTask;
+    }
+
+    public IModelBinder? GetBinder(ModelBinderProviderContext context) =>
+        context.Metadata.ModelType == typeof(RelayClient) ? this : null;
+
+    /// <summary>
+    /// Registers the binder, and marks <see cref="RelayClient"/> as a non-request source (like a
+    /// CancellationToken): it is neither read from the body nor listed in the OpenAPI document.
+    /// </summary>
+    public static void Register(MvcOptions options)
+    {
+        options.ModelBinderProviders.Insert(0, new RelayClientBinder());
+        options.ModelMetadataDetailsProviders.Add(new BindingSourceMetadataProvider(typeof(RelayClient), BindingSource.Special));
+    }
+}
