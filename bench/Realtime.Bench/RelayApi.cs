@@ -17,7 +17,7 @@ public readonly record struct PolledEvent(long Seq, string Channel, string Event
 
 public sealed record PollAnswer(List<PolledEvent> Events, long Next, bool Gap);
 
-/// <summary>The relay's HTTP API as Roblox clients and the platform call it (DESIGN.md), over one pooled HttpClient.</summary>
+/// <summary>The relay's HTTP API as Roblox clients and the platform call it (docs/api.md), over one pooled HttpClient.</summary>
 public sealed class RelayApi : IDisposable
 {
     private readonly HttpClient _http;

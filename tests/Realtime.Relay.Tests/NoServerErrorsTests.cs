@@ -8,7 +8,7 @@ using Realtime.Testing;
 namespace Realtime.Relay.Tests;
 
 /// <summary>
-/// DESIGN.md: nothing a client sends can produce a 500. Every route the OpenAPI document lists
+/// docs/api.md "Conventions": nothing a client sends can produce a 500. Every route the OpenAPI document lists
 /// gets malformed bodies, odd route values and each kind of caller; every answer must be a
 /// problem or a success, never a server error.
 /// </summary>

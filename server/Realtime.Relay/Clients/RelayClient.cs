@@ -18,7 +18,7 @@ public sealed record RelayClient(ClientKind Kind, string Id, string? GameId)
     /// <summary><c>private-plugin-&lt;id&gt;</c> for plugins, <c>private-game-&lt;gameId&gt;</c> for game servers.</summary>
     public string OwnChannel => Kind == ClientKind.Plugin ? "private-plugin-" + Id : "private-game-" + GameId;
 
-    /// <summary>The base path <c>P</c> of DESIGN.md, where this client's token works.</summary>
+    /// <summary>The base path <c>P</c> of docs/api.md ("Who calls, and how they prove it"), where this client's token works.</summary>
     public string BasePath => Kind == ClientKind.Plugin ? "/api/v1/plugins/" + Id : $"/api/v1/games/{GameId}/servers/{Id}";
 
     public string KindName => Kind == ClientKind.Plugin ? "plugin" : "server";

@@ -5,7 +5,7 @@ public sealed class ServerSessionOptions
 {
     public const string Section = "Relay";
 
-    /// <summary>A game-server session that has not called for this long is ended (DESIGN: 60 s).</summary>
+    /// <summary>A game-server session that has not called for this long is ended (docs/operations.md "Settings": 60 s).</summary>
     public double ServerSessionTimeoutSeconds { get; set; } = 60;
 
     /// <summary>Live server sessions one game may hold at once (<c>Relay__MaxSessionsPerGame</c>).</summary>

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Realtime.Relay.Games;
 
-/// <summary>Ends game-server sessions that stopped calling (DESIGN: after 60 s of silence).</summary>
+/// <summary>Ends game-server sessions that stopped calling (docs/api.md "Games and game-server sessions": after 60 s of silence).</summary>
 public sealed class ServerSessionSweeper(GameService games, IOptions<ServerSessionOptions> options, ILogger<ServerSessionSweeper> log)
     : BackgroundService
 {

@@ -1,7 +1,7 @@
 namespace Realtime.Relay.Presence;
 
 /// <summary>
-/// Removes the players of servers that stopped reporting (DESIGN.md: 45 s), and takes every
+/// Removes the players of servers that stopped reporting (docs/api.md "Publishing on a client's behalf": 45 s), and takes every
 /// player out of the presence channel when the relay stops.
 /// </summary>
 public sealed class PresenceSweeper(PresenceRoster roster, TimeProvider clock, ILogger<PresenceSweeper> log) : BackgroundService

@@ -3,7 +3,7 @@ using Realtime.Relay.Identity;
 namespace Realtime.Relay.PusherAuth;
 
 /// <summary>
-/// Which private and presence channels a platform user may subscribe to (DESIGN.md,
+/// Which private and presence channels a platform user may subscribe to (docs/api.md,
 /// "Pusher-facing endpoints"). Anything not named here is refused.
 /// </summary>
 public sealed class ChannelPolicy(IPluginOwnership plugins)

@@ -6,7 +6,7 @@ using Realtime.Relay.Tests.Support;
 
 namespace Realtime.Relay.Tests.Games;
 
-/// <summary>Games, server keys and game-server sessions (DESIGN.md "Game servers"), in-process.</summary>
+/// <summary>Games, server keys and game-server sessions (docs/api.md "Games and game-server sessions"), in-process.</summary>
 public sealed class GamesTests : IDisposable
 {
     private readonly AccountsRelay _relay = new();

@@ -9,7 +9,7 @@ using Realtime.Relay.Tests.Support;
 
 namespace Realtime.Relay.Tests.Pairing;
 
-/// <summary>The device flow of DESIGN.md "Pairing a Studio plugin" (RFC 8628), in-process with a fake clock.</summary>
+/// <summary>The device flow of docs/api.md "Pairing a Studio plugin" (RFC 8628), in-process with a fake clock.</summary>
 public sealed class PairingFlowTests : IDisposable
 {
     private readonly AccountsRelay _relay = new();
