@@ -67,10 +67,13 @@ public sealed class GameCatalog(IGameStore store, IServerSessionStore sessions, 
         return game is null || (!user.IsAdmin && game.OwnerId != user.Id) ? (null, ApiError.NotFound($"No game '{gameId}'.")) : (game, null);
     }
 
-    private async Task<GameView> ViewAsync(GameRecord game) => new(game.GameId, game.Name, game.OwnerId, game.CreatedAt, game.KeyRotatedAt,
-        "presence-game-" + game.GameId,
-        (await sessions.OfGameAsync(game.GameId)).Select(s => new SessionView(s.JobId, s.PlaceId, s.StartedAt,
-            LastSeen(s), inboxes.StateOf(s.Id)?.Depth() ?? 0)).ToList());
+    private async Task<GameView> ViewAsync(GameRecord game)
+    {
+        var views = new List<SessionView>();
+        foreach (var s in await sessions.OfGameAsync(game.GameId))
+            views.Add(new SessionView(s.JobId, s.PlaceId, s.StartedAt, LastSeen(s), (await inboxes.StateOfAsync(s.Id))?.Depth() ?? 0));
+        return new(game.GameId, game.Name, game.OwnerId, game.CreatedAt, game.KeyRotatedAt, "presence-game-" + game.GameId, views);
+    }
 
     private DateTimeOffset LastSeen(SessionRecord s)
     {

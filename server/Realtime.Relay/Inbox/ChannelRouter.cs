@@ -40,7 +40,6 @@ public sealed class ChannelRouter
     {
         _inboxes = inboxes;
         _log = log;
-        foreach (var state in inboxes.AllStates) Update(state);
         storage.Recovered += () => _ = ReportMissedAsync();
     }
 
@@ -146,13 +145,15 @@ public sealed class ChannelRouter
     }
 
     /// <summary>
-    /// The relay (re)started: whatever was published while it was down never reached its inboxes.
-    /// Every inbox restored from disk gets one <c>relay:gap</c> naming its channels, so clients resync.
+    /// The relay (re)started: routes are rebuilt from the stored inboxes, and whatever was published
+    /// while it was down never reached them. Every restored inbox gets one <c>relay:gap</c> naming its
+    /// channels, so clients resync.
     /// </summary>
     public async Task ReportRestartGapAsync()
     {
         try
         {
+            foreach (var state in await _inboxes.AllStatesAsync()) Update(state);
             Dictionary<string, List<string>> affected;
             lock (_gate) affected = _channelsByInbox.ToDictionary(p => p.Key, p => p.Value.ToList(), StringComparer.Ordinal);
             if (affected.Count == 0) return;
@@ -230,8 +231,11 @@ public sealed class ChannelRouter
         {
             var (inbox, list) = pair;
             var data = new JObject { ["channels"] = new JArray(list), ["reason"] = reason }.ToString(Newtonsoft.Json.Formatting.None);
-            var ownChannel = _inboxes.StateOf(inbox)?.ToClient().OwnChannel ?? list[0];
-            try { await _inboxes.AppendAsync([inbox], new IncomingEvent(ownChannel, GapEvent, data)); }
+            try
+            {
+                var ownChannel = (await _inboxes.StateOfAsync(inbox))?.ToClient().OwnChannel ?? list[0];
+                await _inboxes.AppendAsync([inbox], new IncomingEvent(ownChannel, GapEvent, data));
+            }
             catch (Exception e) when (StorageFailures.IsStorageFailure(e)) { Missed(list.Select(c => (inbox, c))); }
         }));
 }

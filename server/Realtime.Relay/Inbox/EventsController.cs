@@ -38,7 +38,7 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
         var cursor = after ?? 0;
         var take = limit ?? options.DefaultLimit;
         var deadline = TimeSpan.FromSeconds(wait ?? options.DefaultWaitSeconds);
-        var state = inboxes.StateOf(client.InboxId);
+        var state = await inboxes.StateOfAsync(client.InboxId);
         if (state is null) return Revoked(client, cursor);
         var resume = InboxCursor.Resume(state, cursor);
         if (resume.Acknowledge is { } upTo) _ = inboxes.AcknowledgeAsync(client.InboxId, upTo);
@@ -53,9 +53,9 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
             while (true)
             {
                 var changed = signals.Current(client.InboxId);
-                state = inboxes.StateOf(client.InboxId);
+                state = await inboxes.StateOfAsync(client.InboxId);
                 if (state is null) return Revoked(client, requested);
-                var events = reader.ReadAfter(client.InboxId, cursor, take);
+                var events = await reader.ReadAfterAsync(client.InboxId, cursor, take);
                 if (resume.Ahead) return Answer(events, state.LastSeq, gap: true);
                 if (events.Count > 0 || timeout.IsCancellationRequested)
                     return Answer(events, cursor, gap: cursor < state.DroppedThrough);
@@ -92,7 +92,7 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
             await RefuseStreamAsync();
             return;
         }
-        var state = inboxes.StateOf(client.InboxId);
+        var state = await inboxes.StateOfAsync(client.InboxId);
         var resume = state is null ? new InboxCursor(cursor, null, false) : InboxCursor.Resume(state, cursor);
         if (resume.Acknowledge is { } upTo) _ = inboxes.AcknowledgeAsync(client.InboxId, upTo);
         cursor = resume.From;
@@ -115,13 +115,13 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
             while (!ct.IsCancellationRequested)
             {
                 var changed = signals.Current(client.InboxId);
-                state = inboxes.StateOf(client.InboxId);
+                state = await inboxes.StateOfAsync(client.InboxId);
                 if (state is null)
                 {
                     await WriteSseAsync(cursor + 1, RevokedEvent, RevokedEnvelope(client, cursor + 1), ct);
                     return;
                 }
-                var events = reader.ReadAfter(client.InboxId, cursor, options.DefaultLimit);
+                var events = await reader.ReadAfterAsync(client.InboxId, cursor, options.DefaultLimit);
                 foreach (var e in events)
                 {
                     await WriteSseAsync(e.Seq, e.Event, InboxEnvelope.From(e), ct);

@@ -11,13 +11,14 @@ namespace Realtime.Relay.Inbox;
 public interface IInboxStore
 {
     /// <summary>
-    /// The inbox's current state, or null when it is not open. Synchronous because the hot paths
-    /// (polls, routing) read it on every call: LiteDB answers from memory (docs/storage.md says
-    /// what a networked engine must do instead).
+    /// The inbox's current state, or null when it is not open. Asynchronous because with a shared
+    /// engine another node may have changed it: LiteDB answers from memory at once, Redis reads it
+    /// (docs/storage.md, "Inbox reads").
     /// </summary>
-    InboxState? StateOf(string inboxId);
+    Task<InboxState?> StateOfAsync(string inboxId);
 
-    IEnumerable<InboxState> AllStates { get; }
+    /// <summary>Every open inbox's state.</summary>
+    Task<IReadOnlyList<InboxState>> AllStatesAsync();
 
     /// <summary>Opens the client's inbox; nothing happens when it is open already.</summary>
     Task OpenAsync(RelayClient client);
@@ -42,5 +43,5 @@ public interface IInboxStore
     Task ExpireAsync();
 
     /// <summary>Up to <paramref name="limit"/> stored events with seq &gt; <paramref name="after"/>, in seq order.</summary>
-    List<StoredEvent> ReadAfter(string inboxId, long after, int limit);
+    Task<List<StoredEvent>> ReadAfterAsync(string inboxId, long after, int limit);
 }

@@ -11,22 +11,38 @@ public sealed class InboxLifecycle(IInboxStore inboxes, ChannelRouter router, IE
     /// re-registration finish close together, whichever refreshes last sees the final state, so
     /// a live inbox is never left unrouted. It orders routing only; storage needs no lock.
     /// </summary>
-    private readonly Lock _routing = new();
+    private readonly SemaphoreSlim _routing = new(1, 1);
 
-    public void Opened(RelayClient client) => Refresh(client.InboxId);
+    /// <summary>
+    /// Synchronous for its callers; with LiteDB the refresh completes before this returns (the
+    /// state is read from memory), with Redis it completes once the state is read.
+    /// </summary>
+    public void Opened(RelayClient client) => _ = RefreshAsync(client.InboxId);
 
     public async Task ClosedAsync(RelayClient client, string reason)
     {
-        Refresh(client.InboxId);
+        await RefreshAsync(client.InboxId);
         foreach (var handler in closedHandlers) await handler.OnClientClosedAsync(client);
     }
 
-    private void Refresh(string inboxId)
+    private async Task RefreshAsync(string inboxId)
     {
-        lock (_routing)
+        // Waits here rather than awaiting: with LiteDB the whole refresh then runs before Opened returns,
+        // as it did under a plain lock; with Redis only the read of the state is awaited.
+        _routing.Wait();
+        try
         {
-            if (inboxes.StateOf(inboxId) is { } state) router.Update(state);
+            if (await inboxes.StateOfAsync(inboxId) is { } state) router.Update(state);
             else router.Remove(inboxId);
+        }
+        catch (Exception e) when (Storage.StorageFailures.IsStorageFailure(e))
+        {
+            // Storage is down: the routes are rebuilt from the stored inboxes at the next start,
+            // and the client's next subscription change refreshes them.
+        }
+        finally
+        {
+            _routing.Release();
         }
     }
 }

@@ -34,9 +34,9 @@ public sealed class SubscriptionsController(IInboxStore inboxes, SubscriptionPol
     [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/subscriptions")]
     [ProducesResponseType<Subscriptions>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status410Gone)]
-    public IActionResult Get(RelayClient client)
+    public async Task<IActionResult> Get(RelayClient client)
     {
-        var state = inboxes.StateOf(client.InboxId);
+        var state = await inboxes.StateOfAsync(client.InboxId);
         if (state is null) return Gone();
         return Ok(new Subscriptions(ChannelRouter.ChannelsOf(state)));
     }
@@ -54,11 +54,12 @@ public sealed class SubscriptionsController(IInboxStore inboxes, SubscriptionPol
                 new Dictionary<string, string[]> { ["channels"] = refused.ToArray() });
 
         var extras = channels.Where(c => c != client.OwnChannel).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var state = inboxes.StateOf(client.InboxId);
-        if (state is null) return Gone();
+        if (await inboxes.StateOfAsync(client.InboxId) is null) return Gone();
         await inboxes.SetSubscriptionsAsync(client.InboxId, extras);
-        router.Update(inboxes.StateOf(client.InboxId)!);
-        return Ok(new Subscriptions(ChannelRouter.ChannelsOf(inboxes.StateOf(client.InboxId)!)));
+        // Closed meanwhile (revoked, session ended): nothing to route.
+        if (await inboxes.StateOfAsync(client.InboxId) is not { } state) return Gone();
+        router.Update(state);
+        return Ok(new Subscriptions(ChannelRouter.ChannelsOf(state)));
     }
 
     private ObjectResult Gone() => Problems.Result(HttpContext, 410, ErrorCodes.InboxClosed, "This client's inbox was closed (revoked or session ended).");

@@ -38,7 +38,7 @@ public sealed class RelayGauges(IInboxStore inboxes, Outbox outbox, ClientActivi
     {
         long total = 0, max = 0, sessions = 0, plugins = 0, online = 0;
         var now = time.GetUtcNow();
-        foreach (var state in inboxes.AllStates)
+        foreach (var state in await inboxes.AllStatesAsync())
         {
             var depth = state.Depth();
             total += depth;

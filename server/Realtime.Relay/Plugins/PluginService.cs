@@ -28,16 +28,20 @@ public sealed class PluginService(IPluginStore plugins, IInboxLifecycle inboxes,
     // The controller calls List synchronously; it moves to ListAsync once the HTTP layer awaits it (docs/storage.md).
     public IReadOnlyList<PluginView> List(PlatformUser user) => ListAsync(user).GetAwaiter().GetResult();
 
-    public async Task<IReadOnlyList<PluginView>> ListAsync(PlatformUser user) =>
-        (user.IsAdmin ? await plugins.AllAsync() : await plugins.OwnedByAsync(user.Id)).Select(View).ToList();
+    public async Task<IReadOnlyList<PluginView>> ListAsync(PlatformUser user)
+    {
+        var views = new List<PluginView>();
+        foreach (var p in user.IsAdmin ? await plugins.AllAsync() : await plugins.OwnedByAsync(user.Id)) views.Add(await ViewAsync(p));
+        return views;
+    }
 
-    private PluginView View(PluginRecord p)
+    private async Task<PluginView> ViewAsync(PluginRecord p)
     {
         var inboxId = p.ToClient().InboxId;
         var seen = activity.LastSeen(inboxId);
         var online = seen is { } at && time.GetUtcNow() - at < OnlineWindow;
         return new PluginView(p.PluginId, p.ToClient().OwnChannel, p.OwnerId, p.PlaceId, p.GameId, p.StudioUserId, p.PluginVersion,
-            p.CreatedAt, seen, online, inboxStore.StateOf(inboxId)?.Depth() ?? 0);
+            p.CreatedAt, seen, online, (await inboxStore.StateOfAsync(inboxId))?.Depth() ?? 0);
     }
 
     /// <summary>

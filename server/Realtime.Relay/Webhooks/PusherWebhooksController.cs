@@ -87,7 +87,7 @@ public sealed class PusherWebhooksController(
             };
             if (watching is null || e.Channel is null || !e.Channel.StartsWith(ChannelPolicy.PluginPrefix, StringComparison.Ordinal)) continue;
             var plugin = new RelayClient(ClientKind.Plugin, e.Channel[ChannelPolicy.PluginPrefix.Length..], null);
-            if (inboxes.StateOf(plugin.InboxId) is null) continue;
+            if (await inboxes.StateOfAsync(plugin.InboxId) is null) continue;
             var data = new JObject { ["watching"] = watching, ["source"] = e.Name };
             if (e.SubscriptionCount is { } n) data["watchers"] = Math.Max(0, n - 1);
             await inboxes.AppendAsync([plugin.InboxId], new IncomingEvent(e.Channel, WatchersEvent, data.ToString(Newtonsoft.Json.Formatting.None)));

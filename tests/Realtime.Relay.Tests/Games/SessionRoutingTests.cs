@@ -28,7 +28,7 @@ public sealed class SessionRoutingTests : IDisposable
         for (var round = 0; round < 30; round++)
         {
             await Task.WhenAll(games.EndAsync(client, "ended"), games.RegisterAsync(game, request, default));
-            var open = inboxes.StateOf(client.InboxId) is not null;
+            var open = await inboxes.StateOfAsync(client.InboxId) is not null;
             var routed = router.InboxesFor(client.OwnChannel).Contains(client.InboxId);
             Assert.True(open == routed, $"round {round}: inbox open {open}, routed {routed}");
             if (!open) Assert.True((await games.RegisterAsync(game, request, default)).Error is null);

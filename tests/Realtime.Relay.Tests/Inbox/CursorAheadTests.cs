@@ -19,7 +19,7 @@ public sealed class CursorAheadTests : IDisposable
 
     public CursorAheadTests() => _inbox = new InboxHarness(_relay);
 
-    private InboxState StateOf(RelayClient client) => _relay.Services.GetRequiredService<IInboxStore>().StateOf(client.InboxId)!;
+    private async Task<InboxState> StateOfAsync(RelayClient client) => (await _relay.Services.GetRequiredService<IInboxStore>().StateOfAsync(client.InboxId))!;
 
     private static long[] Seqs(JObject answer) => ((JArray)answer["events"]!).Select(e => (long)e["seq"]!).ToArray();
 
@@ -37,7 +37,7 @@ public sealed class CursorAheadTests : IDisposable
 
         // A later write is ordered after any acknowledgement the poll could have queued.
         await _inbox.HeardOnPusherAsync(client.OwnChannel, "marker", "{}");
-        Assert.Equal(1, StateOf(client).AckedSeq);
+        Assert.Equal(1, (await StateOfAsync(client)).AckedSeq);
         Assert.Equal(new[] { 2L, 3L, 4L }, Seqs(await InboxHarness.PollAsync(http, client, after: 1)));
     }
 
@@ -104,7 +104,7 @@ public sealed class CursorAheadTests : IDisposable
         }
 
         await _inbox.HeardOnPusherAsync(client.OwnChannel, "marker", "{}");
-        Assert.Equal(0, StateOf(client).AckedSeq);
+        Assert.Equal(0, (await StateOfAsync(client)).AckedSeq);
         Assert.Equal(new[] { 1L, 2L, 3L, 4L }, Seqs(await InboxHarness.PollAsync(http, client)));
     }
 

@@ -72,7 +72,7 @@ public sealed class LongPollTests : IDisposable
 
         var replay = await InboxHarness.PollAsync(http, client, after: 0);
         Assert.Equal(new[] { 3L, 4L }, ((JArray)replay["events"]!).Select(e => (long)e["seq"]!));
-        var state = _relay.Services.GetRequiredService<IInboxStore>().StateOf(client.InboxId)!;
+        var state = (await _relay.Services.GetRequiredService<IInboxStore>().StateOfAsync(client.InboxId))!;
         Assert.Equal(2, state.AckedSeq);
     }
 

@@ -39,7 +39,9 @@ public sealed class LiteDbInboxStore : IInboxStore
 
     public InboxState? StateOf(string inboxId) => _states.GetValueOrDefault(inboxId);
 
-    public IEnumerable<InboxState> AllStates => _states.Values;
+    public Task<InboxState?> StateOfAsync(string inboxId) => Task.FromResult(StateOf(inboxId));
+
+    public Task<IReadOnlyList<InboxState>> AllStatesAsync() => Task.FromResult<IReadOnlyList<InboxState>>(_states.Values.ToList());
 
     /// <summary>Stores the event in each inbox; completes once it is on disk.</summary>
     public Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e) =>
@@ -136,7 +138,9 @@ public sealed class LiteDbInboxStore : IInboxStore
         }
     });
 
-    public List<StoredEvent> ReadAfter(string inboxId, long after, int limit) =>
+    public Task<List<StoredEvent>> ReadAfterAsync(string inboxId, long after, int limit) => Task.FromResult(ReadAfter(inboxId, after, limit));
+
+    private List<StoredEvent> ReadAfter(string inboxId, long after, int limit) =>
         _events.Query()
             .Where(Range(inboxId, after + 1, long.MaxValue))
             .OrderBy("_id")

@@ -13,13 +13,13 @@ public abstract class InboxStoreContract : StoreContract
         await Inboxes.AppendAsync([a.InboxId], Event(a, "only-a"));
         await Inboxes.AppendAsync([a.InboxId], Event(a, "third"));
 
-        Assert.Equal(["1:both", "2:only-a", "3:third"], Read(a));
-        Assert.Equal(["3:third"], Read(a, after: 2));
-        Assert.Equal(["1:both"], Read(b));
-        Assert.Equal(["1:both", "2:only-a"], Inboxes.ReadAfter(a.InboxId, 0, 2).Select(e => e.Seq + ":" + e.Event));
-        var stored = Inboxes.ReadAfter(b.InboxId, 0, 10).Single();
+        Assert.Equal(["1:both", "2:only-a", "3:third"], await ReadAsync(a));
+        Assert.Equal(["3:third"], await ReadAsync(a, after: 2));
+        Assert.Equal(["1:both"], await ReadAsync(b));
+        Assert.Equal(["1:both", "2:only-a"], (await Inboxes.ReadAfterAsync(a.InboxId, 0, 2)).Select(e => e.Seq + ":" + e.Event));
+        var stored = (await Inboxes.ReadAfterAsync(b.InboxId, 0, 10)).Single();
         Assert.Equal((a.OwnChannel, "{\"n\":\"both\"}", Now), (stored.Channel, stored.Data, stored.At.ToUniversalTime()));
-        Assert.Equal(3, Inboxes.StateOf(a.InboxId)!.LastSeq);
+        Assert.Equal(3, (await Inboxes.StateOfAsync(a.InboxId))!.LastSeq);
     }
 
     [Fact]
@@ -28,9 +28,9 @@ public abstract class InboxStoreContract : StoreContract
         var (open, never) = (NewPlugin(), NewPlugin());
         await Inboxes.OpenAsync(open);
         await Inboxes.AppendAsync([never.InboxId, open.InboxId], Event(open, "e"));
-        Assert.Null(Inboxes.StateOf(never.InboxId));
-        Assert.Empty(Read(never));
-        Assert.Equal(["1:e"], Read(open));
+        Assert.Null(await Inboxes.StateOfAsync(never.InboxId));
+        Assert.Empty(await ReadAsync(never));
+        Assert.Equal(["1:e"], await ReadAsync(open));
     }
 
     [Fact]
@@ -40,14 +40,14 @@ public abstract class InboxStoreContract : StoreContract
         await Inboxes.OpenAsync(client);
         for (var i = 1; i <= 3; i++) await Inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
         await Inboxes.AcknowledgeAsync(client.InboxId, 2);
-        Assert.Equal(["3:e3"], Read(client));
+        Assert.Equal(["3:e3"], await ReadAsync(client));
         await Inboxes.AcknowledgeAsync(client.InboxId, 99); // past the last seq: up to the last
-        Assert.Empty(Read(client));
-        var state = Inboxes.StateOf(client.InboxId)!;
+        Assert.Empty(await ReadAsync(client));
+        var state = (await Inboxes.StateOfAsync(client.InboxId))!;
         Assert.Equal((3L, 3L, 0L), (state.LastSeq, state.AckedSeq, state.DroppedThrough));
 
         await Inboxes.AppendAsync([client.InboxId], Event(client, "e4"));
-        Assert.Equal(["4:e4"], Read(client));
+        Assert.Equal(["4:e4"], await ReadAsync(client));
     }
 
     [Fact]
@@ -56,8 +56,8 @@ public abstract class InboxStoreContract : StoreContract
         var client = NewPlugin();
         await Inboxes.OpenAsync(client);
         for (var i = 1; i <= MaxEventsPerInbox + 2; i++) await Inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
-        Assert.Equal(Enumerable.Range(3, MaxEventsPerInbox).Select(i => i + ":e" + i), Read(client));
-        Assert.Equal(2, Inboxes.StateOf(client.InboxId)!.DroppedThrough);
+        Assert.Equal(Enumerable.Range(3, MaxEventsPerInbox).Select(i => i + ":e" + i), await ReadAsync(client));
+        Assert.Equal(2, (await Inboxes.StateOfAsync(client.InboxId))!.DroppedThrough);
     }
 
     [Fact]
@@ -68,8 +68,8 @@ public abstract class InboxStoreContract : StoreContract
         for (var i = 1; i <= MaxEventsPerInbox; i++) await Inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
         await Inboxes.AcknowledgeAsync(client.InboxId, MaxEventsPerInbox);
         for (var i = 1; i <= MaxEventsPerInbox; i++) await Inboxes.AppendAsync([client.InboxId], Event(client, "f" + i));
-        Assert.Equal(Enumerable.Range(1, MaxEventsPerInbox).Select(i => (MaxEventsPerInbox + i) + ":f" + i), Read(client));
-        Assert.Equal(0, Inboxes.StateOf(client.InboxId)!.DroppedThrough);
+        Assert.Equal(Enumerable.Range(1, MaxEventsPerInbox).Select(i => (MaxEventsPerInbox + i) + ":f" + i), await ReadAsync(client));
+        Assert.Equal(0, (await Inboxes.StateOfAsync(client.InboxId))!.DroppedThrough);
     }
 
     [Fact]
@@ -81,8 +81,8 @@ public abstract class InboxStoreContract : StoreContract
         Time.Advance(Retention + TimeSpan.FromMinutes(1));
         await Inboxes.AppendAsync([client.InboxId], Event(client, "new"));
         await Inboxes.ExpireAsync();
-        Assert.Equal(["2:new"], Read(client));
-        Assert.Equal(1, Inboxes.StateOf(client.InboxId)!.DroppedThrough);
+        Assert.Equal(["2:new"], await ReadAsync(client));
+        Assert.Equal(1, (await Inboxes.StateOfAsync(client.InboxId))!.DroppedThrough);
     }
 
     [Fact]
@@ -92,8 +92,8 @@ public abstract class InboxStoreContract : StoreContract
         await Inboxes.OpenAsync(client);
         await Inboxes.AppendAsync([client.InboxId], Event(client, "kept"));
         await Inboxes.OpenAsync(client);
-        Assert.Equal(["1:kept"], Read(client));
-        Assert.Single(Inboxes.AllStates, s => s.InboxId == client.InboxId);
+        Assert.Equal(["1:kept"], await ReadAsync(client));
+        Assert.Single((await Inboxes.AllStatesAsync()), s => s.InboxId == client.InboxId);
     }
 
     [Fact]
@@ -103,13 +103,13 @@ public abstract class InboxStoreContract : StoreContract
         await Inboxes.OpenAsync(client);
         await Inboxes.AppendAsync([client.InboxId], Event(client, "gone"));
         await Inboxes.CloseAsync(client);
-        Assert.Null(Inboxes.StateOf(client.InboxId));
-        Assert.Empty(Read(client));
-        Assert.DoesNotContain(Inboxes.AllStates, s => s.InboxId == client.InboxId);
+        Assert.Null(await Inboxes.StateOfAsync(client.InboxId));
+        Assert.Empty(await ReadAsync(client));
+        Assert.DoesNotContain((await Inboxes.AllStatesAsync()), s => s.InboxId == client.InboxId);
 
         await Inboxes.OpenAsync(client);
         await Inboxes.AppendAsync([client.InboxId], Event(client, "fresh"));
-        Assert.Equal(["1:fresh"], Read(client));
+        Assert.Equal(["1:fresh"], await ReadAsync(client));
     }
 
     [Fact]
@@ -118,9 +118,9 @@ public abstract class InboxStoreContract : StoreContract
         var client = NewPlugin();
         await Inboxes.OpenAsync(client);
         await Inboxes.SetSubscriptionsAsync(client.InboxId, ["roblox-a", "roblox-b"]);
-        Assert.Equal(["roblox-a", "roblox-b"], Inboxes.StateOf(client.InboxId)!.Subscriptions);
+        Assert.Equal(["roblox-a", "roblox-b"], (await Inboxes.StateOfAsync(client.InboxId))!.Subscriptions);
         await Inboxes.SetSubscriptionsAsync(client.InboxId, ["roblox-c"]);
-        Assert.Equal(["roblox-c"], Inboxes.StateOf(client.InboxId)!.Subscriptions);
+        Assert.Equal(["roblox-c"], (await Inboxes.StateOfAsync(client.InboxId))!.Subscriptions);
     }
 
     [Fact]
@@ -136,13 +136,13 @@ public abstract class InboxStoreContract : StoreContract
 
         await ReopenAsync();
 
-        var state = Inboxes.StateOf(client.InboxId)!;
+        var state = (await Inboxes.StateOfAsync(client.InboxId))!;
         Assert.Equal((7L, 4L, 2L, client.Id), (state.LastSeq, state.AckedSeq, state.DroppedThrough, state.ClientId));
         Assert.Equal(["roblox-sync"], state.Subscriptions);
-        Assert.Equal(["5:e5", "6:e6", "7:e7"], Read(client));
-        Assert.Null(Inboxes.StateOf(closed.InboxId));
+        Assert.Equal(["5:e5", "6:e6", "7:e7"], await ReadAsync(client));
+        Assert.Null(await Inboxes.StateOfAsync(closed.InboxId));
         await Inboxes.AppendAsync([client.InboxId], Event(client, "after"));
-        Assert.Equal("8:after", Read(client).Last());
+        Assert.Equal("8:after", (await ReadAsync(client)).Last());
     }
 
     [Fact]

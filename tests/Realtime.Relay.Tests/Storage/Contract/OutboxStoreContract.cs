@@ -58,7 +58,7 @@ public abstract class OutboxStoreContract : StoreContract
         await Stores.Outbox.CompleteAsync(published); // a retry after an unclear answer
 
         Assert.Equal(["left"], await PendingNamesAsync());
-        var delivered = Assert.Single(Inboxes.ReadAfter(listener.InboxId, 0, 10));
+        var delivered = Assert.Single((await Inboxes.ReadAfterAsync(listener.InboxId, 0, 10)));
         Assert.Equal(("roblox-sync", "heard", 1L), (delivered.Channel, delivered.Event, delivered.Seq));
     }
 

@@ -66,7 +66,7 @@ public abstract class PairingStoreContract : StoreContract
     {
         var (plugin, token, pairing) = await PairAsync("teacher-1", gameId: "g1");
         Assert.Equal(plugin, await ClientOf(token));
-        Assert.NotNull(Inboxes.StateOf(plugin.InboxId));
+        Assert.NotNull(await Inboxes.StateOfAsync(plugin.InboxId));
         var record = (await Stores.Plugins.FindAsync(plugin.Id))!;
         Assert.Equal(("teacher-1", "g1"), (record.OwnerId, record.GameId));
         Assert.DoesNotContain(token, Stores.StoredText());
@@ -146,8 +146,8 @@ public abstract class PairingStoreContract : StoreContract
         Assert.True(await Stores.Plugins.RemoveAsync(plugin.Id));
         Assert.Null(await Stores.Plugins.FindAsync(plugin.Id));
         Assert.Null(await ClientOf(token));
-        Assert.Null(Inboxes.StateOf(plugin.InboxId));
-        Assert.Empty(Read(plugin));
+        Assert.Null(await Inboxes.StateOfAsync(plugin.InboxId));
+        Assert.Empty(await ReadAsync(plugin));
         Assert.False(await Stores.Plugins.RemoveAsync(plugin.Id));
     }
 

@@ -15,7 +15,7 @@ public abstract class SessionStoreContract : StoreContract
         var (token, result) = await RegisterAsync(server, placeId: 42);
         Assert.Equal(SessionRegistration.Started, result);
         Assert.Equal(server, await ClientOf(token));
-        Assert.NotNull(Inboxes.StateOf(server.InboxId));
+        Assert.NotNull(await Inboxes.StateOfAsync(server.InboxId));
         var session = (await Stores.Sessions.FindAsync(server.InboxId))!;
         Assert.Equal((server.GameId, server.Id, 42L, Now), (session.GameId, session.JobId, session.PlaceId, session.LastSeenAt));
     }
@@ -41,7 +41,7 @@ public abstract class SessionStoreContract : StoreContract
         Assert.Equal(SessionRegistration.Replaced, result);
         Assert.Null(await ClientOf(first));
         Assert.Equal(server, await ClientOf(second));
-        Assert.Equal(["1:kept"], Read(server));
+        Assert.Equal(["1:kept"], await ReadAsync(server));
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public abstract class SessionStoreContract : StoreContract
         var (refusedToken, refused) = await RegisterAsync(b, maxPerGame: 1);
         Assert.Equal(SessionRegistration.TooManySessions, refused);
         Assert.Null(await ClientOf(refusedToken));
-        Assert.Null(Inboxes.StateOf(b.InboxId));
+        Assert.Null(await Inboxes.StateOfAsync(b.InboxId));
         Assert.Null(await Stores.Sessions.FindAsync(b.InboxId));
         Assert.Equal(SessionRegistration.Replaced, (await RegisterAsync(a, maxPerGame: 1)).Result);
         Assert.Equal(SessionRegistration.Started, (await RegisterAsync(NewServer("other"), maxPerGame: 1)).Result);
@@ -76,7 +76,7 @@ public abstract class SessionStoreContract : StoreContract
         await ReopenAsync();
         Assert.Equal(server, await ClientOf(token));
         Assert.NotNull(await Stores.Sessions.FindAsync(server.InboxId));
-        Assert.NotNull(Inboxes.StateOf(server.InboxId));
+        Assert.NotNull(await Inboxes.StateOfAsync(server.InboxId));
     }
 
     [Fact]
@@ -87,8 +87,8 @@ public abstract class SessionStoreContract : StoreContract
         await Inboxes.AppendAsync([server.InboxId], Event(server, "e"));
         Assert.True(await Stores.Sessions.EndAsync(server.InboxId));
         Assert.Null(await ClientOf(token));
-        Assert.Null(Inboxes.StateOf(server.InboxId));
-        Assert.Empty(Read(server));
+        Assert.Null(await Inboxes.StateOfAsync(server.InboxId));
+        Assert.Empty(await ReadAsync(server));
         Assert.Null(await Stores.Sessions.FindAsync(server.InboxId));
         Assert.False(await Stores.Sessions.EndAsync(server.InboxId));
     }
@@ -106,7 +106,7 @@ public abstract class SessionStoreContract : StoreContract
         Assert.Equal([silent.InboxId], (await Stores.Sessions.SilentSinceAsync(cutoff)).Select(s => s.Id));
         Assert.False(await Stores.Sessions.EndAsync(seen.InboxId, onlyIfSilentBefore: cutoff));
         Assert.True(await Stores.Sessions.EndAsync(silent.InboxId, onlyIfSilentBefore: cutoff));
-        Assert.NotNull(Inboxes.StateOf(seen.InboxId));
+        Assert.NotNull(await Inboxes.StateOfAsync(seen.InboxId));
     }
 
     [Fact]

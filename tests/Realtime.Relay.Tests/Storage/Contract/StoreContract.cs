@@ -48,8 +48,8 @@ public abstract class StoreContract : IAsyncLifetime
 
     protected static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{\"n\":\"" + name + "\"}");
 
-    protected List<string> Read(RelayClient client, long after = 0) =>
-        Inboxes.ReadAfter(client.InboxId, after, 100).Select(e => e.Seq + ":" + e.Event).ToList();
+    protected async Task<List<string>> ReadAsync(RelayClient client, long after = 0) =>
+        (await Inboxes.ReadAfterAsync(client.InboxId, after, 100)).Select(e => e.Seq + ":" + e.Event).ToList();
 
     /// <summary>A game-server session as registration stores it; returns its token.</summary>
     protected async Task<(string Token, SessionRegistration Result)> RegisterAsync(RelayClient server, int maxPerGame = 10, long placeId = 1)
