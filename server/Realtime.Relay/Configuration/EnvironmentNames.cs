@@ -28,6 +28,9 @@ public static class EnvironmentNames
         ("RELAY_CORS_ORIGINS", "Relay:CorsOrigins"),
         ("RELAY_LOG_FORMAT", "Relay:LogFormat"),
         ("RELAY_PLUGIN_SOURCE_ROOT", "Relay:PluginSourceRoot"),
+        ("RELAY_STORE", "Relay:Store"),
+        ("RELAY_REDIS", "Relay:Redis"),
+        ("RELAY_NODE_ID", "Relay:NodeId"),
     ];
 
     /// <summary>Adds the mapping as the configuration's last (winning) source.</summary>

@@ -24,6 +24,7 @@ public static class SettingsSetup
     {
         builder.Configuration.AddDocumentedEnvironmentNames();
         builder.Services.AddSettings<RelaySettings>(RelaySettings.Section);
+        builder.Services.AddSettings<StoreSettings>(RelaySettings.Section);
         builder.Services.AddSettings<JwtSettings>(JwtSettings.Section);
         builder.Services.AddSettings<PusherSettings>(PusherSettings.Section);
         return builder.Configuration.GetSection(PusherSettings.Section).Get<PusherSettings>() ?? new PusherSettings();

@@ -7,7 +7,7 @@ namespace Realtime.Relay.Meta;
 
 /// <summary>Liveness, readiness and what a client needs to know before it talks to the relay.</summary>
 [ApiController]
-public sealed class MetaController(IEnumerable<IReadinessCheck> checks, PusherSettings pusherSettings, ReadinessLog readinessLog) : ControllerBase
+public sealed class MetaController(IEnumerable<IReadinessCheck> checks, PusherSettings pusherSettings, StoreSettings storeSettings, ReadinessLog readinessLog) : ControllerBase
 {
     /// <summary>The relay's HTTP API version; clients refuse to run against another.</summary>
     public const int ProtocolVersion = 1;
@@ -46,7 +46,7 @@ public sealed class MetaController(IEnumerable<IReadinessCheck> checks, PusherSe
     public RelayInfo Info()
     {
         var pusher = pusherSettings.Options;
-        return new RelayInfo(Version, ProtocolVersion, new PusherInfo(pusherSettings.IsEnabled, pusher.Key, pusher.Cluster,
+        return new RelayInfo(Version, ProtocolVersion, storeSettings.Node, storeSettings.Engine, new PusherInfo(pusherSettings.IsEnabled, pusher.Key, pusher.Cluster,
             pusher.WebSocketHost, pusher.Port ?? (pusher.UseTls ? 443 : 80), pusher.UseTls));
     }
 }

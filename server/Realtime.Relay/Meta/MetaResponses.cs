@@ -13,5 +13,8 @@ public sealed record Readiness(string Status, string? Code, IReadOnlyDictionary<
 public sealed record PusherInfo(bool Enabled, string Key, string? Cluster, string Host, int Port,
     [property: Newtonsoft.Json.JsonProperty("forceTLS")] [property: System.Text.Json.Serialization.JsonPropertyName("forceTLS")] bool ForceTls);
 
-/// <summary><c>GET /api/v1/info</c>: the relay's version and the HTTP API's <c>protocolVersion</c>.</summary>
-public sealed record RelayInfo(string Version, int ProtocolVersion, PusherInfo Pusher);
+/// <summary>
+/// <c>GET /api/v1/info</c>: the relay's version, the HTTP API's <c>protocolVersion</c>, which node
+/// answered (<c>nodeId</c>) and its storage engine (<c>store</c>: <c>litedb</c> or <c>redis</c>).
+/// </summary>
+public sealed record RelayInfo(string Version, int ProtocolVersion, string NodeId, string Store, PusherInfo Pusher);
