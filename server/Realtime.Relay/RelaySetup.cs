@@ -34,7 +34,7 @@ public static class RelaySetup
         builder.Services.AddRelayControllers();
         builder.Services.AddRelayOpenApi();
         builder.Services.AddPlatformAuthentication();
-        builder.Services.AddRelayStorage(); // first: its writer must stop last
+        builder.Services.AddRelayStorage(builder.Configuration); // first: its writer must stop last
         // A failing background loop logs and carries on; it never stops the relay.
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         builder.Services.AddPusher(pusher);
@@ -59,8 +59,10 @@ public static class RelaySetup
     {
         app.CheckSettings(); // first: every bad value is reported, one line each, before anything opens
         app.UseRelayForwardedHeaders(); // then: everything after sees the client's own address, scheme and host
-        // Opened (and checked) now, so a bad database file stops start-up with one line before anything listens.
-        app.Services.GetRequiredService<RelayDatabase>();
+        // Opened (and checked) now, so a bad database file stops start-up with one line before anything listens;
+        // Redis is connected now too (a node whose Redis is down starts, and says not ready, until it is back).
+        app.Services.GetService<RelayDatabase>();
+        app.Services.GetService<StackExchange.Redis.IConnectionMultiplexer>();
         app.LogStartupWarnings();
         app.UseRelayErrorHandling();
         app.UseRelayRequestLogging();

@@ -2,6 +2,7 @@ using LiteDB;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.Meta;
 using Realtime.Relay.Storage.LiteDb;
+using Realtime.Relay.Storage.Redis;
 
 namespace Realtime.Relay.Storage;
 
@@ -144,9 +145,14 @@ public sealed class DatabaseReadinessCheck(RelayDatabase db) : IReadinessCheck
 
 public static class StorageSetup
 {
-    /// <summary>The LiteDB file, its one writer, and the stores of every aggregate (docs/storage.md).</summary>
-    public static IServiceCollection AddRelayStorage(this IServiceCollection services)
+    /// <summary>
+    /// The stores of every aggregate on the engine <c>RELAY_STORE</c> names (docs/storage.md): the
+    /// LiteDB file and its one writer, or Redis.
+    /// </summary>
+    public static IServiceCollection AddRelayStorage(this IServiceCollection services, IConfiguration configuration)
     {
+        var engine = configuration.GetSection(RelaySettings.Section).Get<StoreSettings>() ?? new StoreSettings();
+        if (engine.UsesRedis) return services.AddRedisStores();
         services.AddSingleton<RelayDatabase>();
         services.AddSingleton<StoreWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());

@@ -1,0 +1,88 @@
+using Realtime.Relay.Clients;
+using Realtime.Relay.Configuration;
+using Realtime.Relay.Games;
+using Realtime.Relay.Inbox;
+using Realtime.Relay.Meta;
+using Realtime.Relay.Pairing;
+using Realtime.Relay.Plugins;
+using Realtime.Relay.Publishing;
+using StackExchange.Redis;
+
+namespace Realtime.Relay.Storage.Redis;
+
+/// <summary>
+/// The storage seam's Redis implementation (<c>RELAY_STORE=redis</c>, docs/storage.md): one
+/// <see cref="IConnectionMultiplexer"/> for the process, the stores of every aggregate, the wake
+/// listener and a readiness check.
+/// </summary>
+public static class RedisStorageSetup
+{
+    public static IServiceCollection AddRedisStores(this IServiceCollection services)
+    {
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = sp.GetRequiredService<StoreSettings>().RedisOptions();
+            // While Redis is unreachable a call fails at once (503 storage_unavailable) instead of queueing.
+            options.BacklogPolicy = BacklogPolicy.FailFast;
+            options.ClientName ??= "relay-" + sp.GetRequiredService<StoreSettings>().Node;
+            return ConnectionMultiplexer.Connect(options);
+        });
+        services.AddSingleton(sp => new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>()));
+        services.AddSingleton<IStorageRecovery>(sp => sp.GetRequiredService<RedisStorage>());
+        services.AddSingleton<RedisInboxStore>();
+        services.AddSingleton<IInboxStore>(sp => sp.GetRequiredService<RedisInboxStore>());
+        services.AddSingleton<IClientCredentialStore, RedisClientCredentialStore>();
+        services.AddSingleton<IPluginStore, RedisPluginStore>();
+        services.AddSingleton<IGameStore, RedisGameStore>();
+        services.AddSingleton<IServerSessionStore, RedisServerSessionStore>();
+        services.AddSingleton<IPairingStore, RedisPairingStore>();
+        services.AddSingleton<IOutboxStore, RedisOutboxStore>();
+        services.AddHostedService<RedisWakeListener>();
+        services.AddSingleton<IReadinessCheck, RedisReadinessCheck>();
+        return services;
+    }
+}
+
+/// <summary>Subscribes this node to the wake channel at start, and again whenever that failed and Redis comes back.</summary>
+public sealed class RedisWakeListener(RedisInboxStore inboxes, RedisStorage redis, ILogger<RedisWakeListener> log) : IHostedService
+{
+    private int _listening;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        redis.Recovered += () => _ = ListenAsync();
+        await ListenAsync();
+    }
+
+    private async Task ListenAsync()
+    {
+        if (Interlocked.CompareExchange(ref _listening, 1, 0) != 0) return;
+        try { await inboxes.ListenAsync(); }
+        catch (StorageUnavailableException e)
+        {
+            Interlocked.Exchange(ref _listening, 0);
+            log.LogError("Listening for inbox wake-ups failed ({Reason}); retrying when Redis is back", e.Reason);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Ready while Redis answers PING.</summary>
+public sealed class RedisReadinessCheck(RedisStorage redis) : IReadinessCheck
+{
+    public string Name => "redis";
+
+    public async Task<ReadinessResult> CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var latency = await redis.RunAsync(db => db.PingAsync());
+            return ReadinessResult.Ok($"{redis.Connection.Configuration.Split(',')[0]} ({latency.TotalMilliseconds:0.#} ms)");
+        }
+        catch (StorageUnavailableException e)
+        {
+            return ReadinessResult.NotReady("storage unavailable: " + e.Reason);
+        }
+    }
+}
