@@ -26,6 +26,16 @@ public sealed class MetaEndpointsTests : IDisposable
         Assert.False((bool)json["pusher"]!["forceTLS"]!);
         Assert.Null(json["pusher"]!["secret"]);
         Assert.DoesNotContain("app-secret", json.ToString());
+        Assert.Equal("litedb", (string?)json["store"]);
+        Assert.Equal($"{Environment.MachineName}-{Environment.ProcessId}", (string?)json["nodeId"]);
+    }
+
+    [Fact]
+    public async Task Info_names_the_node_that_answered_as_RELAY_NODE_ID_says()
+    {
+        using var relay = new RelayFactory(new Dictionary<string, string?> { ["RELAY_NODE_ID"] = "relay-b" });
+        var json = JObject.Parse(await relay.CreateClient().GetStringAsync("/api/v1/info"));
+        Assert.Equal("relay-b", (string?)json["nodeId"]);
     }
 
     [Fact]

@@ -19,13 +19,12 @@ public static class RedisStorageSetup
 {
     public static IServiceCollection AddRedisStores(this IServiceCollection services)
     {
-        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        services.AddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<StoreSettings>().RedisOptions();
-            // While Redis is unreachable a call fails at once (503 storage_unavailable) instead of queueing.
-            options.BacklogPolicy = BacklogPolicy.FailFast;
-            options.ClientName ??= "relay-" + sp.GetRequiredService<StoreSettings>().Node;
-            return ConnectionMultiplexer.Connect(options);
+            var settings = sp.GetRequiredService<StoreSettings>();
+            var options = settings.RedisOptions();
+            options.ClientName ??= "relay-" + settings.Node;
+            return Connect(options);
         });
         services.AddSingleton(sp => new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>()));
         services.AddSingleton<IStorageRecovery>(sp => sp.GetRequiredService<RedisStorage>());
@@ -40,6 +39,17 @@ public static class RedisStorageSetup
         services.AddHostedService<RedisWakeListener>();
         services.AddSingleton<IReadinessCheck, RedisReadinessCheck>();
         return services;
+    }
+
+    /// <summary>
+    /// Connects as a relay node does: while Redis is unreachable a call fails at once
+    /// (503 <c>storage_unavailable</c>) instead of queueing, and start-up does not wait for Redis.
+    /// </summary>
+    public static IConnectionMultiplexer Connect(ConfigurationOptions options)
+    {
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.AbortOnConnectFail = false;
+        return ConnectionMultiplexer.Connect(options);
     }
 }
 

@@ -31,10 +31,11 @@ internal static class RedisStores
     public static Task<StoreSet> OpenAsync(RedisServer server, InboxOptions options, TimeProvider time) =>
         OpenAsync(server, "test-" + Guid.NewGuid().ToString("N"), options, time);
 
-    public static async Task<StoreSet> OpenAsync(RedisServer server, string prefixName, InboxOptions options, TimeProvider time)
+    public static async Task<StoreSet> OpenAsync(RedisServer server, string prefixName, InboxOptions options, TimeProvider time, Action<RedisStorage>? seen = null)
     {
-        var connection = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        var connection = RedisStorageSetup.Connect(ConfigurationOptions.Parse(server.ConfigurationString));
         var redis = new RedisStorage(connection, prefixName);
+        seen?.Invoke(redis);
         var signals = new InboxSignals();
         var inboxes = new RedisInboxStore(redis, signals, options, time);
         await inboxes.ListenAsync();
