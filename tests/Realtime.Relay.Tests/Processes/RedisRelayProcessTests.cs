@@ -1,0 +1,136 @@
+using System.Net;
+using Newtonsoft.Json.Linq;
+using Realtime.Relay.Tests.Support;
+using Realtime.Testing;
+using StackExchange.Redis;
+
+namespace Realtime.Relay.Tests.Processes;
+
+/// <summary>A real soketi, a real redis-server and the relay process on it (RELAY_STORE=redis), shared by a test class.</summary>
+public sealed class SoketiRedisAndRelay : IAsyncLifetime
+{
+    public SoketiServer Soketi { get; private set; } = null!;
+    public RedisServer Redis { get; private set; } = null!;
+    public RelayProcess Relay { get; private set; } = null!;
+
+    /// <summary>The environment of a relay node on this Redis (its LiteDB path is set but never opened).</summary>
+    public Dictionary<string, string?> NodeEnvironment(string nodeId)
+    {
+        var env = RelayProcess.EnvironmentFor(Soketi, TempDirectory.NewDatabasePath("relay-redis-unused"));
+        env["RELAY_STORE"] = "redis";
+        env["RELAY_REDIS"] = Redis.ConfigurationString;
+        env["RELAY_NODE_ID"] = nodeId;
+        return env;
+    }
+
+    public async Task InitializeAsync()
+    {
+        Soketi = await SoketiServer.StartAsync();
+        Redis = await RedisServer.StartAsync();
+        Relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, NodeEnvironment("node-a"));
+    }
+
+    public async Task UntilPusherHasAsync(string channel)
+    {
+        using var rest = new Realtime.Pusher.Rest.PusherRestClient(Soketi.PusherOptions());
+        await Wait.UntilAsync(async () => (await rest.GetChannelAsync(channel)).Occupied, Patience.Step, $"soketi to see {channel} occupied");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Relay is not null) await Relay.DisposeAsync();
+        if (Redis is not null) await Redis.DisposeAsync();
+        if (Soketi is not null) await Soketi.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The relay as a process on Redis gives the answers it gives on LiteDB (the same flows as
+/// <see cref="InboxProcessTests"/> and <see cref="PairingProcessTests"/>), and what it stores is in Redis.
+/// </summary>
+public sealed class RedisRelayProcessTests(SoketiRedisAndRelay env) : IClassFixture<SoketiRedisAndRelay>
+{
+    private HttpClient Http(string? bearer = null)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(env.Relay.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        return bearer is null ? http : http.WithBearer(bearer);
+    }
+
+    private static async Task<JObject> PollAsync(HttpClient http, string basePath, long after = 0, int wait = 20)
+    {
+        var res = await http.GetAsync($"{basePath}/events?after={after}&wait={wait}");
+        var body = await res.Content.ReadAsStringAsync();
+        Assert.True(res.StatusCode == HttpStatusCode.OK, body);
+        return JObject.Parse(body);
+    }
+
+    [Fact]
+    public async Task On_redis_the_node_says_so_and_is_ready()
+    {
+        var info = JObject.Parse(await Http().GetStringAsync("/api/v1/info"));
+        Assert.Equal(("redis", "node-a"), ((string?)info["store"], (string?)info["nodeId"]));
+        var ready = JObject.Parse(await Http().GetStringAsync("/readyz"));
+        Assert.True((bool)ready["checks"]!["redis"]!["ready"]!);
+        Assert.Null(ready["checks"]!["litedb"]);
+    }
+
+    [Fact]
+    public async Task A_paired_plugin_hears_a_backend_trigger_by_long_poll_and_its_inbox_is_in_redis()
+    {
+        var plugin = await PairedPlugin.PairAsync(env.Relay.BaseUrl);
+        await env.UntilPusherHasAsync(plugin.Channel);
+        await new PusherNodeBackend(env.Soketi).TriggerAsync(plugin.Channel, "content-ready", new { lesson = "Volcanoes" });
+
+        using var http = plugin.Client(env.Relay.BaseUrl);
+        var answer = await PollAsync(http, plugin.BasePath);
+        var e = Assert.Single((JArray)answer["events"]!);
+        Assert.Equal((1L, plugin.Channel, "content-ready", "Volcanoes"), ((long)e["seq"]!, (string?)e["channel"], (string?)e["event"], (string?)e["data"]!["lesson"]));
+        Assert.False((bool)answer["gap"]!);
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(env.Redis.ConfigurationString);
+        Assert.Equal(1, (long)await redis.GetDatabase().HashGetAsync("rb:{relay}:inbox:plugin:" + plugin.PluginId, "next") - 1);
+    }
+
+    [Fact]
+    public async Task A_game_server_registers_hears_its_game_channel_and_ends_its_session()
+    {
+        var (created, game, _) = await Http(TestJwt.For("redis-teacher", "educator")).PostJsonAsync("/api/v1/games", new { gameId = "redis-game", name = "Redis game" });
+        Assert.Equal(HttpStatusCode.Created, created);
+        var (registered, session, _) = await Http((string)game["serverKey"]!).PostJsonAsync("/api/v1/games/redis-game/servers", new { jobId = "job-r", placeId = 7 });
+        Assert.Equal(HttpStatusCode.Created, registered);
+        var token = (string)session["accessToken"]!;
+
+        await env.UntilPusherHasAsync("private-game-redis-game");
+        await new PusherNodeBackend(env.Soketi).TriggerAsync("private-game-redis-game", "round-start", new { round = 1 });
+        var answer = await PollAsync(Http(token), "/api/v1/games/redis-game/servers/job-r");
+        var e = Assert.Single((JArray)answer["events"]!);
+        Assert.Equal(("round-start", 1), ((string?)e["event"], (int)e["data"]!["round"]!));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Http(token).DeleteAsync("/api/v1/games/redis-game/servers/job-r")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Http(token).DeleteAsync("/api/v1/games/redis-game/servers/job-r")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_node_killed_and_started_again_on_the_same_redis_delivers_what_was_stored_and_tells_the_gap()
+    {
+        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, env.NodeEnvironment("node-kill"));
+        var plugin = await PairedPlugin.PairAsync(relay.BaseUrl);
+        await env.UntilPusherHasAsync(plugin.Channel);
+        var backend = new PusherNodeBackend(env.Soketi);
+        using var http = plugin.Client(relay.BaseUrl);
+        for (var i = 1; i <= 3; i++) await backend.TriggerAsync(plugin.Channel, "e" + i, new { i });
+        var before = await PollAsync(http, plugin.BasePath);
+        while (((JArray)before["events"]!).Count < 3) before = await PollAsync(http, plugin.BasePath); // all three stored
+        await PollAsync(http, plugin.BasePath, after: 2, wait: 0); // handled 1 and 2
+
+        relay.Kill(); // SIGKILL: no shutdown code runs
+        await relay.StartAgainAsync();
+
+        var after = await PollAsync(http, plugin.BasePath, after: 2, wait: 0);
+        var events = ((JArray)after["events"]!).ToList();
+        Assert.Equal(new[] { 3L }, events.Where(e => (string?)e["event"] != "relay:gap").Select(e => (long)e["seq"]!));
+        Assert.Single(events, e => (string?)e["event"] == "relay:gap");
+        var fromZero = await PollAsync(http, plugin.BasePath, after: 0, wait: 0);
+        Assert.DoesNotContain(((JArray)fromZero["events"]!).Select(e => (long)e["seq"]!), seq => seq <= 2);
+    }
+}
