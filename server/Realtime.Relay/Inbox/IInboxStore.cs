@@ -5,8 +5,8 @@ namespace Realtime.Relay.Inbox;
 /// <summary>
 /// The storage seam for inboxes (docs/storage.md): each method is one atomic operation, and an
 /// implementation wakes waiting long-polls and streams (<see cref="InboxSignals"/>) once an
-/// append or a close is stored. Interfaces of the seam live in their feature folders, the one
-/// implementation in <c>Storage/LiteDb</c>.
+/// append or a close is stored. Interfaces of the seam live in their feature folders, the
+/// implementations in <c>Storage/LiteDb</c> and <c>Storage/Redis</c>.
 /// </summary>
 public interface IInboxStore
 {

@@ -104,10 +104,9 @@ public sealed class RedisInboxStore : IInboxStore
     public async Task<IReadOnlyList<InboxState>> AllStatesAsync()
     {
         var ids = await _redis.RunAsync(db => db.SetMembersAsync(_redis.Key("inboxes")));
-        var states = new List<InboxState>(ids.Length);
-        foreach (var id in ids)
-            if (await StateOfAsync(id!) is { } state) states.Add(state);
-        return states;
+        // Sent together: the multiplexer pipelines them on its one connection.
+        var states = await Task.WhenAll(ids.Select(id => StateOfAsync(id!)));
+        return states.OfType<InboxState>().ToList();
     }
 
     public Task OpenAsync(RelayClient client) => _redis.ScriptAsync(OpenScript, OpenArgs(client, _clock.GetUtcNow().UtcDateTime));
