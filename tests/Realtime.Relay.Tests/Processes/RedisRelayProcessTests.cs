@@ -133,4 +133,25 @@ public sealed class RedisRelayProcessTests(SoketiRedisAndRelay env) : IClassFixt
         var fromZero = await PollAsync(http, plugin.BasePath, after: 0, wait: 0);
         Assert.DoesNotContain(((JArray)fromZero["events"]!).Select(e => (long)e["seq"]!), seq => seq <= 2);
     }
+
+    [Fact]
+    public async Task While_its_redis_is_down_a_node_answers_503_storage_unavailable_and_not_ready_and_recovers_when_it_is_back()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var nodeEnv = env.NodeEnvironment("node-outage");
+        nodeEnv["RELAY_REDIS"] = redis.ConfigurationString;
+        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, nodeEnv);
+        using var http = new HttpClient { BaseAddress = new Uri(relay.BaseUrl) };
+        async Task<HttpStatusCode> ReadyAsync() => (await http.GetAsync("/readyz")).StatusCode;
+        await Wait.UntilAsync(async () => await ReadyAsync() == HttpStatusCode.OK, Patience.Step, "the node to be ready");
+
+        redis.Kill();
+        await Wait.UntilAsync(async () => await ReadyAsync() == HttpStatusCode.ServiceUnavailable, Patience.Step, "/readyz to say not ready");
+        var (status, problem, _) = await http.PostJsonAsync("/api/v1/pairings", new { placeId = 1 });
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "storage_unavailable"), (status, (string?)problem["code"]));
+
+        await redis.StartAgainAsync();
+        await Wait.UntilAsync(async () => await ReadyAsync() == HttpStatusCode.OK, Patience.Step, "/readyz to say ready again");
+        Assert.Equal(HttpStatusCode.Created, (await http.PostJsonAsync("/api/v1/pairings", new { placeId = 1 })).Item1);
+    }
 }
