@@ -1,6 +1,5 @@
 using Realtime.Relay.Clients;
 using Realtime.Relay.Plugins;
-using Realtime.Relay.Storage.LiteDb;
 
 namespace Realtime.Relay.Storage.Redis;
 
@@ -14,14 +13,17 @@ public sealed class RedisClientCredentialStore(RedisStorage redis) : IClientCred
     public async Task<RelayClient?> FindAsync(string tokenHash)
     {
         var text = await redis.RunAsync(db => db.HashGetAsync(redis.Key("tokens"), tokenHash));
-        return text.IsNull ? null : RedisStorage.FromJson<ClientCredential>(text).ToClient();
+        return text.IsNull ? null : RedisStorage.FromJson<StoredCredential>(text).ToClient();
     }
 
-    /// <summary>What <c>add_token</c> stores for a hash (the same document as LiteDB's).</summary>
-    internal static string Json(string tokenHash, RelayClient client, DateTime now) => RedisStorage.ToJson(new ClientCredential
+    /// <summary>What <c>add_token</c> stores under a token hash: whose it is, and since when.</summary>
+    internal static string Json(RelayClient client, DateTime now) =>
+        RedisStorage.ToJson(new StoredCredential(client.Kind, client.Id, client.GameId, now));
+
+    private sealed record StoredCredential(ClientKind Kind, string ClientId, string? GameId, DateTime CreatedAt)
     {
-        TokenHash = tokenHash, Kind = client.Kind, ClientId = client.Id, GameId = client.GameId, CreatedAt = now,
-    });
+        public RelayClient ToClient() => new(Kind, ClientId, GameId);
+    }
 }
 
 /// <summary>

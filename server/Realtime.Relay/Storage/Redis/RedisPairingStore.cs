@@ -116,7 +116,7 @@ public sealed class RedisPairingStore(RedisStorage redis) : IPairingStore
         return await WriteAtNextVersionAsync(consumed, expectedVersion, args => redis.ScriptAsync(ConsumeScript,
         [
             .. args[..5], plugin.PluginId, RedisStorage.ToJson(plugin), tokenHash,
-            RedisClientCredentialStore.Json(tokenHash, client, plugin.CreatedAt), .. RedisInboxStore.OpenArgs(client, plugin.CreatedAt),
+            RedisClientCredentialStore.Json(client, plugin.CreatedAt), .. RedisInboxStore.OpenArgs(client, plugin.CreatedAt),
         ]));
     }
 

@@ -56,7 +56,7 @@ public sealed class RedisServerSessionStore(RedisStorage redis) : IServerSession
         var result = (int)await redis.ScriptAsync(RegisterScript,
         [
             session.Id, session.GameId, RedisStorage.ToJson(session), RedisStorage.Ticks(session.LastSeenAt), tokenHash,
-            RedisClientCredentialStore.Json(tokenHash, client, session.StartedAt), maxSessionsPerGame,
+            RedisClientCredentialStore.Json(client, session.StartedAt), maxSessionsPerGame,
             .. RedisInboxStore.OpenArgs(client, session.StartedAt),
         ]);
         return result switch { 0 => SessionRegistration.Started, 1 => SessionRegistration.Replaced, _ => SessionRegistration.TooManySessions };
