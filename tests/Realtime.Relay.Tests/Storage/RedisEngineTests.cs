@@ -54,6 +54,30 @@ public sealed class RedisEngineTests(RedisFixture shared)
     }
 
     [Fact]
+    public async Task Registrations_racing_on_two_nodes_never_exceed_the_games_limit()
+    {
+        var prefix = "race-" + Guid.NewGuid().ToString("N");
+        var nodes = new[] { await RedisStores.OpenAsync(shared.Server, prefix, Options, _time), await RedisStores.OpenAsync(shared.Server, prefix, Options, _time) };
+        try
+        {
+            var now = _time.GetUtcNow().UtcDateTime;
+            var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
+            {
+                var job = new RelayClient(ClientKind.GameServer, "job-" + i, "raced");
+                var session = new SessionRecord { Id = job.InboxId, GameId = "raced", JobId = job.Id, PlaceId = 1, StartedAt = now, LastSeenAt = now };
+                return nodes[i % 2].Sessions.RegisterAsync(session, ClientTokens.Hash(ClientTokens.New(ClientTokens.ServerSessionPrefix)), 5);
+            }));
+            Assert.Equal(5, results.Count(r => r == SessionRegistration.Started));
+            Assert.Equal(5, (await nodes[0].Sessions.OfGameAsync("raced")).Count);
+            Assert.Equal(5, (await nodes[1].Inboxes.AllStatesAsync()).Count(s => s.GameId == "raced"));
+        }
+        finally
+        {
+            foreach (var node in nodes) await node.Close();
+        }
+    }
+
+    [Fact]
     public async Task Killing_and_restarting_redis_server_loses_nothing_that_was_acknowledged()
     {
         await using var server = await RedisServer.StartAsync();
