@@ -12,10 +12,6 @@ namespace Realtime.Relay.Games;
 /// </summary>
 public sealed class GameAccess(IGameStore games, IPluginStore plugins)
 {
-    // The last synchronous wrapper: PlayersController and TriggerController still call it; they move
-    // to GameOfAsync next, and then it goes (docs/storage.md, "Synchronous callers").
-    public string? GameOf(RelayClient client) => GameOfAsync(client).GetAwaiter().GetResult();
-
     /// <summary>The client's game when it may act for it, else null.</summary>
     public async Task<string?> GameOfAsync(RelayClient client)
     {
