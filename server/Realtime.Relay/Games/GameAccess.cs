@@ -12,10 +12,7 @@ namespace Realtime.Relay.Games;
 /// </summary>
 public sealed class GameAccess(IGameStore games, IPluginStore plugins)
 {
-    // Controllers call GameOf synchronously; they move to GameOfAsync once the HTTP layer awaits it (docs/storage.md).
     /// <summary>The client's game when it may act for it, else null.</summary>
-    public string? GameOf(RelayClient client) => GameOfAsync(client).GetAwaiter().GetResult();
-
     public async Task<string?> GameOfAsync(RelayClient client)
     {
         if (client.GameId is null) return null;

@@ -26,16 +26,15 @@ public sealed class GameCatalog(IGameStore store, IServerSessionStore sessions, 
 {
     public const string DeletedReason = "game_deleted";
 
-    // The controller calls List and Get synchronously; they move to the async forms once the
-    // HTTP layer awaits them (docs/storage.md, "Synchronous callers").
-    public IReadOnlyList<GameView> List(PlatformUser user) => ListAsync(user).GetAwaiter().GetResult();
-
-    public Outcome<GameView> Get(PlatformUser user, string gameId) => GetAsync(user, gameId).GetAwaiter().GetResult();
-
-    public async Task<IReadOnlyList<GameView>> ListAsync(PlatformUser user)
+    /// <summary>One read per game for its sessions: <paramref name="ct"/> stops the rest once the caller has gone.</summary>
+    public async Task<IReadOnlyList<GameView>> ListAsync(PlatformUser user, CancellationToken ct)
     {
         var views = new List<GameView>();
-        foreach (var game in user.IsAdmin ? await store.AllAsync() : await store.OwnedByAsync(user.Id)) views.Add(await ViewAsync(game));
+        foreach (var game in user.IsAdmin ? await store.AllAsync() : await store.OwnedByAsync(user.Id))
+        {
+            ct.ThrowIfCancellationRequested();
+            views.Add(await ViewAsync(game));
+        }
         return views;
     }
 

@@ -13,14 +13,14 @@ public sealed class GameCatalogController(GameCatalog catalog) : ControllerBase
 {
     [HttpGet]
     [ProducesResponseType<GameList>(StatusCodes.Status200OK)]
-    public IActionResult List() => Ok(new GameList(catalog.List(PlatformUser.From(User)!)));
+    public async Task<IActionResult> List(CancellationToken ct) => Ok(new GameList(await catalog.ListAsync(PlatformUser.From(User)!, ct)));
 
     [HttpGet("{gameId}")]
     [ProducesResponseType<GameView>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status404NotFound)]
-    public IActionResult Get(string gameId)
+    public async Task<IActionResult> Get(string gameId)
     {
-        var outcome = catalog.Get(PlatformUser.From(User)!, gameId);
+        var outcome = await catalog.GetAsync(PlatformUser.From(User)!, gameId);
         return outcome.Error?.ToResult(HttpContext) ?? Ok(outcome.Value);
     }
 

@@ -38,14 +38,6 @@ public sealed class GameService
         _startedAt = time.GetUtcNow();
     }
 
-    // Controllers call Create, RotateKey and CheckServerKey synchronously; they move to the
-    // async forms once the HTTP layer awaits them (docs/storage.md, "Synchronous callers").
-    public Outcome<GameKey> Create(PlatformUser user, CreateGameRequest request) => CreateAsync(user, request).GetAwaiter().GetResult();
-
-    public Outcome<GameKey> RotateKey(PlatformUser user, string gameId) => RotateKeyAsync(user, gameId).GetAwaiter().GetResult();
-
-    public Outcome<GameRecord> CheckServerKey(string gameId, string? serverKey) => CheckServerKeyAsync(gameId, serverKey).GetAwaiter().GetResult();
-
     public async Task<Outcome<GameKey>> CreateAsync(PlatformUser user, CreateGameRequest request)
     {
         var key = ClientTokens.New(ClientTokens.ServerKeyPrefix);

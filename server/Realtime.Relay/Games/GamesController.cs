@@ -18,9 +18,9 @@ public sealed class GamesController(GameService games) : ControllerBase
     [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
     [ProducesResponseType<GameKey>(StatusCodes.Status201Created)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict)]
-    public IActionResult Create([FromBody] CreateGameRequest request)
+    public async Task<IActionResult> Create([FromBody] CreateGameRequest request)
     {
-        var outcome = games.Create(PlatformUser.From(User)!, request);
+        var outcome = await games.CreateAsync(PlatformUser.From(User)!, request);
         return outcome.Error?.ToResult(HttpContext) ?? StatusCode(StatusCodes.Status201Created, outcome.Value);
     }
 
@@ -29,9 +29,9 @@ public sealed class GamesController(GameService games) : ControllerBase
     [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
     [ProducesResponseType<GameKey>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status404NotFound)]
-    public IActionResult RotateKey(string gameId)
+    public async Task<IActionResult> RotateKey(string gameId)
     {
-        var outcome = games.RotateKey(PlatformUser.From(User)!, gameId);
+        var outcome = await games.RotateKeyAsync(PlatformUser.From(User)!, gameId);
         return outcome.Error?.ToResult(HttpContext) ?? Ok(outcome.Value);
     }
 
@@ -65,7 +65,7 @@ public sealed class GamesController(GameService games) : ControllerBase
         var bearer = BearerToken.From(Request);
         if (bearer is not null && bearer.StartsWith(ClientTokens.ServerKeyPrefix, StringComparison.Ordinal))
         {
-            var game = games.CheckServerKey(gameId, bearer);
+            var game = await games.CheckServerKeyAsync(gameId, bearer);
             if (game.Error is not null) return game.Error.ToResult(HttpContext);
         }
         else

@@ -23,9 +23,9 @@ public sealed class PairingController(PairingService pairings, RelaySettings set
     [AllowAnonymous]
     [ProducesResponseType<StartedPairing>(StatusCodes.Status201Created)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status429TooManyRequests)]
-    public IActionResult Start([FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] StartPairingRequest? request)
+    public async Task<IActionResult> Start([FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] StartPairingRequest? request)
     {
-        var outcome = pairings.Start(request!, ClientAddress(), VerificationUri());
+        var outcome = await pairings.StartAsync(request!, ClientAddress(), VerificationUri());
         return outcome.Error?.ToResult(HttpContext) ?? StatusCode(StatusCodes.Status201Created, outcome.Value);
     }
 
@@ -45,9 +45,9 @@ public sealed class PairingController(PairingService pairings, RelaySettings set
     [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
     [ProducesResponseType<ApprovedPairing>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests)]
-    public IActionResult Approve([FromBody] UserCodeRequest request)
+    public async Task<IActionResult> Approve([FromBody] UserCodeRequest request)
     {
-        var outcome = pairings.Approve(PlatformUser.From(User)!, request.UserCode!);
+        var outcome = await pairings.DecideAsync(PlatformUser.From(User)!, request.UserCode!, approve: true);
         return outcome.Error?.ToResult(HttpContext) ?? Ok(outcome.Value);
     }
 
@@ -56,9 +56,9 @@ public sealed class PairingController(PairingService pairings, RelaySettings set
     [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests)]
-    public IActionResult Deny([FromBody] UserCodeRequest request)
+    public async Task<IActionResult> Deny([FromBody] UserCodeRequest request)
     {
-        var outcome = pairings.Deny(PlatformUser.From(User)!, request.UserCode!);
+        var outcome = await pairings.DecideAsync(PlatformUser.From(User)!, request.UserCode!, approve: false);
         return outcome.Error?.ToResult(HttpContext) ?? NoContent();
     }
 

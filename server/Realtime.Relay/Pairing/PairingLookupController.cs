@@ -32,13 +32,13 @@ public sealed class PairingLookupController(PairingService pairings) : Controlle
     [Authorize(Policy = AuthenticationSetup.EducatorPolicy)]
     [ProducesResponseType<PairingDetails>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests)]
-    public IActionResult Lookup(string userCode)
+    public async Task<IActionResult> Lookup(string userCode)
     {
         if (UserCodes.Normalize(userCode) is null)
             return Problems.Result(HttpContext, StatusCodes.Status400BadRequest, ErrorCodes.InvalidRequest,
                 $"userCode must be the 8 letters Studio shows, like BCDF-GHJK (letters {UserCodes.Alphabet}).",
                 new Dictionary<string, string[]> { ["userCode"] = ["8 letters, optionally ABCD-EFGH"] });
-        var outcome = pairings.Lookup(PlatformUser.From(User)!, userCode);
+        var outcome = await pairings.LookupAsync(PlatformUser.From(User)!, userCode);
         return outcome.Error?.ToResult(HttpContext) ?? Ok(outcome.Value);
     }
 }

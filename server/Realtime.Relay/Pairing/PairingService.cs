@@ -53,17 +53,6 @@ public sealed class PairingService
 
     private DateTime Now => _time.GetUtcNow().UtcDateTime;
 
-    // Controllers call Start, Approve, Deny and Lookup synchronously; they move to the async forms
-    // once the HTTP layer awaits them (docs/storage.md, "Synchronous callers").
-    public Outcome<StartedPairing> Start(StartPairingRequest request, string clientAddress, string verificationUri) =>
-        StartAsync(request, clientAddress, verificationUri).GetAwaiter().GetResult();
-
-    public Outcome<ApprovedPairing> Approve(PlatformUser user, string userCode) => DecideAsync(user, userCode, approve: true).GetAwaiter().GetResult();
-
-    public Outcome<ApprovedPairing> Deny(PlatformUser user, string userCode) => DecideAsync(user, userCode, approve: false).GetAwaiter().GetResult();
-
-    public Outcome<PairingDetails> Lookup(PlatformUser user, string input) => LookupAsync(user, input).GetAwaiter().GetResult();
-
     public async Task<Outcome<StartedPairing>> StartAsync(StartPairingRequest request, string clientAddress, string verificationUri)
     {
         if (!_starts.TryAcquire(clientAddress, out var wait))
@@ -212,7 +201,7 @@ public sealed class PairingService
 
     /// <summary>
     /// What asks to be approved (RFC 8628 §5.4: no blind approval). Wrong codes count against the
-    /// user exactly as in <see cref="Approve"/>, so looking codes up is no way around that limit.
+    /// user exactly as in <see cref="DecideAsync"/>, so looking codes up is no way around that limit.
     /// An expired code is 404: there is nothing left to decide.
     /// </summary>
     public async Task<Outcome<PairingDetails>> LookupAsync(PlatformUser user, string input)

@@ -25,9 +25,6 @@ public sealed class PluginService(IPluginStore plugins, IInboxLifecycle inboxes,
     /// <summary>Longer than a long-poll's hold (25 s at most) plus a retry: a working plugin is never shown offline.</summary>
     public static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
 
-    // The controller calls List synchronously; it moves to ListAsync once the HTTP layer awaits it (docs/storage.md).
-    public IReadOnlyList<PluginView> List(PlatformUser user) => ListAsync(user).GetAwaiter().GetResult();
-
     public async Task<IReadOnlyList<PluginView>> ListAsync(PlatformUser user)
     {
         var views = new List<PluginView>();

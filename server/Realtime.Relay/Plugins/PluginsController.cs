@@ -17,7 +17,7 @@ public sealed class PluginsController(PluginService plugins) : ControllerBase
     [HttpGet]
     [Authorize(Policy = AuthenticationSetup.PlatformUserPolicy)]
     [ProducesResponseType<PluginList>(StatusCodes.Status200OK)]
-    public IActionResult List() => Ok(new PluginList(plugins.List(PlatformUser.From(User)!)));
+    public async Task<IActionResult> List() => Ok(new PluginList(await plugins.ListAsync(PlatformUser.From(User)!)));
 
     /// <summary>
     /// 204 for the owner's or an admin's JWT, or the plugin's own token. Both kinds of bearer are

@@ -29,7 +29,7 @@ public sealed class PlayersController(PresenceRoster roster, GameAccess games) :
         if (!PusherLimits.IsValidChannelName(channel))
             return Problems.Result(HttpContext, 400, ErrorCodes.InvalidRequest,
                 $"The game id '{gameId}' does not make a valid Pusher channel name ({channel}).");
-        if (games.GameOf(client) is null)
+        if (await games.GameOfAsync(client) is null)
             return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.GameNotOwned,
                 $"This plugin's owner does not own game '{gameId}' (or it does not exist): it cannot report players for it.");
         var players = request!.Players!.Select(p => p!).ToList();

@@ -5,7 +5,7 @@ namespace Realtime.Relay.Publishing;
 /// <summary>
 /// Where a Roblox client may publish (README "Publishing"): <c>roblox-sync</c>, its own channel, and
 /// its game's <c>presence-game-&lt;gameId&gt;</c> — the game it may act for
-/// (<see cref="Games.GameAccess.GameOf"/>: a plugin only for a game its owner owns). Nothing else.
+/// (<see cref="Games.GameAccess.GameOfAsync"/>: a plugin only for a game its owner owns). Nothing else.
 /// </summary>
 public static class PublishPolicy
 {

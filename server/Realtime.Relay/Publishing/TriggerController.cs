@@ -22,7 +22,7 @@ public sealed class TriggerController(Outbox outbox, GameAccess games) : Control
     public async Task<IActionResult> Trigger(RelayClient client, [FromBody] TriggerRequest? request)
     {
         var events = request!.Events!.Select(e => e!).ToList();
-        var game = games.GameOf(client);
+        var game = await games.GameOfAsync(client);
         var refused = events.Select(e => PublishPolicy.Refusal(client, e.Channel!, game)).OfType<string>().Distinct().ToList();
         if (refused.Count > 0)
             return Problems.Result(HttpContext, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, string.Join(" ", refused));

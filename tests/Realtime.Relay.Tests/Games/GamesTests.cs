@@ -151,6 +151,20 @@ public sealed class GamesTests : IDisposable
     }
 
     [Theory]
+    [InlineData("{\"placeId\":1}")]
+    [InlineData("{not json")]
+    public async Task A_wrong_server_key_is_401_before_the_body_is_judged(string body)
+    {
+        await CreateGameAsync("g1");
+        var otherKey = await CreateGameAsync("g2");
+        var res = await _relay.WithToken(otherKey).PostAsync("/api/v1/games/g1/servers", new StringContent(body, Encoding.UTF8, "application/json"));
+        var problem = await Http.ReadAsync(res);
+        Assert.True(res.StatusCode == HttpStatusCode.Unauthorized, problem.ToString());
+        Assert.Equal("unauthorized", (string?)problem["code"]);
+        Assert.Empty(_relay.Inbox.Snapshot());
+    }
+
+    [Theory]
     [InlineData("{\"placeId\":1}", "jobId")]
     [InlineData("{\"jobId\":\"has space\",\"placeId\":1}", "jobId")]
     [InlineData("{\"jobId\":\"j\"}", "placeId")]
