@@ -7,7 +7,8 @@ namespace Realtime.Relay.Infrastructure;
 /// <summary>
 /// Serilog for app and request logs. Request lines carry method, path, status and time —
 /// never headers or query strings, so bearer tokens and codes do not reach the logs.
-/// <c>RELAY_LOG_FORMAT=json</c> writes compact JSON (one object per event, CLEF) instead of text.
+/// <c>RELAY_LOG_FORMAT=json</c> writes compact JSON (one object per event, CLEF) instead of text;
+/// every event carries the node's <c>NodeId</c>.
 /// </summary>
 public static class LoggingSetup
 {
@@ -23,7 +24,9 @@ public static class LoggingSetup
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .ReadFrom.Configuration(config)
-                .Enrich.FromLogContext();
+                .Enrich.FromLogContext()
+                // Which relay node wrote it, where several share one store (RELAY_NODE_ID; docs/storage.md).
+                .Enrich.WithProperty("NodeId", (config.GetSection(Configuration.RelaySettings.Section).Get<Configuration.StoreSettings>() ?? new()).Node);
             // One console sink, in the chosen format; don't also name Console in Serilog:WriteTo,
             // or every event is printed twice. Other configured sinks (files, Seq) still apply.
             if (LogsAsJson(provider)) lc.WriteTo.Console(new CompactJsonFormatter());

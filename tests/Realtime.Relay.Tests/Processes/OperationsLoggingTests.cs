@@ -22,6 +22,7 @@ public sealed class OperationsLoggingTests
             ["AUTH_JWT_SECRET"] = TestJwt.Secret,
             ["RELAY_DB_PATH"] = TempDirectory.NewDatabasePath("relay-logs"),
             ["RELAY_LOG_FORMAT"] = "json",
+            ["RELAY_NODE_ID"] = "log-node",
         };
         await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, env);
         using var http = new HttpClient { BaseAddress = new Uri(relay.BaseUrl) };
@@ -35,6 +36,7 @@ public sealed class OperationsLoggingTests
 
         var events = relay.RecentOutput.Split('\n').Where(l => l.Trim().Length > 0).Select(l => JObject.Parse(l)).ToList();
         Assert.Single(events, e => (string?)e["RequestPath"] == "/api/v1/info"); // each event once
+        Assert.All(events, e => Assert.Equal("log-node", (string?)e["NodeId"])); // which node wrote it
         Assert.Single(events, e => (string?)e["Check"] == "pusher_connection");
         var notReady = Assert.Single(events, e => (string?)e["Check"] == "pusher");
         Assert.Equal("Warning", (string?)notReady["@l"]);
