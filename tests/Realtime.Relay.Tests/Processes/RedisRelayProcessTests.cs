@@ -71,6 +71,7 @@ public sealed class RedisRelayProcessTests(SoketiRedisAndRelay env) : IClassFixt
         Assert.Equal(("redis", "node-a"), ((string?)info["store"], (string?)info["nodeId"]));
         var ready = JObject.Parse(await Http().GetStringAsync("/readyz"));
         Assert.True((bool)ready["checks"]!["redis"]!["ready"]!);
+        Assert.Contains(env.Redis.ConfigurationString, (string?)ready["checks"]!["redis"]!["detail"]);
         Assert.Null(ready["checks"]!["litedb"]);
     }
 

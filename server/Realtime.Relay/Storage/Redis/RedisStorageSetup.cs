@@ -88,7 +88,9 @@ public sealed class RedisReadinessCheck(RedisStorage redis) : IReadinessCheck
         try
         {
             var latency = await redis.RunAsync(db => db.PingAsync());
-            return ReadinessResult.Ok($"{redis.Connection.Configuration.Split(',')[0]} ({latency.TotalMilliseconds:0.#} ms)");
+            // The endpoints only: the configuration string may hold a password.
+            var servers = string.Join(", ", redis.Connection.GetEndPoints().Select(e => e.ToString()));
+            return ReadinessResult.Ok($"{servers} ({latency.TotalMilliseconds:0.#} ms)");
         }
         catch (StorageUnavailableException e)
         {
