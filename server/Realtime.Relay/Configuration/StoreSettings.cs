@@ -51,7 +51,8 @@ public sealed class StoreSettings : ICheckedSettings
         string? problem = null;
         try
         {
-            if (RedisOptions().EndPoints.Count == 0) problem = $"RELAY_REDIS names no server (host:port): '{Redis}'.";
+            // The value is not echoed: it may hold a password.
+            if (RedisOptions().EndPoints.Count == 0) problem = "RELAY_REDIS names no server: give host:port first, e.g. 127.0.0.1:6379,password=….";
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
