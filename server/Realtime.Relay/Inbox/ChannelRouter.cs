@@ -173,10 +173,11 @@ public sealed class ChannelRouter
     }
 
     /// <summary>
-    /// A Pusher connection dropped and came back: events on these channels may have been missed.
+    /// A Pusher connection dropped and came back (or, in a cluster, the channels' owner died and
+    /// another node took them over, docs/cluster.md): events on these channels may have been missed.
     /// Each affected inbox gets one <c>relay:gap</c> naming its channels, so clients resync.
     /// </summary>
-    public async Task ReportGapAsync(IReadOnlyCollection<string> channels)
+    public async Task ReportGapAsync(IReadOnlyCollection<string> channels, string reason = "pusher_reconnected")
     {
         var affected = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         lock (_gate)
@@ -191,8 +192,8 @@ public sealed class ChannelRouter
                 }
             }
         }
-        _log.LogWarning("Pusher connection resumed: {Channels} channels may have missed events; telling {Inboxes} inboxes", channels.Count, affected.Count);
-        await AppendGapsAsync(affected, "pusher_reconnected");
+        _log.LogWarning("{Reason}: {Channels} channels may have missed events; telling {Inboxes} inboxes", reason, channels.Count, affected.Count);
+        await AppendGapsAsync(affected, reason);
     }
 
     private async Task ReportMissedAsync()
