@@ -45,12 +45,16 @@ public sealed class RedisNodeMembership(IConnectionMultiplexer redis, NodeIdenti
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Renew);
-        do
+        try
         {
-            try { await BeatAsync(); }
-            catch (Exception e) when (e is RedisException or TimeoutException) { /* the next beat tries again; leases say the rest */ }
+            do
+            {
+                try { await BeatAsync(); }
+                catch (Exception e) when (e is RedisException or TimeoutException) { /* the next beat tries again; leases say the rest */ }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => !t.IsCanceled && t.Result));
+        catch (OperationCanceledException) { }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
