@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Realtime.Relay.Cluster.Redis;
 using Realtime.Relay.Configuration;
-using Realtime.Relay.Presence;
 using StackExchange.Redis;
 
 namespace Realtime.Relay.Cluster;
@@ -29,6 +28,7 @@ public static class ClusterSetup
             services.AddSingleton<INodeMembership, SingleNodeMembership>();
             services.AddSingleton<IChannelOwnership, SingleNodeChannelOwnership>();
             services.AddSingleton<IOutboxClaims, SingleNodeOutboxClaims>();
+            services.AddSingleton<IPresenceHolding, SingleNodePresenceHolding>();
             return services;
         }
         services.AddSingleton<RedisNodeMembership>();
@@ -38,6 +38,11 @@ public static class ClusterSetup
         services.AddSingleton<IChannelOwnership>(sp => sp.GetRequiredService<RedisChannelOwnership>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisChannelOwnership>());
         services.AddSingleton<IOutboxClaims, RedisOutboxClaims>();
+        services.AddSingleton<RedisLeases>();
+        services.AddSingleton<IRosterStore, RedisRosterStore>();
+        services.AddSingleton<IPresenceHolding, RedisPresenceHolding>();
+        services.AddSingleton<PresenceTakeover>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceTakeover>());
         return services;
     }
 }

@@ -11,6 +11,6 @@ public static class RedisKeys
     public static string Heard(string channel, string hash) => "relay:cluster:heard:" + channel + ":" + hash;
     public static string OutboxClaim(string senderInboxId) => "relay:cluster:outbox-claim:" + senderInboxId;
     public static string PresenceLease(string reporterKey) => "relay:cluster:presence:" + reporterKey;
+    public static string PresenceOffer(string reporterKey) => "relay:cluster:presence-offer:" + reporterKey;
     public const string Rosters = "relay:cluster:rosters";
-    public const string RosterReported = "relay:cluster:roster-reported";
 }
