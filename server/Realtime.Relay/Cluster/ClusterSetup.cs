@@ -37,6 +37,8 @@ public static class ClusterSetup
         services.AddSingleton<RedisChannelOwnership>();
         services.AddSingleton<IChannelOwnership>(sp => sp.GetRequiredService<RedisChannelOwnership>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisChannelOwnership>());
+        services.AddSingleton<RedisRouteSync>();
+        services.AddHostedService(sp => sp.GetRequiredService<RedisRouteSync>());
         services.AddSingleton<IOutboxClaims, RedisOutboxClaims>();
         services.AddSingleton<RedisLeases>();
         services.AddSingleton<IRosterStore, RedisRosterStore>();

@@ -67,6 +67,12 @@ public sealed class ChannelRouter
         }
     }
 
+    /// <summary>
+    /// An inbox's channels changed here (opened, closed, subscriptions set). In a cluster the other nodes'
+    /// routers are told, so every node routes every inbox (docs/cluster.md, "Routes").
+    /// </summary>
+    public event Action<string>? InboxRoutesChanged;
+
     /// <summary>Makes the routes match the inbox's current channels.</summary>
     public void Update(InboxState state) => Set(state.InboxId, ChannelsOf(state));
 
@@ -77,11 +83,13 @@ public sealed class ChannelRouter
         var subscribe = new List<string>();
         var unsubscribe = new List<string>();
         Action<ChannelDemandChange>? tell;
+        bool changed;
         lock (_gate)
         {
             // Taken under the lock: a follower registered later has these channels in FollowDemand's list instead.
             tell = _demandChanged;
             var before = _channelsByInbox.GetValueOrDefault(inboxId) ?? [];
+            changed = !before.SequenceEqual(channels);
             foreach (var channel in before.Except(channels))
             {
                 if (_inboxesByChannel.TryGetValue(channel, out var set) && set.Remove(inboxId) && set.Count == 0)
@@ -102,6 +110,7 @@ public sealed class ChannelRouter
             if (channels.Count == 0) _channelsByInbox.Remove(inboxId);
             else _channelsByInbox[inboxId] = channels;
         }
+        if (changed) InboxRoutesChanged?.Invoke(inboxId);
         if (tell is null) return;
         foreach (var channel in unsubscribe) tell(new ChannelDemandChange(channel, Wanted: false));
         foreach (var channel in subscribe) tell(new ChannelDemandChange(channel, Wanted: true));

@@ -58,7 +58,8 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         Assert.Equal(plugins.Select(p => p.OwnChannel).Order(StringComparer.Ordinal), b.Ownership.Owned);
         foreach (var plugin in plugins)
         {
-            var gaps = _cluster.Stores.Inboxes.ReadAfter(plugin.InboxId, 0, 10).Where(e => e.Event == ChannelRouter.GapEvent).ToList();
+            var gaps = _cluster.Stores.Inboxes.ReadAfter(plugin.InboxId, 0, 10)
+                .Where(e => e.Event == ChannelRouter.GapEvent && e.Data.Contains("node_failed", StringComparison.Ordinal)).ToList();
             if (!orphaned.Contains(plugin.OwnChannel)) { Assert.Empty(gaps); continue; }
             var gap = JObject.Parse(Assert.Single(gaps).Data);
             Assert.Equal("node_failed", (string?)gap["reason"]);
@@ -120,6 +121,27 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         Assert.Equal([plugins[1].OwnChannel], a.Ownership.Owned);
         Assert.Equal([plugins[1].OwnChannel], a.Subscribed);
         Assert.False(await a.Ownership.ShouldStoreAsync(Heard(plugins[0].OwnChannel, "late")));
+    }
+
+    [Fact]
+    public async Task An_inbox_opened_or_closed_on_one_node_is_routed_by_every_node_and_its_channel_owned_once()
+    {
+        var a = await _cluster.StartNodeAsync("node-a");
+        var b = await _cluster.StartNodeAsync("node-b");
+        var plugin = (await _cluster.OpenPluginsAsync(1))[0];
+
+        a.Router.Update(_cluster.Stores.Inboxes.StateOf(plugin.InboxId)!); // as node-a's inbox lifecycle does
+
+        await Wait.UntilAsync(() => Task.FromResult(b.Router.InboxesFor(plugin.OwnChannel).Contains(plugin.InboxId)
+                                                    && EachChannelHasOneOwner([plugin], maxShare: 1)),
+            Patience.Step, "node-b to route the inbox node-a opened, and one node to own its channel: " + Describe());
+
+        await _cluster.Stores.Inboxes.CloseAsync(plugin);
+        b.Router.Remove(plugin.InboxId); // closed through node-b
+
+        await Wait.UntilAsync(() => Task.FromResult(a.Router.InboxesFor(plugin.OwnChannel).Count == 0
+                                                    && _cluster.Nodes.All(n => n.Ownership.Owned.Count == 0 && n.Subscribed.Count == 0)),
+            Patience.Step, "node-a to drop the route and the channel to be released: " + Describe());
     }
 
     private string Describe() => string.Join("; ", _cluster.Nodes.Select(n => n.Id + " owns [" + string.Join(",", n.Ownership.Owned) + "]"));

@@ -52,6 +52,7 @@ public sealed class ClusterHarness : IAsyncLifetime
     {
         var node = new Node(this, id, await ConnectionMultiplexer.ConnectAsync(Redis.ConfigurationString));
         _nodes.Add(node);
+        await node.RouteSync.ListenAsync();
         if (runLoops) await node.StartLoopsAsync();
         else await node.Membership.BeatAsync();
         return node;
@@ -79,6 +80,7 @@ public sealed class ClusterHarness : IAsyncLifetime
             Router = new ChannelRouter(cluster.Stores.Inboxes, new StorageThatNeverFails(), NullLogger<ChannelRouter>.Instance);
             Membership = new RedisNodeMembership(redis, new NodeIdentity(id), ShortLeases);
             Ownership = new RedisChannelOwnership(redis, Membership, Router, ShortLeases, TimeProvider.System, NullLogger<RedisChannelOwnership>.Instance);
+            RouteSync = new RedisRouteSync(redis, Router, cluster.Stores.Inboxes, Membership, ShortLeases, NullLogger<RedisRouteSync>.Instance);
             foreach (var channel in Ownership.Follow(OnChange, IsSubscribed)) OnChange(new ChannelDemandChange(channel, true));
         }
 
@@ -87,6 +89,7 @@ public sealed class ClusterHarness : IAsyncLifetime
         public ChannelRouter Router { get; }
         public RedisNodeMembership Membership { get; }
         public RedisChannelOwnership Ownership { get; }
+        public RedisRouteSync RouteSync { get; }
 
         /// <summary>Pusher confirms subscriptions at once, unless a test holds them back to look at a hand-over half way.</summary>
         public bool ConfirmSubscriptions { get; set; } = true;

@@ -131,8 +131,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
                 owned = _owned.Count + _taking.Count;
                 candidates = _wanted.Where(c => !_owned.ContainsKey(c) && !_taking.ContainsKey(c)).Order(StringComparer.Ordinal).ToList();
             }
-            if (owned > share && nodes.Count > 1) await OfferAsync(owned - share);
-            else lock (_gate) _offered.Clear();
+            await OfferAsync(nodes.Count > 1 ? Math.Max(0, owned - share) : 0);
             await TakeAsync(candidates, share - owned);
             await ReportGapsOnceHeardAsync();
         }
@@ -202,15 +201,24 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
 
     private async Task OfferAsync(int surplus)
     {
-        List<string> offer;
+        List<string> offer, withdrawn;
         lock (_gate)
         {
             offer = _owned.Keys.Order(StringComparer.Ordinal).Take(surplus).ToList();
-            _offered.Clear();
-            _offered.UnionWith(offer);
+            withdrawn = _offered.Except(offer).ToList();
         }
+        // Withdrawn before this node stops deduplicating them, so no taker starts on an offer it no longer stands by.
+        foreach (var channel in withdrawn) await _leases.ReleaseAsync(RedisKeys.ChannelOffer(channel), NodeId);
         var db = _redis.GetDatabase();
         foreach (var channel in offer) await db.StringSetAsync(RedisKeys.ChannelOffer(channel), NodeId, _options.Lease);
+        lock (_gate)
+        {
+            _offered.Clear();
+            _offered.UnionWith(offer);
+            // A taker that saw the offer may still finish after it is withdrawn: keep deduplicating while it could.
+            var until = _clock.GetUtcNow() + _options.Lease + _options.HandOverWindow;
+            foreach (var channel in offer.Where(_owned.ContainsKey)) if (_owned[channel] < until) _owned[channel] = until;
+        }
     }
 
     private async Task TakeAsync(List<string> candidates, int room)
