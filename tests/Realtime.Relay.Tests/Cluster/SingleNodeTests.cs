@@ -53,6 +53,21 @@ public sealed class SingleNodeTests : IDisposable
         (new OutboxEntry { Channel = "roblox-sync", Event = name, Data = "{}", SenderInboxId = sender }, null);
 
     [Fact]
+    public void With_the_redis_store_the_redis_implementations_are_registered()
+    {
+        var services = new ServiceCollection();
+        services.AddCluster(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Relay:Store"] = " Redis " }).Build());
+
+        Assert.Contains(services, d => d.ServiceType == typeof(Relay.Cluster.Redis.RedisChannelOwnership));
+        Assert.Contains(services, d => d.ServiceType == typeof(Relay.Cluster.Redis.RedisNodeMembership));
+        Assert.Contains(services, d => d.ServiceType == typeof(Relay.Cluster.Redis.RedisRouteSync));
+        Assert.Contains(services, d => d.ServiceType == typeof(Relay.Cluster.Redis.PresenceTakeover));
+        Assert.Contains(services, d => d.ServiceType == typeof(IOutboxClaims) && d.ImplementationType == typeof(Relay.Cluster.Redis.RedisOutboxClaims));
+        Assert.Contains(services, d => d.ServiceType == typeof(IPresenceHolding) && d.ImplementationType == typeof(Relay.Cluster.Redis.RedisPresenceHolding));
+        Assert.DoesNotContain(services, d => d.ImplementationType == typeof(SingleNodeOutboxClaims));
+    }
+
+    [Fact]
     public void The_node_id_is_the_configured_one_else_host_name_and_process_id()
     {
         var configured = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Relay:NodeId"] = " relay-2 " }).Build();
