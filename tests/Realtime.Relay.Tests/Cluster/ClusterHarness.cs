@@ -52,6 +52,7 @@ public sealed class ClusterHarness : IAsyncLifetime
     {
         var node = new Node(this, id, await ConnectionMultiplexer.ConnectAsync(Redis.ConfigurationString));
         _nodes.Add(node);
+        await node.Router.ReportRestartGapAsync(); // as the relay does at start: routes from the stored inboxes
         await node.RouteSync.ListenAsync();
         if (runLoops) await node.StartLoopsAsync();
         else await node.Membership.BeatAsync();
@@ -59,6 +60,11 @@ public sealed class ClusterHarness : IAsyncLifetime
     }
 
     public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>An inbox's stored events (the store's read, in one place for the tests).</summary>
+    public Task<List<StoredEvent>> ReadAsync(string inboxId) => Task.FromResult(Stores.Inboxes.ReadAfter(inboxId, 0, 100));
+
+    public Task<InboxState?> StateAsync(string inboxId) => Task.FromResult(Stores.Inboxes.StateOf(inboxId));
 
     /// <summary>Storage never fails here.</summary>
     private sealed class StorageThatNeverFails : IStorageRecovery
