@@ -29,6 +29,7 @@ for port in "$SOKETI_PORT" "$LB_PORT" "$REDIS_PORT" $(seq $((LB_PORT + 1)) $((LB
 done
 
 pids=()
+infra=() # redis, soketi, haproxy: the cluster stops if one of them does; a relay may be killed on purpose
 stopping=""
 cleanup() {
   trap - EXIT
@@ -47,7 +48,7 @@ wait_for() { # url-or-probe, what
 echo "==> redis-server on 127.0.0.1:$REDIS_PORT (append-only, fsync every write; log: .run/redis.log)"
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$PWD/data/cluster" --appendonly yes --appendfsync always \
   --save "" --daemonize no --loglevel warning > .run/redis.log 2>&1 &
-pids+=($!)
+pids+=($!); infra+=($!)
 wait_for "redis-cli -p $REDIS_PORT ping | grep -q PONG" "redis-server"
 
 echo "==> soketi on 127.0.0.1:$SOKETI_PORT (log: .run/soketi.log)"
@@ -55,7 +56,7 @@ echo "==> soketi on 127.0.0.1:$SOKETI_PORT (log: .run/soketi.log)"
   SOKETI_HOST=127.0.0.1 SOKETI_PORT=$SOKETI_PORT SOKETI_METRICS_ENABLED=false \
   SOKETI_DEFAULT_APP_WEBHOOKS="[{\"url\":\"$LB_URL/api/v1/pusher/webhooks\",\"event_types\":[\"channel_occupied\",\"channel_vacated\"]}]" \
   exec node_modules/.bin/soketi start ) > .run/soketi.log 2>&1 &
-pids+=($!)
+pids+=($!); infra+=($!)
 wait_for "curl -fs http://127.0.0.1:$SOKETI_PORT/" "soketi"
 
 servers=""
@@ -103,7 +104,7 @@ CFG
 echo "==> haproxy on $LB_URL (round-robin over $NODES relays; stats: http://127.0.0.1:$((LB_PORT + 10))/stats)"
 haproxy -c -q -f .run/haproxy.cfg
 haproxy -db -f .run/haproxy.cfg > .run/haproxy.log 2>&1 &
-pids+=($!)
+pids+=($!); infra+=($!)
 wait_for "curl -fs $LB_URL/healthz" "haproxy"
 
 EDUCATOR_JWT=$(node scripts/dev-jwt.mjs "$JWT_SECRET" dev-educator educator "Dev Educator" class-1)
@@ -116,10 +117,10 @@ Realtime Bridge cluster is running (Ctrl-C stops it all).
   soketi         ws://127.0.0.1:$SOKETI_PORT  $SOKETI_DEFAULT_APP_ID / $SOKETI_DEFAULT_APP_KEY
 
   export EDUCATOR_JWT=$EDUCATOR_JWT
-Kill one relay (kill -9 <pid> from 'pgrep -af Realtime.Relay.dll') and watch its channels move
-(docs/cluster.md, "Failure modes").
+Kill one relay (kill -9 the pid listening on its port: ss -ltnp | grep 508) and watch its channels
+move to the others within 10 s (docs/cluster.md, "Failure modes"); the cluster keeps running.
 
 INFO
-wait -n "${pids[@]}"
-[ -n "$stopping" ] || echo "a process stopped on its own: see .run/" >&2
+wait -n "${infra[@]}"
+[ -n "$stopping" ] || echo "redis, soketi or haproxy stopped on its own: see .run/" >&2
 exit 1
