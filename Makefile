@@ -1,15 +1,20 @@
 # Realtime Bridge — two commands do all the set-up (see README.md):
 #   make dev    install what is missing, start soketi and the relay, print what to do next
+#   make dev-cluster   the same with redis and three relays behind haproxy
 #   make test   install what is missing, run every suite, exit non-zero on any failure
 SHELL := /bin/bash
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: dev test deps build bench format clean
+.PHONY: dev dev-cluster test deps build bench format clean
 
 dev: deps build
 	@scripts/dev.sh
+
+# Three relays on one Redis behind haproxy (docs/cluster.md).
+dev-cluster: deps build
+	@scripts/dev-cluster.sh
 
 test: deps build
 	@scripts/test.sh

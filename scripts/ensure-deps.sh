@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `make dev` and `make test` need and is missing: npm packages (from the
-# lock file; Lune among them), Debian 13's libc6 for Lune, Chromium and redis-server (Debian packages), NuGet packages.
+# lock file; Lune among them), Debian 13's libc6 for Lune, Chromium, redis-server and haproxy (Debian packages), NuGet packages.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +43,14 @@ if ! lune_ok; then
   dpkg-deb -x "$apt_dir"/libc6_*.deb .tools/glibc || fail "dpkg-deb could not unpack Debian 13's libc6."
   rm -rf "$apt_dir"
   lune_ok || fail "Lune does not start with Debian 13's libc6: try scripts/lune --version."
+fi
+
+# haproxy from Debian, the load balancer of make dev-cluster (scripts/dev-cluster.sh).
+if ! command -v haproxy >/dev/null; then
+  say "apt-get install haproxy"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq || fail "apt-get update failed (no network to Debian's mirror?)."
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq haproxy >/dev/null || fail "apt-get install haproxy failed."
 fi
 
 # Chromium from Debian, for the browser tests (Microsoft.Playwright drives /usr/bin/chromium;

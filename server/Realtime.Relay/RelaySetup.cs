@@ -1,5 +1,6 @@
 using Prometheus;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Cluster;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.WebConsole;
 using Realtime.Relay.Cors;
@@ -37,6 +38,7 @@ public static class RelaySetup
         builder.Services.AddRelayStorage(builder.Configuration); // first: its writer must stop last
         // A failing background loop logs and carries on; it never stops the relay.
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
+        builder.Services.AddCluster(builder.Configuration); // one node unless RELAY_STORE=redis
         builder.Services.AddPusher(pusher);
         builder.Services.AddPusherAuth();
         builder.Services.AddRelayClients();

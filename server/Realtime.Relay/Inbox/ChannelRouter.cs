@@ -66,6 +66,12 @@ public sealed class ChannelRouter
         }
     }
 
+    /// <summary>
+    /// An inbox's channels changed here (opened, closed, subscriptions set). In a cluster the other nodes'
+    /// routers are told, so every node routes every inbox (docs/cluster.md, "Routes").
+    /// </summary>
+    public event Action<string>? InboxRoutesChanged;
+
     /// <summary>Makes the routes match the inbox's current channels.</summary>
     public void Update(InboxState state) => Set(state.InboxId, ChannelsOf(state));
 
@@ -76,11 +82,13 @@ public sealed class ChannelRouter
         var subscribe = new List<string>();
         var unsubscribe = new List<string>();
         Action<ChannelDemandChange>? tell;
+        bool changed;
         lock (_gate)
         {
             // Taken under the lock: a follower registered later has these channels in FollowDemand's list instead.
             tell = _demandChanged;
             var before = _channelsByInbox.GetValueOrDefault(inboxId) ?? [];
+            changed = !before.SequenceEqual(channels);
             foreach (var channel in before.Except(channels))
             {
                 if (_inboxesByChannel.TryGetValue(channel, out var set) && set.Remove(inboxId) && set.Count == 0)
@@ -101,6 +109,7 @@ public sealed class ChannelRouter
             if (channels.Count == 0) _channelsByInbox.Remove(inboxId);
             else _channelsByInbox[inboxId] = channels;
         }
+        if (changed) InboxRoutesChanged?.Invoke(inboxId);
         if (tell is null) return;
         foreach (var channel in unsubscribe) tell(new ChannelDemandChange(channel, Wanted: false));
         foreach (var channel in subscribe) tell(new ChannelDemandChange(channel, Wanted: true));
@@ -174,10 +183,11 @@ public sealed class ChannelRouter
     }
 
     /// <summary>
-    /// A Pusher connection dropped and came back: events on these channels may have been missed.
+    /// A Pusher connection dropped and came back (or, in a cluster, the channels' owner died and
+    /// another node took them over, docs/cluster.md): events on these channels may have been missed.
     /// Each affected inbox gets one <c>relay:gap</c> naming its channels, so clients resync.
     /// </summary>
-    public async Task ReportGapAsync(IReadOnlyCollection<string> channels)
+    public async Task ReportGapAsync(IReadOnlyCollection<string> channels, string reason = "pusher_reconnected")
     {
         var affected = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         lock (_gate)
@@ -192,8 +202,8 @@ public sealed class ChannelRouter
                 }
             }
         }
-        _log.LogWarning("Pusher connection resumed: {Channels} channels may have missed events; telling {Inboxes} inboxes", channels.Count, affected.Count);
-        await AppendGapsAsync(affected, "pusher_reconnected");
+        _log.LogWarning("{Reason}: {Channels} channels may have missed events; telling {Inboxes} inboxes", reason, channels.Count, affected.Count);
+        await AppendGapsAsync(affected, reason);
     }
 
     private async Task ReportMissedAsync()

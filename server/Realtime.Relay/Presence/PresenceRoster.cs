@@ -2,6 +2,7 @@ using System.Text;
 using Newtonsoft.Json.Linq;
 using Prometheus;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Cluster;
 using Realtime.Relay.Inbox;
 
 namespace Realtime.Relay.Presence;
@@ -24,12 +25,14 @@ public sealed record RosterChange(IReadOnlyList<long> Added, IReadOnlyList<long>
 /// A dashboard's pusher-js sees them in <c>channel.members</c> and gets
 /// <c>pusher:member_added</c>/<c>pusher:member_removed</c> as they come and go.
 /// <para>
-/// State is in memory only: the membership lives in this process's sockets, so after a restart
-/// there is nothing to restore until servers report again (they do every few seconds). Reporters
+/// State is in memory: the membership lives in this process's sockets, so after a restart there is
+/// nothing to restore until servers report again (they do every few seconds); in a cluster the last
+/// rosters are also kept in Redis, for another node to take over (<see cref="IPresenceHolding"/>). Reporters
 /// silent for <see cref="PresenceOptions.Silence"/> lose their players (<see cref="SweepAsync"/>).
 /// </para>
 /// </summary>
-public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
+public sealed class PresenceRoster(IPresenceConnectionFactory connections, IPresenceHolding holding, PresenceOptions options,
+    TimeProvider clock, ILogger<PresenceRoster> log) : IClientClosedHandler, IAsyncDisposable
 {
     public const string UserIdPrefix = "roblox-";
 
@@ -40,21 +43,18 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
     private static readonly Gauge ReportersGauge = Metrics.CreateGauge("relay_presence_reporters", "Game servers and Studio sessions reporting rosters.");
     private static readonly Counter SilentTotal = Metrics.CreateCounter("relay_presence_silent_reporters_total", "Reporters whose players were removed because they stopped reporting.");
 
-    private readonly IPresenceConnectionFactory _connections;
-    private readonly PresenceOptions _options;
-    private readonly TimeProvider _clock;
-    private readonly ILogger<PresenceRoster> _log;
+    private readonly IPresenceConnectionFactory _connections = connections;
+    private readonly IPresenceHolding _holding = holding;
+    private readonly PresenceOptions _options = options;
+    private readonly TimeProvider _clock = clock;
+    private readonly ILogger<PresenceRoster> _log = log;
     private readonly object _gate = new();
     private readonly Dictionary<string, Reporter> _reporters = new(StringComparer.Ordinal);
     private bool _disposed;
 
+    /// <summary>One relay on its own (the default): every reporter's players are held here.</summary>
     public PresenceRoster(IPresenceConnectionFactory connections, PresenceOptions options, TimeProvider clock, ILogger<PresenceRoster> log)
-    {
-        _connections = connections;
-        _options = options;
-        _clock = clock;
-        _log = log;
-    }
+        : this(connections, new SingleNodePresenceHolding(), options, clock, log) { }
 
     public PresenceOptions Options => _options;
 
@@ -83,7 +83,20 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
     /// </summary>
     public async Task<RosterChange?> ReportAsync(RelayClient client, string gameId, IReadOnlyList<PlayerReport> roster, CancellationToken cancellationToken)
     {
-        var key = client.InboxId + "@" + gameId;
+        var report = new RosterReport(RosterReport.KeyOf(client, gameId), client.Kind, client.Id, client.GameId, gameId, roster, _clock.GetUtcNow());
+        var previous = await _holding.RecordAsync(report);
+        if (await _holding.HoldAsync(report.ReporterKey)) return await ApplyAsync(report, cancellationToken, receivedHere: true);
+        // Another relay node holds these players and applies the stored report (docs/cluster.md): answer from the kept rosters.
+        return Diff(previous?.Players ?? [], roster);
+    }
+
+    /// <summary>
+    /// Applies a reporter's full roster here: from a report this node received, or (in a cluster) one another
+    /// node received or one a dead holder left behind. Its time is the reporter's last sign of life.
+    /// </summary>
+    public async Task<RosterChange?> ApplyAsync(RosterReport report, CancellationToken cancellationToken = default, bool receivedHere = false)
+    {
+        var key = report.ReporterKey;
         while (true)
         {
             Reporter reporter;
@@ -92,18 +105,19 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
                 if (_disposed) return null;
                 if (!_reporters.TryGetValue(key, out reporter!))
                 {
-                    reporter = new Reporter(key, client, gameId, JobIdOf(client));
+                    reporter = new Reporter(key, report.Client, report.GameId, JobIdOf(report.Client));
                     _reporters.Add(key, reporter);
                     ReportersGauge.Set(_reporters.Count);
                 }
-                reporter.LastReport = _clock.GetUtcNow();
+                if (report.ReportedAt > reporter.LastReport) reporter.LastReport = report.ReportedAt;
             }
             await reporter.Lock.WaitAsync(cancellationToken);
             try
             {
                 if (reporter.Removed) continue; // swept or shut down meanwhile: start again with a fresh reporter
-                var change = await ApplyAsync(reporter, roster);
-                lock (_gate) reporter.LastReport = _clock.GetUtcNow();
+                var change = await ApplyAsync(reporter, report.Players);
+                var now = receivedHere ? _clock.GetUtcNow() : report.ReportedAt; // silence counts from the end of a report applied here
+                lock (_gate) if (now > reporter.LastReport) reporter.LastReport = now;
                 return change;
             }
             finally
@@ -111,6 +125,38 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
                 reporter.Lock.Release();
             }
         }
+    }
+
+    private static RosterChange Diff(IReadOnlyList<PlayerReport> before, IReadOnlyList<PlayerReport> after)
+    {
+        Dictionary<long, PlayerReport> was = before.ToDictionary(p => p.Id!.Value), now = after.ToDictionary(p => p.Id!.Value);
+        return new RosterChange(now.Keys.Where(id => !was.ContainsKey(id)).ToList(), was.Keys.Where(id => !now.ContainsKey(id)).ToList(),
+            now.Where(p => was.TryGetValue(p.Key, out var old) && (old.Name, old.DisplayName) != (p.Value.Name, p.Value.DisplayName))
+                .Select(p => p.Key).ToList(), now.Count);
+    }
+
+    /// <summary>Reporters whose players this node holds, and when each last reported.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> Held
+    {
+        get { lock (_gate) return _reporters.Values.ToDictionary(r => r.Key, r => r.LastReport, StringComparer.Ordinal); }
+    }
+
+    /// <summary>Whether every player of the reporter is a member (or refused) on this node's connections: a hand-over may let go of the old ones.</summary>
+    public bool IsSeated(string reporterKey)
+    {
+        lock (_gate)
+            return _reporters.TryGetValue(reporterKey, out var r) && r.Published.All(p => IsRefused(p) || p.Connection.State == PresenceSeatState.Member);
+    }
+
+    /// <summary>Another node holds the reporter now (it connected first): this node's connections for it close.</summary>
+    public async Task ReleaseAsync(string reporterKey)
+    {
+        Reporter? gone;
+        lock (_gate)
+        {
+            if (_reporters.Remove(reporterKey, out gone)) ReportersGauge.Set(_reporters.Count);
+        }
+        if (gone is not null) await DropAsync(gone);
     }
 
     private async Task<RosterChange> ApplyAsync(Reporter reporter, IReadOnlyList<PlayerReport> roster)
@@ -161,7 +207,7 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
         var pusherUserId = PusherUserIdFor(userId);
         var info = UserInfo(name, displayName, reporter.JobId);
         var channel = reporter.Channel;
-        var refusal = new Refusal();
+        var refusal = new PresenceRefusal();
         IPresenceConnection connection;
         try
         {
@@ -238,6 +284,7 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
             SilentTotal.Inc();
         }
         await Task.WhenAll(silent.Select(DropAsync));
+        foreach (var reporter in silent) await _holding.ForgetAsync(reporter.Key);
         return silent.Count;
     }
 
@@ -255,6 +302,7 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
             ReportersGauge.Set(_reporters.Count);
         }
         await Task.WhenAll(gone.Select(DropAsync));
+        foreach (var reporter in gone) await _holding.ForgetAsync(reporter.Key);
     }
 
     private async Task DropAsync(Reporter reporter)
@@ -343,44 +391,5 @@ public sealed class PresenceRoster : IClientClosedHandler, IAsyncDisposable
     }
 
     private sealed record Player(long UserId, string Name, string DisplayName, DateTimeOffset Since, IPresenceConnection Connection,
-        Refusal Refusal);
-
-    /// <summary>
-    /// Why Pusher refused the player (told by the connection, maybe before <see cref="IPresenceConnectionFactory.Open"/>
-    /// returned it); once both the reason and the connection are known, the connection is handed out once, to be closed.
-    /// </summary>
-    private sealed class Refusal
-    {
-        private readonly Lock _gate = new();
-        private string? _reason;
-        private IPresenceConnection? _connection;
-        private bool _handedOut;
-
-        public string? Reason { get { lock (_gate) return _reason; } }
-
-        public IPresenceConnection? Refuse(string reason)
-        {
-            lock (_gate)
-            {
-                _reason = reason;
-                return HandOut();
-            }
-        }
-
-        public IPresenceConnection? Attach(IPresenceConnection connection)
-        {
-            lock (_gate)
-            {
-                _connection = connection;
-                return HandOut();
-            }
-        }
-
-        private IPresenceConnection? HandOut()
-        {
-            if (_reason is null || _connection is null || _handedOut) return null;
-            _handedOut = true;
-            return _connection;
-        }
-    }
+        PresenceRefusal Refusal);
 }

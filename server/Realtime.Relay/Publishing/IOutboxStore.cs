@@ -18,6 +18,21 @@ public interface IOutboxStore
     /// <summary>The oldest pending entries, in acceptance order.</summary>
     Task<List<OutboxEntry>> OldestAsync(int count);
 
+    /// <summary>
+    /// The oldest pending entries of senders other than <paramref name="exceptSenders"/> (claimed by other
+    /// relay nodes, docs/cluster.md), in acceptance order. This default pages through
+    /// <see cref="OldestAsync(int)"/>; an engine shared by many nodes should filter where the entries are.
+    /// </summary>
+    async Task<List<OutboxEntry>> OldestAsync(int count, IReadOnlySet<string> exceptSenders)
+    {
+        for (var window = count; ; window *= 4)
+        {
+            var page = await OldestAsync(window);
+            var kept = page.Where(e => !exceptSenders.Contains(e.SenderInboxId)).Take(count).ToList();
+            if (kept.Count == count || page.Count < window) return kept;
+        }
+    }
+
     Task<int> CountAsync();
 
     /// <summary>

@@ -44,6 +44,10 @@ public sealed class Outbox(IOutboxStore store, ChannelRouter router, TimeProvide
     /// <summary>The oldest pending entries, in acceptance order.</summary>
     public Task<List<OutboxEntry>> OldestAsync(int count) => store.OldestAsync(count);
 
+    /// <summary>The oldest pending entries of senders not in <paramref name="exceptSenders"/> (held by other nodes).</summary>
+    public Task<List<OutboxEntry>> OldestAsync(int count, IReadOnlySet<string> exceptSenders) =>
+        exceptSenders.Count == 0 ? store.OldestAsync(count) : store.OldestAsync(count, exceptSenders);
+
     /// <summary>Published: forget the entries and deliver them to the relay's other listeners.</summary>
     public Task CompleteAsync(IReadOnlyList<OutboxEntry> published) => store.CompleteAsync(published
         .Select(e => new OutboxDelivery(e, router.InboxesFor(e.Channel, exceptInboxId: e.SenderInboxId))).ToList());

@@ -1,6 +1,7 @@
 using Prometheus;
 using Realtime.Pusher.Rest;
 using Realtime.Pusher.Validation;
+using Realtime.Relay.Cluster;
 
 namespace Realtime.Relay.Publishing;
 
@@ -8,9 +9,10 @@ namespace Realtime.Relay.Publishing;
 /// Publishes the outbox to Pusher in acceptance order, up to 10 events per batch call. While
 /// Pusher is unreachable or answers 5xx it retries the same batch with growing back-off, so
 /// order per channel holds; a 4xx is final for the event Pusher refused (logged, counted).
+/// In a cluster it publishes only the senders it claimed (<see cref="ClaimedOutboxReader"/>, docs/cluster.md).
 /// </summary>
 public sealed class OutboxSender(
-    Outbox outbox, PusherRestClient rest, IRelaySocketIds socketIds, ILogger<OutboxSender> log) : BackgroundService
+    Outbox outbox, ClaimedOutboxReader reader, PusherRestClient rest, IRelaySocketIds socketIds, ILogger<OutboxSender> log) : BackgroundService
 {
     private static readonly Counter Published = Metrics.CreateCounter("relay_outbox_published_total", "Events published to Pusher from the outbox.");
     private static readonly Counter Rejected = Metrics.CreateCounter("relay_outbox_rejected_total", "Outbox events Pusher refused for good (4xx).");
@@ -30,9 +32,11 @@ public sealed class OutboxSender(
                     await outbox.ForgetOldKeysAsync();
                     prunedAt = DateTime.UtcNow;
                 }
-                var batch = await outbox.OldestAsync(PusherLimits.MaxEventsPerBatch);
+                await using var claimed = await reader.NextAsync(PusherLimits.MaxEventsPerBatch);
+                var batch = claimed.Entries;
                 if (batch.Count == 0)
                 {
+                    await claimed.DisposeAsync(); // let go of senders whose entries another node completed meanwhile
                     await outbox.WaitForMoreAsync(TimeSpan.FromSeconds(1), stoppingToken);
                     continue;
                 }

@@ -2,6 +2,7 @@ using Prometheus;
 using Realtime.Pusher;
 using Realtime.Pusher.Auth;
 using Realtime.Pusher.Client;
+using Realtime.Relay.Cluster;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Meta;
 using Realtime.Relay.Publishing;
@@ -10,7 +11,8 @@ namespace Realtime.Relay.PusherConnection;
 
 /// <summary>
 /// The relay as a Pusher client: one pool of WebSocket connections holding every channel some
-/// inbox hears (it follows <see cref="ChannelRouter.FollowDemand"/>). Each channel's events are
+/// inbox hears and this node owns (it follows <see cref="IChannelOwnership"/>, which filters
+/// <see cref="ChannelRouter.FollowDemand"/>; one node owns them all, docs/cluster.md). Each channel's events are
 /// handed to the router in order; when a connection comes back after a drop, the router tells
 /// the affected inboxes (<c>relay:gap</c>). The dependency runs one way: feed → router.
 /// </summary>
@@ -25,12 +27,15 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
 
     private readonly PusherConnectionPool _pool;
     private readonly ChannelRouter _router;
+    private readonly IChannelOwnership _ownership;
     private readonly ILogger<PusherFeed> _log;
     private readonly CancellationTokenSource _stopping = new();
 
-    public PusherFeed(PusherOptions options, ChannelRouter router, ILoggerFactory logs, Configuration.PusherSettings settings)
+    public PusherFeed(PusherOptions options, ChannelRouter router, IChannelOwnership ownership, ILoggerFactory logs,
+        Configuration.PusherSettings settings)
     {
         _router = router;
+        _ownership = ownership;
         _log = logs.CreateLogger<PusherFeed>();
         _pool = new PusherConnectionPool(options, new PusherPoolOptions
         {
@@ -43,8 +48,8 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Every inbox's channels (restored from disk) now, later ones as inboxes change.
-        foreach (var channel in _router.FollowDemand(OnDemandChanged)) Subscribe(channel);
+        // Every owned channel some inbox hears (restored from disk) now, later ones as inboxes and owners change.
+        foreach (var channel in _ownership.Follow(OnDemandChanged, IsSubscribed)) Subscribe(channel);
         _ = Task.Run(async () =>
         {
             try { await _pool.StartAsync(_stopping.Token); }
@@ -93,7 +98,8 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
                 {
                     case PusherEventKind.Event:
                         Heard.Inc();
-                        await _router.DeliverAsync(new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId));
+                        var heard = new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId);
+                        if (await _ownership.ShouldStoreAsync(heard)) await _router.DeliverAsync(heard);
                         break;
                     case PusherEventKind.Gap when e.GapReason == GapReason.BufferOverflow:
                         await _router.ReportGapAsync([e.Channel]);

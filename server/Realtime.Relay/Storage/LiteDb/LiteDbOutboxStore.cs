@@ -52,6 +52,12 @@ public sealed class LiteDbOutboxStore : IOutboxStore
 
     public Task<List<OutboxEntry>> OldestAsync(int count) => Task.FromResult(_entries.Query().OrderBy(e => e.Id).Limit(count).ToList());
 
+    public Task<List<OutboxEntry>> OldestAsync(int count, IReadOnlySet<string> exceptSenders) => exceptSenders.Count == 0
+        ? OldestAsync(count)
+        : Task.FromResult(_entries.Query()
+            .Where(BsonExpression.Create("($.SenderInboxId IN @0) = false", new BsonArray(exceptSenders.Select(s => new BsonValue(s)))))
+            .OrderBy(e => e.Id).Limit(count).ToList());
+
     public Task<int> CountAsync() => Task.FromResult(_entries.Count());
 
     public Task CompleteAsync(IReadOnlyList<OutboxDelivery> published) => _writer.WriteAsync(ctx =>

@@ -70,4 +70,16 @@ public abstract class OutboxStoreContract : StoreContract
         Assert.Equal(["a", "c"], await PendingNamesAsync());
         Assert.Equal(2, await Stores.Outbox.CountAsync());
     }
+
+    [Fact]
+    public async Task The_oldest_entries_except_some_senders_keep_acceptance_order_and_skip_only_those_senders()
+    {
+        // Other relay nodes hold the claims of the senders left out (docs/cluster.md, "Outbox").
+        await Stores.Outbox.AcceptAsync([(Entry("x1", "plugin:x"), null), (Entry("y1", "plugin:y"), null), (Entry("z1", "plugin:z"), null)], Now);
+        await Stores.Outbox.AcceptAsync([(Entry("x2", "plugin:x"), null), (Entry("y2", "plugin:y"), null)], Now);
+
+        Assert.Equal(["y1", "z1", "y2"], (await Stores.Outbox.OldestAsync(10, new HashSet<string> { "plugin:x" })).Select(e => e.Event));
+        Assert.Equal(["z1"], (await Stores.Outbox.OldestAsync(1, new HashSet<string> { "plugin:x", "plugin:y" })).Select(e => e.Event));
+        Assert.Equal(["x1", "y1"], (await Stores.Outbox.OldestAsync(2, new HashSet<string>())).Select(e => e.Event));
+    }
 }

@@ -1,0 +1,36 @@
+namespace Realtime.Relay.Cluster;
+
+/// <summary>
+/// Lease timings of the cluster coordination (configuration section "Cluster"; docs/cluster.md).
+/// A lease lives <see cref="LeaseSeconds"/> and is renewed every <see cref="RenewSeconds"/>, so a
+/// dead node's channels are free after at most one lease and taken at the next renewal round.
+/// </summary>
+public sealed record ClusterOptions : Configuration.ICheckedSettings
+{
+    public const string Section = "Cluster";
+
+    /// <summary>How long a heartbeat, a channel lease or an outbox claim outlives its last renewal.</summary>
+    public double LeaseSeconds { get; init; } = 6;
+
+    /// <summary>How often leases are renewed and free or offered channels looked for.</summary>
+    public double RenewSeconds { get; init; } = 2;
+
+    /// <summary>How long a presence session's holder may be silent before another node takes its players over.</summary>
+    public double PresenceLeaseSeconds { get; init; } = 15;
+
+    public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
+    public TimeSpan Renew => TimeSpan.FromSeconds(RenewSeconds);
+    public TimeSpan PresenceLease => TimeSpan.FromSeconds(PresenceLeaseSeconds);
+
+    /// <summary>How long the two subscribers of a channel in hand-over dedupe what they hear.</summary>
+    public TimeSpan HandOverWindow => Renew * 3;
+
+    public IEnumerable<string> Problems()
+    {
+        if (RenewSeconds <= 0) yield return $"Cluster__RenewSeconds must be positive, not {RenewSeconds}.";
+        if (LeaseSeconds < RenewSeconds * 2)
+            yield return $"Cluster__LeaseSeconds ({LeaseSeconds}) must be at least twice Cluster__RenewSeconds ({RenewSeconds}), or a busy node loses its leases.";
+        if (PresenceLeaseSeconds < RenewSeconds * 2)
+            yield return $"Cluster__PresenceLeaseSeconds ({PresenceLeaseSeconds}) must be at least twice Cluster__RenewSeconds ({RenewSeconds}).";
+    }
+}

@@ -1,0 +1,305 @@
+using System.Security.Cryptography;
+using System.Text;
+using Realtime.Relay.Inbox;
+using StackExchange.Redis;
+
+namespace Realtime.Relay.Cluster.Redis;
+
+/// <summary>
+/// Channel ownership across nodes (docs/cluster.md): each channel the inboxes want has one lease in
+/// Redis, held by the node that subscribes it. Every round (<see cref="ClusterOptions.Renew"/>) a node
+/// renews its leases (a lost one is unsubscribed at once), takes free channels up to its share
+/// (ceil(channels / live nodes)), offers channels above its share, and takes offered ones while
+/// under its share: the taker subscribes first and moves the lease only once Pusher confirmed, so
+/// nothing is missed; while both hear the channel they store an event only if no one stored the
+/// same (event, data, user) on that channel within the hand-over window. A channel taken after its
+/// lease expired (its owner died) gets <c>relay:gap</c> once the new owner hears it.
+/// </summary>
+public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisLeases _leases;
+    private readonly INodeMembership _membership;
+    private readonly ChannelRouter _router;
+    private readonly ClusterOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<RedisChannelOwnership> _log;
+    private readonly object _gate = new();
+    private readonly HashSet<string> _wanted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _owned = new(StringComparer.Ordinal); // channel → dedupe until
+    private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // channel → node handing it over
+    private readonly HashSet<string> _gapOnceHeard = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _freeLastRound = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _round = new(1, 1);
+    private Action<ChannelDemandChange>? _follower;
+    private Func<string, bool> _isSubscribed = _ => false;
+    private TaskCompletionSource _demandChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public RedisChannelOwnership(IConnectionMultiplexer redis, INodeMembership membership, ChannelRouter router,
+        ClusterOptions options, TimeProvider clock, ILogger<RedisChannelOwnership> log)
+    {
+        _redis = redis;
+        _leases = new RedisLeases(redis);
+        _membership = membership;
+        _router = router;
+        _options = options;
+        _clock = clock;
+        _log = log;
+        lock (_gate) _wanted.UnionWith(router.FollowDemand(OnDemand));
+    }
+
+    public string NodeId => _membership.NodeId;
+
+    /// <summary>Channels this node owns now (tests and /readyz).</summary>
+    public IReadOnlyList<string> Owned
+    {
+        get { lock (_gate) return _owned.Keys.Order(StringComparer.Ordinal).ToList(); }
+    }
+
+    /// <summary>Raised after a round took channels whose previous owner died (their inboxes get relay:gap).</summary>
+    public event Action<IReadOnlyList<string>>? TookOver;
+
+    public IReadOnlyList<string> Follow(Action<ChannelDemandChange> follower, Func<string, bool> isSubscribed)
+    {
+        lock (_gate)
+        {
+            _follower += follower;
+            _isSubscribed = isSubscribed;
+            return _owned.Keys.Concat(_taking.Keys).ToList();
+        }
+    }
+
+    private void OnDemand(ChannelDemandChange change)
+    {
+        lock (_gate)
+        {
+            if (change.Wanted) _wanted.Add(change.Channel);
+            else _wanted.Remove(change.Channel);
+        }
+        Interlocked.Exchange(ref _demandChanged, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    public async ValueTask<bool> ShouldStoreAsync(IncomingEvent heard)
+    {
+        bool dedupe;
+        lock (_gate)
+        {
+            var now = _clock.GetUtcNow();
+            if (_owned.TryGetValue(heard.Channel, out var until)) dedupe = until > now || _offered.Contains(heard.Channel);
+            else if (_taking.ContainsKey(heard.Channel)) dedupe = true;
+            else return false; // lost or never ours: its owner stores it
+        }
+        if (!dedupe) return true;
+        var key = RedisKeys.Heard(heard.Channel, Fingerprint(heard));
+        return await _redis.GetDatabase().StringSetAsync(key, NodeId, _options.HandOverWindow, When.NotExists);
+    }
+
+    private static string Fingerprint(IncomingEvent e) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(e.Event + "\n" + (e.UserId ?? "") + "\n" + e.Data)));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var demand = Volatile.Read(ref _demandChanged).Task;
+            try { await RunRoundAsync(); }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                _log.LogWarning("Cluster: a channel ownership round failed ({Reason}); trying again", e.Message);
+            }
+            try { await demand.WaitAsync(_options.Renew, stoppingToken); }
+            catch (TimeoutException) { }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>One round: renew, let go of what is lost or unwanted, finish hand-overs, offer the surplus, take up to the share.</summary>
+    public async Task RunRoundAsync()
+    {
+        await _round.WaitAsync();
+        try
+        {
+            var nodes = await _membership.LiveNodesAsync();
+            await RenewAsync();
+            await FinishHandOversAsync();
+            int share, owned;
+            List<string> candidates;
+            lock (_gate)
+            {
+                share = (int)Math.Ceiling(_wanted.Count / (double)Math.Max(1, nodes.Count));
+                owned = _owned.Count + _taking.Count;
+                candidates = _wanted.Where(c => !_owned.ContainsKey(c) && !_taking.ContainsKey(c)).Order(StringComparer.Ordinal).ToList();
+            }
+            await OfferAsync(nodes.Count > 1 ? Math.Max(0, owned - share) : 0);
+            await TakeAsync(candidates, share - owned);
+            await ReportGapsOnceHeardAsync();
+        }
+        finally
+        {
+            _round.Release();
+        }
+    }
+
+    private async Task RenewAsync()
+    {
+        List<string> mine;
+        lock (_gate) mine = _owned.Keys.ToList();
+        foreach (var channel in mine)
+        {
+            bool wanted;
+            lock (_gate) wanted = _wanted.Contains(channel);
+            if (!wanted)
+            {
+                await _leases.ReleaseAsync(RedisKeys.ChannelLease(channel), NodeId);
+                Drop(channel, "no inbox wants it");
+            }
+            else if (!await _leases.RenewAsync(RedisKeys.ChannelLease(channel), NodeId, _options.Lease))
+            {
+                Drop(channel, "its lease moved to another node");
+            }
+        }
+    }
+
+    private void Drop(string channel, string why)
+    {
+        Action<ChannelDemandChange>? tell;
+        lock (_gate)
+        {
+            if (!(_owned.Remove(channel) | _taking.Remove(channel))) return;
+            _offered.Remove(channel);
+            _gapOnceHeard.Remove(channel);
+            tell = _follower;
+        }
+        _log.LogInformation("Cluster: {Node} lets go of {Channel}: {Why}", NodeId, channel, why);
+        tell?.Invoke(new ChannelDemandChange(channel, Wanted: false));
+    }
+
+    private async Task FinishHandOversAsync()
+    {
+        List<(string Channel, string From)> ready;
+        lock (_gate) ready = _taking.Where(t => _isSubscribed(t.Key)).Select(t => (t.Key, t.Value)).ToList();
+        foreach (var (channel, from) in ready)
+        {
+            var key = RedisKeys.ChannelLease(channel);
+            var moved = await _leases.HandOverAsync(key, from, NodeId, _options.Lease)
+                        || await _leases.TryAcquireAsync(key, NodeId, _options.Lease);
+            if (!moved)
+            {
+                Drop(channel, "the hand-over was withdrawn");
+                continue;
+            }
+            await _redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId, TimeSpan.FromDays(1));
+            lock (_gate)
+            {
+                _taking.Remove(channel);
+                _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
+            }
+            _log.LogInformation("Cluster: {Node} took {Channel} over from {From}", NodeId, channel, from);
+        }
+    }
+
+    private async Task OfferAsync(int surplus)
+    {
+        List<string> offer, withdrawn;
+        lock (_gate)
+        {
+            offer = _owned.Keys.Order(StringComparer.Ordinal).Take(surplus).ToList();
+            withdrawn = _offered.Except(offer).ToList();
+        }
+        // Withdrawn before this node stops deduplicating them, so no taker starts on an offer it no longer stands by.
+        foreach (var channel in withdrawn) await _leases.ReleaseAsync(RedisKeys.ChannelOffer(channel), NodeId);
+        var db = _redis.GetDatabase();
+        foreach (var channel in offer) await db.StringSetAsync(RedisKeys.ChannelOffer(channel), NodeId, _options.Lease);
+        lock (_gate)
+        {
+            _offered.Clear();
+            _offered.UnionWith(offer);
+            // A taker that saw the offer may still finish after it is withdrawn: keep deduplicating while it could.
+            var until = _clock.GetUtcNow() + _options.Lease + _options.HandOverWindow;
+            foreach (var channel in offer.Where(_owned.ContainsKey)) if (_owned[channel] < until) _owned[channel] = until;
+        }
+    }
+
+    private async Task TakeAsync(List<string> candidates, int room)
+    {
+        if (candidates.Count == 0) return;
+        var holders = await _leases.HoldersAsync(candidates.Select(RedisKeys.ChannelLease).ToList());
+        var offers = await _leases.HoldersAsync(candidates.Select(RedisKeys.ChannelOffer).ToList());
+        var free = new HashSet<string>(StringComparer.Ordinal);
+        var subscribe = new List<string>();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var channel = candidates[i];
+            if (holders[i] is null)
+            {
+                free.Add(channel);
+                // Shares are computed from heartbeats that may be stale: a channel free two rounds running is taken anyway.
+                bool overdue;
+                lock (_gate) overdue = _freeLastRound.Contains(channel);
+                if ((room > 0 || overdue) && await AcquireFreeAsync(channel))
+                {
+                    subscribe.Add(channel);
+                    room--;
+                }
+            }
+            else if (room > 0 && offers[i] is { } offeredBy && offeredBy == holders[i] && offeredBy != NodeId)
+            {
+                lock (_gate) _taking[channel] = offeredBy;
+                subscribe.Add(channel);
+                room--;
+            }
+        }
+        Action<ChannelDemandChange>? tell;
+        lock (_gate)
+        {
+            _freeLastRound.Clear();
+            _freeLastRound.UnionWith(free.Except(subscribe));
+            tell = _follower;
+        }
+        foreach (var channel in subscribe) tell?.Invoke(new ChannelDemandChange(channel, Wanted: true));
+    }
+
+    private async Task<bool> AcquireFreeAsync(string channel)
+    {
+        if (!await _leases.TryAcquireAsync(RedisKeys.ChannelLease(channel), NodeId, _options.Lease)) return false;
+        var db = _redis.GetDatabase();
+        var previous = await db.StringGetSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId);
+        await db.KeyExpireAsync(RedisKeys.ChannelLastOwner(channel), TimeSpan.FromDays(1));
+        lock (_gate)
+        {
+            _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
+            // Someone held it and never handed it over: events published since its lease lapsed were heard by nobody.
+            if (!previous.IsNull && previous != NodeId) _gapOnceHeard.Add(channel);
+        }
+        _log.LogInformation("Cluster: {Node} owns {Channel}{TakenOver}", NodeId, channel,
+            previous.IsNull || previous == NodeId ? "" : $" (taken over from {previous}, which stopped renewing)");
+        return true;
+    }
+
+    private async Task ReportGapsOnceHeardAsync()
+    {
+        List<string> heard;
+        lock (_gate)
+        {
+            heard = _gapOnceHeard.Where(_isSubscribed).ToList();
+            _gapOnceHeard.ExceptWith(heard);
+        }
+        if (heard.Count == 0) return;
+        await _router.ReportGapAsync(heard, "node_failed");
+        TookOver?.Invoke(heard);
+    }
+
+    /// <summary>A clean stop: every lease is released, so the others take the channels at their next round.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        List<string> mine;
+        lock (_gate) mine = _owned.Keys.ToList();
+        try
+        {
+            foreach (var channel in mine) await _leases.ReleaseAsync(RedisKeys.ChannelLease(channel), NodeId);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException) { /* they expire on their own */ }
+    }
+}

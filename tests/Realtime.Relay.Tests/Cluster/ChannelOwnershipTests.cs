@@ -1,0 +1,149 @@
+using Newtonsoft.Json.Linq;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Inbox;
+using Realtime.Testing;
+
+namespace Realtime.Relay.Tests.Cluster;
+
+/// <summary>
+/// Channel ownership across relay nodes sharing one redis-server (docs/cluster.md): one owner per
+/// channel, even shares, takeover of a dead node's channels with <c>relay:gap</c>, and a hand-over
+/// on join in which the new owner subscribes before the old one lets go and nothing is stored twice.
+/// </summary>
+public sealed class ChannelOwnershipTests : IAsyncLifetime
+{
+    private readonly ClusterHarness _cluster = new();
+
+    public Task InitializeAsync() => _cluster.InitializeAsync();
+
+    public Task DisposeAsync() => _cluster.DisposeAsync();
+
+    private static IncomingEvent Heard(string channel, string name) => new(channel, name, "{\"n\":\"" + name + "\"}");
+
+    private bool EachChannelHasOneOwner(IReadOnlyList<RelayClient> plugins, int maxShare)
+    {
+        var owned = _cluster.Nodes.SelectMany(n => n.Ownership.Owned).ToList();
+        var subscribed = _cluster.Nodes.SelectMany(n => n.Subscribed).ToList();
+        var wanted = plugins.Select(p => p.OwnChannel).Order(StringComparer.Ordinal);
+        return owned.Order(StringComparer.Ordinal).SequenceEqual(wanted)
+               && subscribed.Order(StringComparer.Ordinal).SequenceEqual(wanted)
+               && _cluster.Nodes.All(n => n.Ownership.Owned.Count <= maxShare);
+    }
+
+    [Fact]
+    public async Task Three_nodes_own_every_wanted_channel_exactly_once_in_even_shares()
+    {
+        var plugins = await _cluster.OpenPluginsAsync(7);
+        foreach (var id in new[] { "node-a", "node-b", "node-c" }) await _cluster.StartNodeAsync(id);
+
+        await Wait.UntilAsync(() => Task.FromResult(EachChannelHasOneOwner(plugins, maxShare: 3)), Patience.Step,
+            "7 channels owned once each by 3 nodes, at most 3 each: " + Describe());
+    }
+
+    [Fact]
+    public async Task A_dead_nodes_channels_are_taken_over_and_their_inboxes_told_relay_gap()
+    {
+        var plugins = await _cluster.OpenPluginsAsync(4);
+        var a = await _cluster.StartNodeAsync("node-a");
+        var b = await _cluster.StartNodeAsync("node-b");
+        await Wait.UntilAsync(() => Task.FromResult(EachChannelHasOneOwner(plugins, maxShare: 2) && a.Ownership.Owned.Count == 2),
+            Patience.Step, "two channels each: " + Describe());
+        var orphaned = a.Ownership.Owned;
+        var tookOver = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Ownership.TookOver += channels => tookOver.TrySetResult(channels);
+
+        await a.CrashAsync();
+
+        Assert.Equal(orphaned, (await tookOver.Task.WaitAsync(Patience.Step)).Order(StringComparer.Ordinal));
+        Assert.Equal(plugins.Select(p => p.OwnChannel).Order(StringComparer.Ordinal), b.Ownership.Owned);
+        foreach (var plugin in plugins)
+        {
+            var gaps = (await _cluster.ReadAsync(plugin.InboxId))
+                .Where(e => e.Event == ChannelRouter.GapEvent && e.Data.Contains("node_failed", StringComparison.Ordinal)).ToList();
+            if (!orphaned.Contains(plugin.OwnChannel)) { Assert.Empty(gaps); continue; }
+            var gap = JObject.Parse(Assert.Single(gaps).Data);
+            Assert.Equal("node_failed", (string?)gap["reason"]);
+            Assert.Equal([plugin.OwnChannel], gap["channels"]!.ToObject<string[]>()!);
+        }
+    }
+
+    [Fact]
+    public async Task A_joining_node_takes_its_share_subscribing_before_the_old_owner_lets_go_and_nothing_is_stored_twice()
+    {
+        var plugins = await _cluster.OpenPluginsAsync(2);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
+        await a.RoundAsync();
+        Assert.Equal(2, a.Ownership.Owned.Count);
+
+        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        b.ConfirmSubscriptions = false; // Pusher has not confirmed b's subscription yet
+        await a.RoundAsync(); // two nodes now: a offers its surplus
+        await b.RoundAsync(); // b takes the offer and subscribes
+        var moving = Assert.Single(b.Subscribed);
+        Assert.Contains(moving, a.Subscribed); // both hear it
+
+        // Both store only what the other has not: each event once, whichever heard it first.
+        Assert.True(await a.Ownership.ShouldStoreAsync(Heard(moving, "e1")));
+        Assert.False(await b.Ownership.ShouldStoreAsync(Heard(moving, "e1")));
+        Assert.True(await b.Ownership.ShouldStoreAsync(Heard(moving, "e2")));
+        Assert.False(await a.Ownership.ShouldStoreAsync(Heard(moving, "e2")));
+
+        await b.RoundAsync();
+        Assert.Empty(b.Ownership.Owned); // not before Pusher confirmed b's subscription
+        Assert.Contains(moving, a.Ownership.Owned);
+
+        b.ConfirmSubscriptions = true;
+        await b.RoundAsync(); // the lease moves to b
+        await a.RoundAsync(); // a's renewal fails: it lets go
+        Assert.Equal([moving], b.Ownership.Owned);
+        Assert.DoesNotContain(moving, a.Ownership.Owned);
+        Assert.DoesNotContain(moving, a.Subscribed);
+        Assert.False(await a.Ownership.ShouldStoreAsync(Heard(moving, "e3")));
+        Assert.True(await b.Ownership.ShouldStoreAsync(Heard(moving, "e3")));
+
+        var moves = _cluster.FeedLog.Where(l => l.Change.Channel == moving).Select(l => l.Node + (l.Change.Wanted ? "+" : "-")).ToList();
+        Assert.Equal(["node-a+", "node-b+", "node-a-"], moves);
+        Assert.True(EachChannelHasOneOwner(plugins, maxShare: 1), Describe());
+        foreach (var plugin in plugins)
+            Assert.DoesNotContain(await _cluster.ReadAsync(plugin.InboxId), e => e.Event == ChannelRouter.GapEvent && e.Data.Contains("node_failed"));
+    }
+
+    [Fact]
+    public async Task A_channel_no_inbox_wants_any_more_is_released_and_unsubscribed()
+    {
+        var plugins = await _cluster.OpenPluginsAsync(2);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
+        await a.RoundAsync();
+        Assert.Equal(2, a.Subscribed.Count);
+
+        a.Router.Remove(plugins[0].InboxId);
+        await a.RoundAsync();
+
+        Assert.Equal([plugins[1].OwnChannel], a.Ownership.Owned);
+        Assert.Equal([plugins[1].OwnChannel], a.Subscribed);
+        Assert.False(await a.Ownership.ShouldStoreAsync(Heard(plugins[0].OwnChannel, "late")));
+    }
+
+    [Fact]
+    public async Task An_inbox_opened_or_closed_on_one_node_is_routed_by_every_node_and_its_channel_owned_once()
+    {
+        var a = await _cluster.StartNodeAsync("node-a");
+        var b = await _cluster.StartNodeAsync("node-b");
+        var plugin = (await _cluster.OpenPluginsAsync(1))[0];
+
+        a.Router.Update((await _cluster.StateAsync(plugin.InboxId))!); // as node-a's inbox lifecycle does
+
+        await Wait.UntilAsync(() => Task.FromResult(b.Router.InboxesFor(plugin.OwnChannel).Contains(plugin.InboxId)
+                                                    && EachChannelHasOneOwner([plugin], maxShare: 1)),
+            Patience.Step, "node-b to route the inbox node-a opened, and one node to own its channel: " + Describe());
+
+        await _cluster.Stores.Inboxes.CloseAsync(plugin);
+        b.Router.Remove(plugin.InboxId); // closed through node-b
+
+        await Wait.UntilAsync(() => Task.FromResult(a.Router.InboxesFor(plugin.OwnChannel).Count == 0
+                                                    && _cluster.Nodes.All(n => n.Ownership.Owned.Count == 0 && n.Subscribed.Count == 0)),
+            Patience.Step, "node-a to drop the route and the channel to be released: " + Describe());
+    }
+
+    private string Describe() => string.Join("; ", _cluster.Nodes.Select(n => n.Id + " owns [" + string.Join(",", n.Ownership.Owned) + "]"));
+}

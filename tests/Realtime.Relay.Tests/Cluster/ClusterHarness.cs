@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Cluster;
+using Realtime.Relay.Cluster.Redis;
+using Realtime.Relay.Inbox;
+using Realtime.Relay.Storage;
+using Realtime.Relay.Tests.Storage.Contract;
+using Realtime.Testing;
+using StackExchange.Redis;
+
+namespace Realtime.Relay.Tests.Cluster;
+
+/// <summary>
+/// Relay nodes in one process against one real redis-server, sharing one store (LiteDB here: the shared
+/// engine a cluster runs on is Redis, whose stores live on another branch). Each node has its own Redis
+/// connection, router, heartbeat and channel ownership, with short leases; its Pusher feed is the
+/// recording follower below (the feed's own tests cover Pusher).
+/// </summary>
+public sealed class ClusterHarness : IAsyncLifetime
+{
+    public static readonly ClusterOptions ShortLeases = new() { LeaseSeconds = 1, RenewSeconds = 0.2, PresenceLeaseSeconds = 1 };
+
+    private readonly List<Node> _nodes = [];
+    public RedisServer Redis { get; private set; } = null!;
+    public StoreSet Stores { get; private set; } = null!;
+    /// <summary>Every node's subscribe/unsubscribe in the order they happened.</summary>
+    public ConcurrentQueue<(string Node, ChannelDemandChange Change)> FeedLog { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync();
+        Stores = await LiteDbStores.OpenAsync(new InboxOptions(), TimeProvider.System);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+        await Stores.Close();
+        await Redis.DisposeAsync();
+    }
+
+    /// <summary>Opens plugin inboxes (each wants its own channel); returns the clients.</summary>
+    public async Task<List<RelayClient>> OpenPluginsAsync(int count)
+    {
+        var plugins = Enumerable.Range(0, count).Select(_ => new RelayClient(ClientKind.Plugin, ClientTokens.NewId(), null)).ToList();
+        foreach (var plugin in plugins) await Stores.Inboxes.OpenAsync(plugin);
+        return plugins;
+    }
+
+    public async Task<Node> StartNodeAsync(string id, bool runLoops = true)
+    {
+        var node = new Node(this, id, await ConnectionMultiplexer.ConnectAsync(Redis.ConfigurationString));
+        _nodes.Add(node);
+        await node.Router.ReportRestartGapAsync(); // as the relay does at start: routes from the stored inboxes
+        await node.RouteSync.ListenAsync();
+        if (runLoops) await node.StartLoopsAsync();
+        else await node.Membership.BeatAsync();
+        return node;
+    }
+
+    public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>An inbox's stored events (the store's read, in one place for the tests).</summary>
+    public Task<List<StoredEvent>> ReadAsync(string inboxId) => Stores.Inboxes.ReadAfterAsync(inboxId, 0, 100);
+
+    public Task<InboxState?> StateAsync(string inboxId) => Stores.Inboxes.StateOfAsync(inboxId);
+
+    /// <summary>Storage never fails here.</summary>
+    private sealed class StorageThatNeverFails : IStorageRecovery
+    {
+        public event Action? Recovered { add { } remove { } }
+    }
+
+    public sealed class Node : IAsyncDisposable
+    {
+        private readonly ClusterHarness _cluster;
+        private readonly ConcurrentDictionary<string, bool> _subscribed = new(StringComparer.Ordinal);
+        private bool _crashed;
+
+        public Node(ClusterHarness cluster, string id, ConnectionMultiplexer redis)
+        {
+            _cluster = cluster;
+            Id = id;
+            Redis = redis;
+            Router = new ChannelRouter(cluster.Stores.Inboxes, new StorageThatNeverFails(), NullLogger<ChannelRouter>.Instance);
+            Membership = new RedisNodeMembership(redis, new NodeIdentity(id), ShortLeases);
+            Ownership = new RedisChannelOwnership(redis, Membership, Router, ShortLeases, TimeProvider.System, NullLogger<RedisChannelOwnership>.Instance);
+            RouteSync = new RedisRouteSync(redis, Router, cluster.Stores.Inboxes, Membership, ShortLeases, NullLogger<RedisRouteSync>.Instance);
+            foreach (var channel in Ownership.Follow(OnChange, IsSubscribed)) OnChange(new ChannelDemandChange(channel, true));
+        }
+
+        public string Id { get; }
+        public ConnectionMultiplexer Redis { get; }
+        public ChannelRouter Router { get; }
+        public RedisNodeMembership Membership { get; }
+        public RedisChannelOwnership Ownership { get; }
+        public RedisRouteSync RouteSync { get; }
+
+        /// <summary>Pusher confirms subscriptions at once, unless a test holds them back to look at a hand-over half way.</summary>
+        public bool ConfirmSubscriptions { get; set; } = true;
+
+        public IReadOnlyList<string> Subscribed => _subscribed.Keys.Order(StringComparer.Ordinal).ToList();
+
+        private void OnChange(ChannelDemandChange change)
+        {
+            _cluster.FeedLog.Enqueue((Id, change));
+            if (change.Wanted) _subscribed[change.Channel] = true;
+            else _subscribed.TryRemove(change.Channel, out _);
+        }
+
+        private bool IsSubscribed(string channel) => ConfirmSubscriptions && _subscribed.ContainsKey(channel);
+
+        public async Task StartLoopsAsync()
+        {
+            await Membership.StartAsync(default);
+            await Ownership.StartAsync(default);
+        }
+
+        /// <summary>A crash: the loops stop, nothing is released, the connection to Redis goes away.</summary>
+        public async Task CrashAsync()
+        {
+            _crashed = true;
+            Membership.Dispose(); // cancels the loop without the clean stop's release
+            Ownership.Dispose();
+            await Redis.CloseAsync(allowCommandsToComplete: false);
+        }
+
+        /// <summary>A round of heartbeat and ownership, by hand (for tests that look between steps).</summary>
+        public async Task RoundAsync()
+        {
+            await Membership.BeatAsync();
+            await Ownership.RunRoundAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_crashed)
+            {
+                await Ownership.StopAsync(default);
+                await Membership.StopAsync(default);
+                Ownership.Dispose();
+                Membership.Dispose();
+            }
+            await Redis.DisposeAsync();
+        }
+    }
+}
