@@ -74,33 +74,10 @@ for n in $(seq 1 $NODES); do
 done
 for n in $(seq 1 $NODES); do wait_for "curl -fs http://127.0.0.1:$((LB_PORT + n))/healthz" "relay-$n"; done
 
-# Long-polls are held up to 25 s and SSE streams send a heartbeat every 15 s: 60 s of silence
-# on either side is a dead peer, not a slow answer. No stickiness: any node serves any request.
-cat > .run/haproxy.cfg <<CFG
-global
-    log stdout format raw local0 warning
-defaults
-    mode http
-    log global
-    option httplog
-    option forwardfor
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-    timeout http-keep-alive 10s
-    timeout tunnel 1h
-frontend relay
-    bind 127.0.0.1:$LB_PORT
-    default_backend relays
-backend relays
-    balance roundrobin
-    option httpchk GET /healthz
-$servers
-listen stats
-    bind 127.0.0.1:$((LB_PORT + 10))
-    stats enable
-    stats uri /stats
-CFG
+# deploy/haproxy-cluster.cfg.template is the one definition of the front (the cluster test fills it too).
+awk -v lb="$LB_PORT" -v stats="$((LB_PORT + 10))" -v servers="$servers" \
+  '$0 == "@SERVERS@" { printf "%s", servers; next } { gsub(/@LB_PORT@/, lb); gsub(/@STATS_PORT@/, stats); print }' \
+  deploy/haproxy-cluster.cfg.template > .run/haproxy.cfg
 echo "==> haproxy on $LB_URL (round-robin over $NODES relays; stats: http://127.0.0.1:$((LB_PORT + 10))/stats)"
 haproxy -c -q -f .run/haproxy.cfg
 haproxy -db -f .run/haproxy.cfg > .run/haproxy.log 2>&1 &
