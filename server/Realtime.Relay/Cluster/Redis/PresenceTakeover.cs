@@ -29,9 +29,13 @@ public sealed class PresenceTakeover(
             do
             {
                 try { await RunRoundAsync(); }
-                catch (Exception e) when (e is RedisException or TimeoutException)
+                catch (Exception e) when (ClusterRoundFailure.IsTransient(e))
                 {
                     log.LogWarning("Cluster: a presence round failed ({Reason}); trying again", e.Message);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Cluster: a presence round failed unexpectedly; trying again");
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -104,9 +104,13 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         {
             var demand = Volatile.Read(ref _demandChanged).Task;
             try { await RunRoundAsync(); }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e) when (ClusterRoundFailure.IsTransient(e))
             {
                 _log.LogWarning("Cluster: a channel ownership round failed ({Reason}); trying again", e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _log.LogError(e, "Cluster: a channel ownership round failed unexpectedly; trying again");
             }
             try { await demand.WaitAsync(_options.Renew, stoppingToken); }
             catch (TimeoutException) { }

@@ -50,7 +50,7 @@ public sealed class RedisNodeMembership(IConnectionMultiplexer redis, NodeIdenti
             do
             {
                 try { await BeatAsync(); }
-                catch (Exception e) when (e is RedisException or TimeoutException) { /* the next beat tries again; leases say the rest */ }
+                catch (Exception e) when (ClusterRoundFailure.IsTransient(e)) { /* the next beat tries again; leases say the rest */ }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
