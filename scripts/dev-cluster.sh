@@ -59,7 +59,6 @@ echo "==> soketi on 127.0.0.1:$SOKETI_PORT (log: .run/soketi.log)"
 pids+=($!); infra+=($!)
 wait_for "curl -fs http://127.0.0.1:$SOKETI_PORT/" "soketi"
 
-servers=""
 for n in $(seq 1 $NODES); do
   port=$((LB_PORT + n))
   echo "==> relay-$n on http://127.0.0.1:$port (log: .run/relay-$n.log)"
@@ -70,32 +69,13 @@ for n in $(seq 1 $NODES); do
   ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Development \
   dotnet server/Realtime.Relay/bin/Debug/net10.0/Realtime.Relay.dll > ".run/relay-$n.log" 2>&1 &
   pids+=($!)
-  servers+="    server relay-$n 127.0.0.1:$port check"$'\n'
 done
 for n in $(seq 1 $NODES); do wait_for "curl -fs http://127.0.0.1:$((LB_PORT + n))/healthz" "relay-$n"; done
 
-# Long-polls are held up to 25 s and SSE streams send a heartbeat every 15 s: 60 s of silence
-# on either side is a dead peer, not a slow answer. No stickiness: any node serves any request.
-cat > .run/haproxy.cfg <<CFG
-global
-    log stdout format raw local0 warning
-defaults
-    mode http
-    log global
-    option httplog
-    option forwardfor
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-    timeout http-keep-alive 10s
-    timeout tunnel 1h
-frontend relay
-    bind 127.0.0.1:$LB_PORT
-    default_backend relays
-backend relays
-    balance roundrobin
-    option httpchk GET /healthz
-$servers
+# The front is deploy/haproxy/relay-cluster.cfg (shared with the bench's cluster scenario), plus a stats page.
+sed -e "s/{{FRONT_PORT}}/$LB_PORT/" $(for n in $(seq 1 $NODES); do printf -- '-e s/{{RELAY_%s}}/127.0.0.1:%s/ ' "$n" $((LB_PORT + n)); done) \
+  deploy/haproxy/relay-cluster.cfg > .run/haproxy.cfg
+cat >> .run/haproxy.cfg <<CFG
 listen stats
     bind 127.0.0.1:$((LB_PORT + 10))
     stats enable
