@@ -62,7 +62,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
         {
             if (topology.OnRedis)
             {
-                redis = await RedisServer.StartAsync(Path.Combine(dataDir, "redis"));
+                redis = await RedisServer.StartAsync(Directory.CreateDirectory(Path.Combine(dataDir, "redis")).FullName);
                 if (topology.AppendFsync != "always") await RedisCommands.RunAsync(redis, "CONFIG", "SET", "appendfsync", topology.AppendFsync);
             }
             for (var n = 1; n <= topology.Nodes; n++)
