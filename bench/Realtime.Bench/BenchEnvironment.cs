@@ -110,8 +110,19 @@ public sealed class BenchEnvironment : IAsyncDisposable
             env["RELAY_NODE_ID"] = nodeId;
             env["RELAY_TRUSTED_PROXIES"] = "127.0.0.1";
         }
-        return new RelayNode(nodeId, $"http://127.0.0.1:{port}", new ManagedProcess("dotnet", [dll], env));
+        var shown = 0;
+        return new RelayNode(nodeId, $"http://127.0.0.1:{port}", new ManagedProcess("dotnet", [dll], env, onStdoutLine: line =>
+        {
+            // A relay's warnings and errors explain a figure (a lost event, a slow store): show the first few.
+            if (!IsWarningOrError(line) || Interlocked.Increment(ref shown) > 30) return;
+            Console.WriteLine($"    {nodeId} log: {(line.Length > 400 ? line[..400] + "…" : line)}");
+        }));
     }
+
+    private static bool IsWarningOrError(string line) =>
+        line.Contains("\"@l\":\"Warning\"", StringComparison.Ordinal) || line.Contains("\"@l\":\"Error\"", StringComparison.Ordinal) ||
+        line.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal) || line.Contains("[WRN]", StringComparison.Ordinal) ||
+        line.Contains("[ERR]", StringComparison.Ordinal) || line.Contains("[FTL]", StringComparison.Ordinal);
 
     private static async Task WaitReadyAsync(ManagedProcess process, string url, string what)
     {

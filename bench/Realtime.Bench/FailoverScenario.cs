@@ -51,6 +51,9 @@ public static class FailoverScenario
         var sent = new long[total];
         var received = new long[total];
         var gapAt = new long[clients];
+        // Seq of each channel's relay:gap and of its first event published after the kill: the gap should come first.
+        var gapSeq = new long[clients];
+        var firstAfterKillSeq = new long[clients];
         var gapReasons = new HashSet<string>();
         long delivered = 0, duplicates = 0, seqBreaks = 0, pollErrors = 0, killedAt = 0;
         using var stop = new CancellationTokenSource();
@@ -77,11 +80,13 @@ public static class FailoverScenario
                     cursor = e.Seq;
                     if (e.Event == "relay:gap")
                     {
-                        if (Interlocked.Read(ref killedAt) != 0) Interlocked.CompareExchange(ref gapAt[k], now, 0);
+                        if (Interlocked.Read(ref killedAt) != 0 && Interlocked.CompareExchange(ref gapAt[k], now, 0) == 0) gapSeq[k] = e.Seq;
                         lock (gapReasons) gapReasons.Add(e.Reason ?? "?");
                         continue;
                     }
                     if (e.Id < 0 || e.Id >= total) continue;
+                    var killed = Interlocked.Read(ref killedAt);
+                    if (killed != 0 && sent[e.Id] > killed && firstAfterKillSeq[k] == 0) firstAfterKillSeq[k] = e.Seq;
                     if (Interlocked.CompareExchange(ref received[e.Id], now, 0) == 0) Interlocked.Increment(ref delivered);
                     else Interlocked.Increment(ref duplicates);
                 }
@@ -185,6 +190,8 @@ public static class FailoverScenario
         Report.Add(new Figure(name, "published / delivered", $"{Interlocked.Read(ref published)} / {Interlocked.Read(ref delivered)}, publish failures {publishFailures}"));
         Report.Add(new Figure(name, "kill → events flow again (dead node's channels)", Range(flowAgain), "< 10 s", allRecovered && flowAgain.Max() < 10));
         Report.Add(new Figure(name, "kill → relay:gap seen (dead node's channels)", Range(gapSeen) + ", reasons " + string.Join("/", gapReasons), "all, node_failed", allGapped && gapReasons.Contains("node_failed")));
+        var gapFirst = affected.Count(k => gapSeq[k] != 0 && (firstAfterKillSeq[k] == 0 || gapSeq[k] < firstAfterKillSeq[k]));
+        Report.Add(new Figure(name, "relay:gap before the first event published after the kill", $"{gapFirst} of {affected.Length} channels", "all", gapFirst == affected.Length));
         Report.Add(new Figure(name, "kill → next event (other channels)", Range(unaffectedStall)));
         Report.Add(new Figure(name, "lost inside the announced window", $"{lostAnnounced} of {sentCount}"));
         Report.Add(new Figure(name, "lost elsewhere / duplicated / seq breaks", $"{lostOther} / {duplicates} / {seqBreaks}", "0 / 0 / 0", lostOther == 0 && duplicates == 0 && seqBreaks == 0));

@@ -15,6 +15,7 @@ using Realtime.Bench;
 //   --latency-events 300) and
 //     --failover-channels N  channels (one session each) in the failover run (30), a batch of 10 events every --tick-ms (20)
 //     --everysec             also run the three on 3 nodes with Redis' appendfsync everysec
+//   latency|held-polls|throughput|all --redis [--nodes N] [--everysec]: on Redis (N relays behind haproxy) instead of LiteDB
 
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int Option(string name, int fallback)
@@ -34,11 +35,13 @@ Console.WriteLine($"Realtime Bridge benchmarks: {scenario} — {Environment.Proc
                   $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):0} GiB, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, " +
                   $"relay {BenchEnvironment.RelayDll()}");
 
+// --redis [--nodes N] [--everysec]: the single scenarios on Redis (N relays behind haproxy) instead of LiteDB.
+Topology? topology = args.Contains("--redis") ? Topology.Redis(Option("nodes", 1), args.Contains("--everysec") ? "everysec" : "always") : null;
 var scenarios = new List<(string Name, Func<Task> Run)>
 {
-    ("latency", () => LatencyScenario.RunAsync(Option("latency-events", 500), Option("spacing-ms", 20))),
-    ("held-polls", () => HeldPollsScenario.RunAsync(Option("polls", 10_000))),
-    ("throughput", () => ThroughputScenario.RunAsync(Option("clients", 1000), Option("events", 60_000), Option("rate", 6000), Option("in-flight", 16), Option("warmup-events", 30_000))),
+    ("latency", () => LatencyScenario.RunAsync(Option("latency-events", 500), Option("spacing-ms", 20), topology)),
+    ("held-polls", () => HeldPollsScenario.RunAsync(Option("polls", 10_000), topology)),
+    ("throughput", () => ThroughputScenario.RunAsync(Option("clients", 1000), Option("events", 60_000), Option("rate", 6000), Option("in-flight", 16), Option("warmup-events", 30_000), topology)),
 };
 if (scenario == "cluster")
 {

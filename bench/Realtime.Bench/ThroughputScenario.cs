@@ -48,6 +48,7 @@ public static class ThroughputScenario
         var sent = new long[total];
         var received = new long[total];
         long delivered = 0, duplicates = 0, misrouted = 0, seqBreaks = 0, gaps = 0, warm = 0, pollErrors = 0;
+        var gapReasons = new HashSet<string>();
         using var stop = new CancellationTokenSource();
 
         async Task Drain(int k)
@@ -71,7 +72,7 @@ public static class ThroughputScenario
                     if (e.Seq != cursor + 1) Interlocked.Increment(ref seqBreaks);
                     cursor = e.Seq;
                     if (e.Id == -2) { Interlocked.Increment(ref warm); continue; }
-                    if (e.Id < 0 || e.Id >= total) { if (e.Event == "relay:gap") Interlocked.Increment(ref gaps); continue; }
+                    if (e.Id < 0 || e.Id >= total) { if (e.Event == "relay:gap") { Interlocked.Increment(ref gaps); lock (gapReasons) gapReasons.Add(e.Reason ?? "?"); } continue; }
                     if (e.Id % clients != k) Interlocked.Increment(ref misrouted);
                     if (Interlocked.CompareExchange(ref received[e.Id], now, 0) == 0) Interlocked.Increment(ref delivered);
                     else Interlocked.Increment(ref duplicates);
@@ -194,7 +195,7 @@ public static class ThroughputScenario
         Report.Add(new Figure(name, "publish rate achieved (REST batches)", $"{expected / publishSeconds:0} events/s"));
         Report.Add(new Figure(name, "sustained into inboxes (first→last delivery)", $"{sustained:0} events/s over {deliverySeconds:0.00} s",
             ">= 5000 events/s", sustained >= 5000));
-        Report.Add(new Figure(name, "delivered exactly once", $"{got}/{expected}, dup {duplicates}, misrouted {misrouted}, seq breaks {seqBreaks}, gaps {gaps}, poll errors {pollErrors}",
+        Report.Add(new Figure(name, "delivered exactly once", $"{got}/{expected}, dup {duplicates}, misrouted {misrouted}, seq breaks {seqBreaks}, gaps {gaps}{(gapReasons.Count > 0 ? " (" + string.Join("/", gapReasons) + ")" : "")}, poll errors {pollErrors}",
             "all, once", exactlyOnce));
         Report.Add(new Figure(name, "latency under load p50 / p99 / max",
             latencies.Count == 0 ? "none" : $"{Percentiles.Of(latencies, 50):0} / {Percentiles.Of(latencies, 99):0} / {latencies[^1]:0} ms"));
