@@ -6,19 +6,25 @@ using Realtime.Testing;
 namespace Realtime.Bench;
 
 /// <summary>
-/// One scenario's world: a fresh soketi and a fresh relay (the Release build of
-/// Realtime.Relay.dll, Production environment, its own LiteDB file in a temp directory),
-/// both as child processes on loopback ports, plus the backend's REST client.
+/// One scenario's world: a fresh soketi and fresh relays (the Release build of
+/// Realtime.Relay.dll, Production environment) as child processes on loopback ports, plus the
+/// backend's REST client. By default one relay on its own LiteDB file in a temp directory; a
+/// <see cref="Topology"/> on Redis adds a redis-server and, for several nodes, haproxy in front
+/// (deploy/haproxy-cluster.cfg.template, as make dev-cluster fills it): <see cref="RelayUrl"/> is then the front.
 /// </summary>
 public sealed class BenchEnvironment : IAsyncDisposable
 {
     private readonly string _dataDir;
+    private readonly List<RelayNode> _relays;
+    private readonly ManagedProcess? _front;
 
-    private BenchEnvironment(SoketiServer soketi, ManagedProcess relay, int relayPort, string dataDir)
+    private BenchEnvironment(SoketiServer soketi, RedisServer? redis, List<RelayNode> relays, ManagedProcess? front, string url, string dataDir)
     {
         Soketi = soketi;
-        Relay = relay;
-        RelayUrl = $"http://127.0.0.1:{relayPort}";
+        Redis = redis;
+        _relays = relays;
+        _front = front;
+        RelayUrl = url;
         _dataDir = dataDir;
         PusherOptions = new PusherOptions
         {
@@ -29,7 +35,9 @@ public sealed class BenchEnvironment : IAsyncDisposable
     }
 
     public SoketiServer Soketi { get; }
-    public ManagedProcess Relay { get; }
+    public RedisServer? Redis { get; }
+    public IReadOnlyList<RelayNode> Relays => _relays;
+    /// <summary>Where clients go: the only relay, or haproxy in front of several.</summary>
     public string RelayUrl { get; }
     public PusherOptions PusherOptions { get; }
     public PusherRestClient Backend { get; }
@@ -37,8 +45,9 @@ public sealed class BenchEnvironment : IAsyncDisposable
     public static string RelayDll(string configuration = "Release") =>
         Path.Combine(RepoPaths.Root, "server", "Realtime.Relay", "bin", configuration, "net10.0", "Realtime.Relay.dll");
 
-    public static async Task<BenchEnvironment> StartAsync()
+    public static async Task<BenchEnvironment> StartAsync(Topology? topology = null)
     {
+        topology ??= Topology.LiteDb;
         var dll = RelayDll();
         if (!File.Exists(dll))
             throw new InvalidOperationException($"{dll} is missing: build Release first (make bench does).");
@@ -46,36 +55,109 @@ public sealed class BenchEnvironment : IAsyncDisposable
         var soketi = await SoketiServer.StartAsync(new SoketiSettings { UserAuthentication = false });
         var dataDir = Path.Combine(Path.GetTempPath(), "realtime-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dataDir);
+        RedisServer? redis = null;
+        var relays = new List<RelayNode>();
+        ManagedProcess? front = null;
+        try
+        {
+            if (topology.OnRedis)
+            {
+                redis = await RedisServer.StartAsync(Directory.CreateDirectory(Path.Combine(dataDir, "redis")).FullName);
+                if (topology.AppendFsync != "always") await RedisCommands.RunAsync(redis, "CONFIG", "SET", "appendfsync", topology.AppendFsync);
+            }
+            for (var n = 1; n <= topology.Nodes; n++)
+                relays.Add(StartRelay(dll, soketi, redis, $"relay-{n}", Path.Combine(dataDir, $"relay-{n}.db")));
+            foreach (var relay in relays) await WaitReadyAsync(relay.Process, relay.Url, relay.NodeId);
+            var url = relays[0].Url;
+            if (topology.Nodes > 1)
+            {
+                var frontPort = FreePort.Next();
+                // The front make dev-cluster and the cluster test run (deploy/haproxy-cluster.cfg.template).
+                var config = HaproxyServer.Configuration(frontPort, FreePort.Next(), relays.Select(r => new Uri(r.Url).Port).ToList());
+                var configPath = Path.Combine(dataDir, "haproxy.cfg");
+                File.WriteAllText(configPath, config);
+                front = new ManagedProcess("haproxy", ["-db", "-f", configPath]);
+                url = $"http://127.0.0.1:{frontPort}";
+                await WaitReadyAsync(front, url, "haproxy");
+            }
+            return new BenchEnvironment(soketi, redis, relays, front, url, dataDir);
+        }
+        catch
+        {
+            front?.Dispose();
+            foreach (var relay in relays) relay.Process.Dispose();
+            if (redis is not null) await redis.DisposeAsync();
+            await soketi.StopAsync();
+            await soketi.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static RelayNode StartRelay(string dll, SoketiServer soketi, RedisServer? redis, string nodeId, string dbPath)
+    {
         var port = FreePort.Next();
-        var env = RelayProcess.EnvironmentFor(soketi, Path.Combine(dataDir, "relay.db"));
+        var env = RelayProcess.EnvironmentFor(soketi, dbPath);
         env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         env["ASPNETCORE_ENVIRONMENT"] = "Production"; // as deployed (RelayProcess runs tests in Development)
         env["DOTNET_NOLOGO"] = "1";
         // The scenarios put thousands of sessions in one game; the per-game cap (200 by default) protects a real fleet.
         env["Relay__MaxSessionsPerGame"] = "100000";
-        var relay = new ManagedProcess("dotnet", [dll], env);
-        var world = new BenchEnvironment(soketi, relay, port, dataDir);
+        if (redis is not null)
+        {
+            env["RELAY_STORE"] = "redis";
+            env["RELAY_REDIS"] = redis.ConfigurationString;
+            env["RELAY_NODE_ID"] = nodeId;
+            env["RELAY_TRUSTED_PROXIES"] = "127.0.0.1";
+        }
+        var shown = 0;
+        return new RelayNode(nodeId, $"http://127.0.0.1:{port}", new ManagedProcess("dotnet", [dll], env, onStdoutLine: line =>
+        {
+            // A relay's warnings and errors explain a figure (a lost event, a slow store): show the first few.
+            if (!IsWarningOrError(line) || Interlocked.Increment(ref shown) > 30) return;
+            Console.WriteLine($"    {nodeId} log: {(line.Length > 400 ? line[..400] + "…" : line)}");
+        }));
+    }
+
+    private static bool IsWarningOrError(string line) =>
+        line.Contains("\"@l\":\"Warning\"", StringComparison.Ordinal) || line.Contains("\"@l\":\"Error\"", StringComparison.Ordinal) ||
+        line.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal) || line.Contains("[WRN]", StringComparison.Ordinal) ||
+        line.Contains("[ERR]", StringComparison.Ordinal) || line.Contains("[FTL]", StringComparison.Ordinal);
+
+    private static async Task WaitReadyAsync(ManagedProcess process, string url, string what)
+    {
         try
         {
-            await Wait.UntilAsync(async () => relay.HasExited
-                    ? throw new InvalidOperationException("relay exited with code " + relay.ExitCode)
-                    : await Wait.HttpOkAsync(world.RelayUrl + "/readyz"),
-                TimeSpan.FromSeconds(30), "the relay's /readyz (LiteDB open, Pusher connected)");
+            await Wait.UntilAsync(async () => process.HasExited
+                    ? throw new InvalidOperationException(what + " exited with code " + process.ExitCode)
+                    : await Wait.HttpOkAsync(url + "/readyz"),
+                TimeSpan.FromSeconds(30), $"{what}'s /readyz (store open, Pusher connected)");
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
-            await world.DisposeAsync();
-            throw new TimeoutException(e.Message + "\n" + relay.RecentOutput, e);
+            throw new TimeoutException(e.Message + "\n" + process.RecentOutput, e);
         }
-        return world;
     }
 
-    /// <summary>The relay's resident set (VmRSS) and its peak (VmHWM), in bytes.</summary>
-    public (long Rss, long Peak) RelayMemory() => ProcStats.Memory(Relay.Id);
+    /// <summary>The relays' resident sets (VmRSS) and peaks (VmHWM), summed over live nodes, in bytes.</summary>
+    public (long Rss, long Peak) RelayMemory()
+    {
+        long rss = 0, peak = 0;
+        foreach (var relay in _relays.Where(r => !r.Process.HasExited))
+        {
+            try
+            {
+                var (r, p) = ProcStats.Memory(relay.Process.Id);
+                rss += r;
+                peak += p;
+            }
+            catch (IOException) { } // it just died (the failover run kills one)
+        }
+        return (rss, peak);
+    }
 
-    /// <summary>CPU seconds (user + system) used so far by the relay, soketi and this process.</summary>
+    /// <summary>CPU seconds (user + system) used so far by the relays (summed), soketi and this process.</summary>
     public CpuSample Cpu() => new(
-        ProcStats.CpuSeconds(Relay.Id),
+        _relays.Sum(r => ProcStats.CpuSeconds(r.Process.Id)),
         Soketi.ProcessId is { } s ? ProcStats.CpuSeconds(s) : 0,
         ProcStats.CpuSeconds(Environment.ProcessId),
         Stopwatch.GetTimestamp());
@@ -83,11 +165,28 @@ public sealed class BenchEnvironment : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Backend.Dispose();
-        await Relay.StopAsync(TimeSpan.FromSeconds(10));
+        _front?.Dispose();
+        foreach (var relay in _relays) await relay.Process.StopAsync(TimeSpan.FromSeconds(10));
+        if (Redis is not null) await Redis.DisposeAsync();
         await Soketi.StopAsync();
         await Soketi.DisposeAsync();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+}
+
+/// <summary>One relay process and the node id it runs as (RELAY_NODE_ID on Redis).</summary>
+public sealed record RelayNode(string NodeId, string Url, ManagedProcess Process);
+
+/// <summary>
+/// What a scenario runs against: one relay on LiteDB (the default), or <see cref="Nodes"/> relays
+/// on one redis-server whose append-only file is fsynced as <see cref="AppendFsync"/> says.
+/// </summary>
+public sealed record Topology(string Label, bool OnRedis, int Nodes, string AppendFsync)
+{
+    public static readonly Topology LiteDb = new("litedb", false, 1, "");
+
+    public static Topology Redis(int nodes, string appendFsync) =>
+        new(nodes == 1 ? $"redis {appendFsync}" : $"{nodes} nodes, redis {appendFsync}", true, nodes, appendFsync);
 }
 
 public readonly record struct CpuSample(double Relay, double Soketi, double Bench, long At)

@@ -10,17 +10,18 @@ namespace Realtime.Bench;
 /// </summary>
 public static class HeldPollsScenario
 {
-    private const string Name = "held-polls";
+    private const string ScenarioName = "held-polls";
     private const string GameId = "bench-held";
     private static readonly TimeSpan RegisterBudget = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan HoldSampling = TimeSpan.FromSeconds(10);
 
-    public static async Task RunAsync(int n)
+    public static async Task RunAsync(int n, Topology? topology = null)
     {
-        await using var env = await BenchEnvironment.StartAsync();
+        var name = topology is null ? ScenarioName : $"{ScenarioName} [{topology.Label}]";
+        await using var env = await BenchEnvironment.StartAsync(topology);
         using var api = new RelayApi(env.RelayUrl, TimeSpan.FromSeconds(60));
         var (idleRss, _) = env.RelayMemory();
-        Report.Progress(Name, $"relay RSS at start: {ProcStats.MiB(idleRss)}; registering {n} sessions");
+        Report.Progress(name, $"relay RSS at start: {ProcStats.MiB(idleRss)}; registering {n} sessions");
 
         var key = await api.CreateGameAsync(GameId);
         using var stop = new CancellationTokenSource();
@@ -71,7 +72,7 @@ public static class HeldPollsScenario
             while (!stop.IsCancellationRequested && Interlocked.Read(ref registered) < n)
             {
                 try { await Task.Delay(2000, stop.Token); } catch (OperationCanceledException) { return; }
-                Report.Progress(Name, $"registered {Interlocked.Read(ref registered)}/{n}, polls held {Interlocked.Read(ref held)}, " +
+                Report.Progress(name, $"registered {Interlocked.Read(ref registered)}/{n}, polls held {Interlocked.Read(ref held)}, " +
                                       $"errors {Interlocked.Read(ref errors)}, relay RSS {ProcStats.MiB(env.RelayMemory().Rss)}");
             }
         });
@@ -88,12 +89,12 @@ public static class HeldPollsScenario
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
-                    if (Interlocked.Increment(ref registerErrors) <= 3) Report.Progress(Name, "register failed: " + e.Message);
+                    if (Interlocked.Increment(ref registerErrors) <= 3) Report.Progress(name, "register failed: " + e.Message);
                 }
             }
         })));
         var registerSeconds = registerClock.Elapsed.TotalSeconds;
-        Report.Progress(Name, $"{registered} sessions registered in {registerSeconds:0.0} s ({registered / registerSeconds:0} /s), {registerErrors} failed");
+        Report.Progress(name, $"{registered} sessions registered in {registerSeconds:0.0} s ({registered / registerSeconds:0} /s), {registerErrors} failed");
 
         // Wait until every session's poll is outstanding, then let the relay settle.
         var heldDeadline = DateTime.UtcNow.AddSeconds(30);
@@ -114,7 +115,7 @@ public static class HeldPollsScenario
         }
         var (_, peak) = env.RelayMemory();
         var maxRss = samples.Max();
-        Report.Progress(Name, $"while {registered} polls were held: RSS {ProcStats.MiB(samples.Min())}..{ProcStats.MiB(maxRss)}, " +
+        Report.Progress(name, $"while {registered} polls were held: RSS {ProcStats.MiB(samples.Min())}..{ProcStats.MiB(maxRss)}, " +
                               $"peak (VmHWM) {ProcStats.MiB(peak)}, outstanding polls {minHeld}..{maxHeld}, CPU {env.Cpu().Since(cpuStart)}");
 
         // One event heard by every session (the game's own channel): each held poll should return it.
@@ -125,7 +126,7 @@ public static class HeldPollsScenario
         var allWoken = Interlocked.Read(ref woken) >= registered;
         var fanoutSeconds = allWoken ? Stopwatch.GetElapsedTime(fanoutSent, wokenAt[0]).TotalSeconds : double.NaN;
         var (afterRss, afterPeak) = env.RelayMemory();
-        Report.Progress(Name, $"one event to all sessions: {woken}/{registered} polls returned it" +
+        Report.Progress(name, $"one event to all sessions: {woken}/{registered} polls returned it" +
                               (allWoken ? $" within {fanoutSeconds:0.00} s" : " (not all within 60 s)") +
                               $"; relay RSS now {ProcStats.MiB(afterRss)}, peak {ProcStats.MiB(afterPeak)}");
 
@@ -134,16 +135,16 @@ public static class HeldPollsScenario
         Task[] all;
         lock (loops) all = loops.ToArray();
         await Task.WhenAll(all);
-        foreach (var e in firstErrors) Report.Progress(Name, "error: " + e);
+        foreach (var e in firstErrors) Report.Progress(name, "error: " + e);
 
         var totalErrors = Interlocked.Read(ref errors) + registerErrors;
-        Report.Add(new Figure(Name, "sessions registered", $"{registered}", $"{n}", registered == n));
+        Report.Add(new Figure(name, "sessions registered", $"{registered}", $"{n}", registered == n));
         // A poll that ends after 25 s is re-issued at once, so a sample can catch a few between two polls.
-        Report.Add(new Figure(Name, "polls outstanding while sampled", $"{minHeld}..{maxHeld}"));
-        Report.Add(new Figure(Name, "relay RSS while held (max sample)", ProcStats.MiB(maxRss), "< 1024 MiB", maxRss < 1024L * 1024 * 1024));
-        Report.Add(new Figure(Name, "relay RSS idle / peak (VmHWM) at end", $"{ProcStats.MiB(idleRss)} / {ProcStats.MiB(afterPeak)}"));
-        Report.Add(new Figure(Name, "errors (register + poll)", $"{totalErrors}", "0", totalErrors == 0));
-        Report.Add(new Figure(Name, "registration rate", $"{registered / registerSeconds:0} sessions/s"));
-        Report.Add(new Figure(Name, "one event to every held poll", allWoken ? $"{woken} returned it in {fanoutSeconds:0.00} s" : $"{woken}/{registered} in 60 s"));
+        Report.Add(new Figure(name, "polls outstanding while sampled", $"{minHeld}..{maxHeld}"));
+        Report.Add(new Figure(name, "relay RSS while held (max sample)", ProcStats.MiB(maxRss), "< 1024 MiB", maxRss < 1024L * 1024 * 1024));
+        Report.Add(new Figure(name, "relay RSS idle / peak (VmHWM) at end", $"{ProcStats.MiB(idleRss)} / {ProcStats.MiB(afterPeak)}"));
+        Report.Add(new Figure(name, "errors (register + poll)", $"{totalErrors}", "0", totalErrors == 0));
+        Report.Add(new Figure(name, "registration rate", $"{registered / registerSeconds:0} sessions/s"));
+        Report.Add(new Figure(name, "one event to every held poll", allWoken ? $"{woken} returned it in {fanoutSeconds:0.00} s" : $"{woken}/{registered} in 60 s"));
     }
 }

@@ -12,11 +12,12 @@ namespace Realtime.Bench;
 /// </summary>
 public static class LatencyScenario
 {
-    private const string Name = "latency";
+    private const string ScenarioName = "latency";
 
-    public static async Task RunAsync(int count, int spacingMs)
+    public static async Task RunAsync(int count, int spacingMs, Topology? topology = null)
     {
-        await using var env = await BenchEnvironment.StartAsync();
+        var name = topology is null ? ScenarioName : $"{ScenarioName} [{topology.Label}]";
+        await using var env = await BenchEnvironment.StartAsync(topology);
         using var api = new RelayApi(env.RelayUrl);
         const string channel = "content-generation-bench-latency";
 
@@ -76,7 +77,7 @@ public static class LatencyScenario
             await Task.Delay(50);
         }
         if (Interlocked.Read(ref warmups) == 0) throw new TimeoutException("the relay delivered no warm-up event within 20 s");
-        Report.Progress(Name, $"warm: {Interlocked.Read(ref warmups)} warm-up events through the relay; publishing {count} events, one every {spacingMs} ms");
+        Report.Progress(name, $"warm: {Interlocked.Read(ref warmups)} warm-up events through the relay; publishing {count} events, one every {spacingMs} ms");
 
         var cpuStart = env.Cpu();
         var start = Stopwatch.GetTimestamp();
@@ -95,7 +96,7 @@ public static class LatencyScenario
                 sent[i] = 0;
             }
             if ((i + 1) % 100 == 0)
-                Report.Progress(Name, $"{i + 1}/{count} published; received relay {Interlocked.Read(ref relayReceived)}, direct {Interlocked.Read(ref directReceived)}");
+                Report.Progress(name, $"{i + 1}/{count} published; received relay {Interlocked.Read(ref relayReceived)}, direct {Interlocked.Read(ref directReceived)}");
         }
         var expected = count - publishErrors;
         var drainDeadline = DateTime.UtcNow.AddSeconds(10);
@@ -109,14 +110,14 @@ public static class LatencyScenario
         var directMs = Latencies(sent, viaDirect);
         var ratioP50 = Percentiles.Of(relayMs, 50) / Percentiles.Of(directMs, 50);
         var ratioP99 = Percentiles.Of(relayMs, 99) / Percentiles.Of(directMs, 99);
-        Report.Progress(Name, $"CPU while publishing: {cpu}");
+        Report.Progress(name, $"CPU while publishing: {cpu}");
 
-        Report.Add(new Figure(Name, "events (published / via relay / direct)", $"{expected} / {relayMs.Count} / {directMs.Count}",
+        Report.Add(new Figure(name, "events (published / via relay / direct)", $"{expected} / {relayMs.Count} / {directMs.Count}",
             "all delivered", relayMs.Count == expected && directMs.Count == expected));
-        Report.Add(new Figure(Name, "relay long-poll p50 / p99 / max", Ms(relayMs)));
-        Report.Add(new Figure(Name, "direct WebSocket p50 / p99 / max", Ms(directMs)));
-        Report.Add(new Figure(Name, "ratio relay/direct at p50", $"{ratioP50:0.00}", "<= 1.5", ratioP50 <= 1.5));
-        Report.Add(new Figure(Name, "ratio relay/direct at p99", $"{ratioP99:0.00}"));
+        Report.Add(new Figure(name, "relay long-poll p50 / p99 / max", Ms(relayMs)));
+        Report.Add(new Figure(name, "direct WebSocket p50 / p99 / max", Ms(directMs)));
+        Report.Add(new Figure(name, "ratio relay/direct at p50", $"{ratioP50:0.00}", "<= 1.5", ratioP50 <= 1.5));
+        Report.Add(new Figure(name, "ratio relay/direct at p99", $"{ratioP99:0.00}"));
     }
 
     private static List<double> Latencies(long[] sent, long[] received)

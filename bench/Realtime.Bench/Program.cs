@@ -10,6 +10,12 @@ using Realtime.Bench;
 //     --events M           throughput events (60000), offered at --rate events/s (6000; 0 = as fast as possible)
 //     --in-flight F        concurrent REST batch triggers in the throughput run (16)
 //     --warmup-events W    a first, unjudged round of the same load on the fresh relay (30000; 0 = none)
+//   cluster: the three above on LiteDB, on one relay with Redis and on 3 relays + haproxy on one Redis,
+//   then a node killed under traffic; smaller defaults (--polls 2000, --events 20000, --warmup-events 10000,
+//   --latency-events 300) and
+//     --failover-channels N  channels (one session each) in the failover run (30), a batch of 10 events every --tick-ms (20)
+//     --everysec             also run the three on 3 nodes with Redis' appendfsync everysec
+//   latency|held-polls|throughput|all --redis [--nodes N] [--everysec]: on Redis (N relays behind haproxy) instead of LiteDB
 
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int Option(string name, int fallback)
@@ -18,7 +24,7 @@ int Option(string name, int fallback)
     return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 }
 
-string[] known = ["latency", "held-polls", "throughput", "all"];
+string[] known = ["latency", "held-polls", "throughput", "cluster", "all"];
 if (!known.Contains(scenario))
 {
     Console.Error.WriteLine($"unknown scenario '{scenario}': use one of {string.Join(", ", known)}");
@@ -29,12 +35,22 @@ Console.WriteLine($"Realtime Bridge benchmarks: {scenario} — {Environment.Proc
                   $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):0} GiB, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, " +
                   $"relay {BenchEnvironment.RelayDll()}");
 
+// --redis [--nodes N] [--everysec]: the single scenarios on Redis (N relays behind haproxy) instead of LiteDB.
+Topology? topology = args.Contains("--redis") ? Topology.Redis(Option("nodes", 1), args.Contains("--everysec") ? "everysec" : "always") : null;
 var scenarios = new List<(string Name, Func<Task> Run)>
 {
-    ("latency", () => LatencyScenario.RunAsync(Option("latency-events", 500), Option("spacing-ms", 20))),
-    ("held-polls", () => HeldPollsScenario.RunAsync(Option("polls", 10_000))),
-    ("throughput", () => ThroughputScenario.RunAsync(Option("clients", 1000), Option("events", 60_000), Option("rate", 6000), Option("in-flight", 16), Option("warmup-events", 30_000))),
+    ("latency", () => LatencyScenario.RunAsync(Option("latency-events", 500), Option("spacing-ms", 20), topology)),
+    ("held-polls", () => HeldPollsScenario.RunAsync(Option("polls", 10_000), topology)),
+    ("throughput", () => ThroughputScenario.RunAsync(Option("clients", 1000), Option("events", 60_000), Option("rate", 6000), Option("in-flight", 16), Option("warmup-events", 30_000), topology)),
 };
+if (scenario == "cluster")
+{
+    await ClusterScenario.RunAsync(new ClusterScenario.Sizes(Option("latency-events", 300), Option("spacing-ms", 20), Option("polls", 2000),
+        Option("clients", 1000), Option("events", 20_000), Option("rate", 6000), Option("in-flight", 16), Option("warmup-events", 10_000),
+        Option("failover-channels", 30), Option("tick-ms", 20), args.Contains("--everysec")));
+    Report.PrintTable();
+    return 0;
+}
 foreach (var (name, run) in scenarios)
 {
     if (scenario != "all" && scenario != name) continue;

@@ -13,7 +13,7 @@ public sealed record Session(string GameId, string JobId, string Token)
 }
 
 /// <summary>One event of a long-poll answer, as the bench needs it.</summary>
-public readonly record struct PolledEvent(long Seq, string Channel, string Event, long Id);
+public readonly record struct PolledEvent(long Seq, string Channel, string Event, long Id, string? Reason = null);
 
 public sealed record PollAnswer(List<PolledEvent> Events, long Next, bool Gap);
 
@@ -78,11 +78,14 @@ public sealed class RelayApi : IDisposable
         foreach (var e in root.GetProperty("events").EnumerateArray())
         {
             long id = -1;
-            if (e.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object &&
-                data.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.Number)
-                id = idElement.GetInt64();
+            string? reason = null;
+            if (e.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object)
+            {
+                if (data.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.Number) id = idElement.GetInt64();
+                if (data.TryGetProperty("reason", out var reasonElement) && reasonElement.ValueKind == JsonValueKind.String) reason = reasonElement.GetString();
+            }
             events.Add(new PolledEvent(e.GetProperty("seq").GetInt64(), e.GetProperty("channel").GetString()!,
-                e.GetProperty("event").GetString()!, id));
+                e.GetProperty("event").GetString()!, id, reason));
         }
         return new PollAnswer(events, root.GetProperty("next").GetInt64(), root.GetProperty("gap").GetBoolean());
     }

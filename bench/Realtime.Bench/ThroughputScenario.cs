@@ -13,13 +13,14 @@ namespace Realtime.Bench;
 /// </summary>
 public static class ThroughputScenario
 {
-    private const string Name = "throughput";
+    private const string ScenarioName = "throughput";
     private const string GameId = "bench-tp";
     private const string Prefix = "content-generation-tp-";
 
-    public static async Task RunAsync(int clients, int events, int rate, int inFlight, int warmupEvents)
+    public static async Task RunAsync(int clients, int events, int rate, int inFlight, int warmupEvents, Topology? topology = null)
     {
-        await using var env = await BenchEnvironment.StartAsync();
+        var name = topology is null ? ScenarioName : $"{ScenarioName} [{topology.Label}]";
+        await using var env = await BenchEnvironment.StartAsync(topology);
         using var api = new RelayApi(env.RelayUrl, TimeSpan.FromSeconds(60));
 
         var key = await api.CreateGameAsync(GameId);
@@ -36,7 +37,7 @@ public static class ThroughputScenario
                 sessions[k] = session;
             }
         })));
-        Report.Progress(Name, $"{clients} sessions registered and subscribed in {setup.Elapsed.TotalSeconds:0.0} s; waiting for the relay's Pusher subscriptions");
+        Report.Progress(name, $"{clients} sessions registered and subscribed in {setup.Elapsed.TotalSeconds:0.0} s; waiting for the relay's Pusher subscriptions");
         var subscribedDeadline = DateTime.UtcNow.AddSeconds(60);
         int occupied;
         while ((occupied = (await env.Backend.GetChannelsAsync(Prefix)).Count) < clients && DateTime.UtcNow < subscribedDeadline)
@@ -47,6 +48,7 @@ public static class ThroughputScenario
         var sent = new long[total];
         var received = new long[total];
         long delivered = 0, duplicates = 0, misrouted = 0, seqBreaks = 0, gaps = 0, warm = 0, pollErrors = 0;
+        var gapReasons = new HashSet<string>();
         using var stop = new CancellationTokenSource();
 
         async Task Drain(int k)
@@ -60,7 +62,7 @@ public static class ThroughputScenario
                 catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
-                    if (Interlocked.Increment(ref pollErrors) <= 3) Report.Progress(Name, "poll failed: " + e.Message);
+                    if (Interlocked.Increment(ref pollErrors) <= 3) Report.Progress(name, "poll failed: " + e.Message);
                     continue;
                 }
                 var now = Stopwatch.GetTimestamp();
@@ -70,7 +72,7 @@ public static class ThroughputScenario
                     if (e.Seq != cursor + 1) Interlocked.Increment(ref seqBreaks);
                     cursor = e.Seq;
                     if (e.Id == -2) { Interlocked.Increment(ref warm); continue; }
-                    if (e.Id < 0 || e.Id >= total) { if (e.Event == "relay:gap") Interlocked.Increment(ref gaps); continue; }
+                    if (e.Id < 0 || e.Id >= total) { if (e.Event == "relay:gap") { Interlocked.Increment(ref gaps); lock (gapReasons) gapReasons.Add(e.Reason ?? "?"); } continue; }
                     if (e.Id % clients != k) Interlocked.Increment(ref misrouted);
                     if (Interlocked.CompareExchange(ref received[e.Id], now, 0) == 0) Interlocked.Increment(ref delivered);
                     else Interlocked.Increment(ref duplicates);
@@ -88,7 +90,7 @@ public static class ThroughputScenario
         }
         var warmDeadline = DateTime.UtcNow.AddSeconds(30);
         while (Interlocked.Read(ref warm) < clients && DateTime.UtcNow < warmDeadline) await Task.Delay(50);
-        Report.Progress(Name, $"warm-up: {Interlocked.Read(ref warm)}/{clients} clients got their first event; " +
+        Report.Progress(name, $"warm-up: {Interlocked.Read(ref warm)}/{clients} clients got their first event; " +
                               $"publishing {events} events in batches of 10 at {(rate > 0 ? rate + " events/s" : "full speed")}, {inFlight} in flight");
 
         var slots = new SemaphoreSlim(inFlight);
@@ -100,7 +102,7 @@ public static class ThroughputScenario
             {
                 try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { return; }
                 var d = Interlocked.Read(ref delivered);
-                Report.Progress(Name, $"published {Interlocked.Read(ref published)}, delivered {d} (+{d - lastDelivered}/s), " +
+                Report.Progress(name, $"published {Interlocked.Read(ref published)}, delivered {d} (+{d - lastDelivered}/s), " +
                                       $"in inboxes or in flight {Interlocked.Read(ref published) - d}, relay RSS {ProcStats.MiB(env.RelayMemory().Rss)}");
                 lastDelivered = d;
             }
@@ -134,7 +136,7 @@ public static class ThroughputScenario
                     catch (Exception e) when (e is HttpRequestException or PusherApiException or TaskCanceledException)
                     {
                         foreach (var id in ids) sent[id] = 0;
-                        if (Interlocked.Add(ref publishFailures, ids.Length) <= 30) Report.Progress(Name, "batch trigger failed: " + e.Message);
+                        if (Interlocked.Add(ref publishFailures, ids.Length) <= 30) Report.Progress(name, "batch trigger failed: " + e.Message);
                     }
                     finally
                     {
@@ -145,7 +147,7 @@ public static class ThroughputScenario
             await Task.WhenAll(pending);
             var end = Stopwatch.GetTimestamp();
             var seconds = Stopwatch.GetElapsedTime(start, end).TotalSeconds;
-            Report.Progress(Name, $"published {count} events in {seconds:0.00} s ({count / seconds:0} events/s); draining");
+            Report.Progress(name, $"published {count} events in {seconds:0.00} s ({count / seconds:0} events/s); draining");
             var drainDeadline = DateTime.UtcNow.AddSeconds(60);
             while (Interlocked.Read(ref delivered) < Interlocked.Read(ref published) && DateTime.UtcNow < drainDeadline) await Task.Delay(20);
             return (seconds, end);
@@ -155,15 +157,15 @@ public static class ThroughputScenario
         // load; a long-running relay is not. The warm-up round is the same load, reported but not judged.
         if (warmupEvents > 0)
         {
-            Report.Progress(Name, $"warm-up round: {warmupEvents} events (not judged)");
+            Report.Progress(name, $"warm-up round: {warmupEvents} events (not judged)");
             var warmCpu = env.Cpu();
             var (warmSeconds, warmEnd) = await Round(0, warmupEvents);
             var (warmRate, warmGot, _) = Delivery(0, warmupEvents);
-            Report.Progress(Name, $"warm-up round: {warmGot}/{warmupEvents} delivered at {warmRate:0} events/s; CPU {env.Cpu().Since(warmCpu)}");
-            Report.Add(new Figure(Name, "cold relay (warm-up round) into inboxes", $"{warmRate:0} events/s, {warmGot}/{warmupEvents} delivered"));
+            Report.Progress(name, $"warm-up round: {warmGot}/{warmupEvents} delivered at {warmRate:0} events/s; CPU {env.Cpu().Since(warmCpu)}");
+            Report.Add(new Figure(name, "cold relay (warm-up round) into inboxes", $"{warmRate:0} events/s, {warmGot}/{warmupEvents} delivered"));
         }
 
-        Report.Progress(Name, $"measured round: {events} events");
+        Report.Progress(name, $"measured round: {events} events");
         var cpuStart = env.Cpu();
         var measuredPublishedBefore = Interlocked.Read(ref published);
         var (publishSeconds, publishEnd) = await Round(warmupEvents, events);
@@ -186,19 +188,19 @@ public static class ThroughputScenario
         latencies.Sort();
         var (sustained, got, deliverySeconds) = Delivery(warmupEvents, events);
         var lagAfterPublish = got > 0 ? Stopwatch.GetElapsedTime(publishEnd, lastDelivery).TotalSeconds : double.NaN;
-        Report.Progress(Name, $"CPU during the run: {cpu}");
+        Report.Progress(name, $"CPU during the run: {cpu}");
 
         var exactlyOnce = got == expected && duplicates == 0 && misrouted == 0 && seqBreaks == 0 && publishFailures == 0;
-        Report.Add(new Figure(Name, "clients / events offered", $"{clients} / {events} at {(rate > 0 ? rate + "/s" : "full speed")}"));
-        Report.Add(new Figure(Name, "publish rate achieved (REST batches)", $"{expected / publishSeconds:0} events/s"));
-        Report.Add(new Figure(Name, "sustained into inboxes (first→last delivery)", $"{sustained:0} events/s over {deliverySeconds:0.00} s",
+        Report.Add(new Figure(name, "clients / events offered", $"{clients} / {events} at {(rate > 0 ? rate + "/s" : "full speed")}"));
+        Report.Add(new Figure(name, "publish rate achieved (REST batches)", $"{expected / publishSeconds:0} events/s"));
+        Report.Add(new Figure(name, "sustained into inboxes (first→last delivery)", $"{sustained:0} events/s over {deliverySeconds:0.00} s",
             ">= 5000 events/s", sustained >= 5000));
-        Report.Add(new Figure(Name, "delivered exactly once", $"{got}/{expected}, dup {duplicates}, misrouted {misrouted}, seq breaks {seqBreaks}, gaps {gaps}, poll errors {pollErrors}",
+        Report.Add(new Figure(name, "delivered exactly once", $"{got}/{expected}, dup {duplicates}, misrouted {misrouted}, seq breaks {seqBreaks}, gaps {gaps}{(gapReasons.Count > 0 ? " (" + string.Join("/", gapReasons) + ")" : "")}, poll errors {pollErrors}",
             "all, once", exactlyOnce));
-        Report.Add(new Figure(Name, "latency under load p50 / p99 / max",
+        Report.Add(new Figure(name, "latency under load p50 / p99 / max",
             latencies.Count == 0 ? "none" : $"{Percentiles.Of(latencies, 50):0} / {Percentiles.Of(latencies, 99):0} / {latencies[^1]:0} ms"));
-        Report.Add(new Figure(Name, "last delivery after last publish", $"{lagAfterPublish:0.00} s"));
-        Report.Add(new Figure(Name, "relay peak RSS (VmHWM)", ProcStats.MiB(peak)));
+        Report.Add(new Figure(name, "last delivery after last publish", $"{lagAfterPublish:0.00} s"));
+        Report.Add(new Figure(name, "relay peak RSS (VmHWM)", ProcStats.MiB(peak)));
 
         // Events/s out of the inboxes for ids [from, from + count): delivered / (last − first delivery).
         (double Rate, long Got, double Seconds) Delivery(int from, int count)
