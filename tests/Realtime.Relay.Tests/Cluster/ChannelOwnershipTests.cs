@@ -68,6 +68,37 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_takeover_each_inbox_hears_relay_gap_before_the_first_event_the_new_owner_stores()
+    {
+        var plugins = await _cluster.OpenPluginsAsync(3);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
+        await a.RoundAsync();
+        Assert.Equal(3, a.Ownership.Owned.Count);
+        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        b.ConfirmSubscriptions = false; // b's subscriptions are confirmed only after it took the channels
+
+        await a.CrashAsync();
+        await Wait.UntilAsync(async () =>
+        {
+            await b.RoundAsync();
+            return b.Ownership.Owned.Count == plugins.Count;
+        }, Patience.Step, "node-b to take every channel once node-a's leases lapse: " + Describe());
+
+        // Pusher confirms b's subscriptions and the first events arrive, before b's next round.
+        b.ConfirmSubscriptions = true;
+        foreach (var plugin in plugins) await b.HearAsync(Heard(plugin.OwnChannel, "after-takeover"));
+        await b.RoundAsync();
+
+        foreach (var plugin in plugins)
+        {
+            var stored = await _cluster.ReadAsync(plugin.InboxId);
+            var gap = Assert.Single(stored, e => e.Event == ChannelRouter.GapEvent && e.Data.Contains("node_failed", StringComparison.Ordinal));
+            var first = Assert.Single(stored, e => e.Event == "after-takeover");
+            Assert.True(gap.Seq < first.Seq, $"{plugin.InboxId}: relay:gap at seq {gap.Seq}, first event after the takeover at seq {first.Seq}");
+        }
+    }
+
+    [Fact]
     public async Task A_joining_node_takes_its_share_subscribing_before_the_old_owner_lets_go_and_nothing_is_stored_twice()
     {
         var plugins = await _cluster.OpenPluginsAsync(2);

@@ -111,6 +111,13 @@ public sealed class ClusterHarness : IAsyncLifetime
 
         private bool IsSubscribed(string channel) => ConfirmSubscriptions && _subscribed.ContainsKey(channel);
 
+        /// <summary>An event Pusher sends on a confirmed subscription, handled as the feed's channel pump does.</summary>
+        public async Task HearAsync(IncomingEvent heard)
+        {
+            if (!IsSubscribed(heard.Channel)) throw new InvalidOperationException($"{Id} does not hear {heard.Channel}");
+            if (await Ownership.ShouldStoreAsync(heard)) await Router.DeliverAsync(heard);
+        }
+
         public async Task StartLoopsAsync()
         {
             await Membership.StartAsync(default);

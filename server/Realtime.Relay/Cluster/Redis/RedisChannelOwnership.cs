@@ -13,7 +13,8 @@ namespace Realtime.Relay.Cluster.Redis;
 /// under its share: the taker subscribes first and moves the lease only once Pusher confirmed, so
 /// nothing is missed; while both hear the channel they store an event only if no one stored the
 /// same (event, data, user) on that channel within the hand-over window. A channel taken after its
-/// lease expired (its owner died) gets <c>relay:gap</c> once the new owner hears it.
+/// lease expired (its owner died) gets <c>relay:gap</c> once the new owner hears it, and before any
+/// event of that channel the new owner stores.
 /// </summary>
 public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
 {
@@ -29,7 +30,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
     private readonly Dictionary<string, DateTimeOffset> _owned = new(StringComparer.Ordinal); // channel → dedupe until
     private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // channel → node handing it over
-    private readonly HashSet<string> _gapOnceHeard = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TakeoverGap> _takeoverGaps = new(StringComparer.Ordinal); // taken from a dead node, gap not stored yet
     private readonly HashSet<string> _freeLastRound = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _round = new(1, 1);
     private Action<ChannelDemandChange>? _follower;
@@ -57,7 +58,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         get { lock (_gate) return _owned.Keys.Order(StringComparer.Ordinal).ToList(); }
     }
 
-    /// <summary>Raised after a round took channels whose previous owner died (their inboxes get relay:gap).</summary>
+    /// <summary>Raised once the relay:gap of channels taken from a dead node is stored in their inboxes.</summary>
     public event Action<IReadOnlyList<string>>? TookOver;
 
     public IReadOnlyList<string> Follow(Action<ChannelDemandChange> follower, Func<string, bool> isSubscribed)
@@ -82,14 +83,18 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
 
     public async ValueTask<bool> ShouldStoreAsync(IncomingEvent heard)
     {
-        bool dedupe;
+        bool dedupe, gapFirst;
         lock (_gate)
         {
             var now = _clock.GetUtcNow();
             if (_owned.TryGetValue(heard.Channel, out var until)) dedupe = until > now || _offered.Contains(heard.Channel);
             else if (_taking.ContainsKey(heard.Channel)) dedupe = true;
             else return false; // lost or never ours: its owner stores it
+            gapFirst = _takeoverGaps.ContainsKey(heard.Channel);
         }
+        // The first event the new owner of a dead node's channel hears: its subscription is confirmed, so the
+        // inboxes are told relay:gap now, before this event is stored (the feed stores a channel's events in order).
+        if (gapFirst) await TellTakeoverGapsAsync([heard.Channel]);
         if (!dedupe) return true;
         var key = RedisKeys.Heard(heard.Channel, Fingerprint(heard));
         return await _redis.GetDatabase().StringSetAsync(key, NodeId, _options.HandOverWindow, When.NotExists);
@@ -137,7 +142,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
             }
             await OfferAsync(nodes.Count > 1 ? Math.Max(0, owned - share) : 0);
             await TakeAsync(candidates, share - owned);
-            await ReportGapsOnceHeardAsync();
+            await TellGapsOfConfirmedTakeoversAsync();
         }
         finally
         {
@@ -168,7 +173,8 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         {
             if (!(_owned.Remove(channel) | _taking.Remove(channel))) return;
             _offered.Remove(channel);
-            _gapOnceHeard.Remove(channel);
+            // A gap being stored is finished (events wait for it); one not started is the next owner's to tell.
+            if (_takeoverGaps.TryGetValue(channel, out var gap) && !gap.Telling) _takeoverGaps.Remove(channel);
             tell = _follower;
         }
         _log.LogInformation("Cluster: {Node} lets go of {Channel}: {Why}", NodeId, channel, why);
@@ -270,24 +276,66 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         {
             _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
             // Someone held it and never handed it over: events published since its lease lapsed were heard by nobody.
-            if (!previous.IsNull && previous != NodeId) _gapOnceHeard.Add(channel);
+            // Set with the ownership, before the feed is told to subscribe: no event of it is stored before this gap.
+            if (!previous.IsNull && previous != NodeId) _takeoverGaps[channel] = new TakeoverGap();
         }
         _log.LogInformation("Cluster: {Node} owns {Channel}{TakenOver}", NodeId, channel,
             previous.IsNull || previous == NodeId ? "" : $" (taken over from {previous}, which stopped renewing)");
         return true;
     }
 
-    private async Task ReportGapsOnceHeardAsync()
+    /// <summary>At the end of a round, taken-over channels whose subscription is confirmed but that heard no event yet.</summary>
+    private Task TellGapsOfConfirmedTakeoversAsync()
     {
-        List<string> heard;
+        List<string> confirmed;
+        lock (_gate) confirmed = _takeoverGaps.Keys.Where(_isSubscribed).ToList();
+        return confirmed.Count == 0 ? Task.CompletedTask : TellTakeoverGapsAsync(confirmed);
+    }
+
+    /// <summary>
+    /// Stores the <c>relay:gap</c> (<c>node_failed</c>) of these taken-over channels, once: whoever comes first (the
+    /// round, or the channel's first event) stores it, and the other waits until it is stored.
+    /// </summary>
+    private async Task TellTakeoverGapsAsync(IReadOnlyCollection<string> channels)
+    {
+        var mine = new List<(string Channel, TakeoverGap Gap)>();
+        var others = new List<Task>();
         lock (_gate)
         {
-            heard = _gapOnceHeard.Where(_isSubscribed).ToList();
-            _gapOnceHeard.ExceptWith(heard);
+            foreach (var channel in channels)
+            {
+                if (!_takeoverGaps.TryGetValue(channel, out var gap)) continue;
+                if (gap.Telling) others.Add(gap.Told.Task);
+                else
+                {
+                    gap.Telling = true;
+                    mine.Add((channel, gap));
+                }
+            }
         }
-        if (heard.Count == 0) return;
-        await _router.ReportGapAsync(heard, "node_failed");
-        TookOver?.Invoke(heard);
+        if (mine.Count > 0)
+        {
+            var told = mine.Select(m => m.Channel).ToList();
+            try { await _router.ReportGapAsync(told, "node_failed"); }
+            finally
+            {
+                lock (_gate)
+                {
+                    foreach (var (channel, gap) in mine)
+                        if (_takeoverGaps.GetValueOrDefault(channel) == gap) _takeoverGaps.Remove(channel);
+                }
+                foreach (var (_, gap) in mine) gap.Told.TrySetResult();
+            }
+            TookOver?.Invoke(told);
+        }
+        await Task.WhenAll(others);
+    }
+
+    /// <summary>A taken-over channel's pending <c>relay:gap</c>: <see cref="Told"/> once it is stored.</summary>
+    private sealed class TakeoverGap
+    {
+        public TaskCompletionSource Told { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool Telling { get; set; }
     }
 
     /// <summary>A clean stop: every lease is released, so the others take the channels at their next round.</summary>
