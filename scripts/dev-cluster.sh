@@ -59,6 +59,7 @@ echo "==> soketi on 127.0.0.1:$SOKETI_PORT (log: .run/soketi.log)"
 pids+=($!); infra+=($!)
 wait_for "curl -fs http://127.0.0.1:$SOKETI_PORT/" "soketi"
 
+servers=""
 for n in $(seq 1 $NODES); do
   port=$((LB_PORT + n))
   echo "==> relay-$n on http://127.0.0.1:$port (log: .run/relay-$n.log)"
@@ -69,6 +70,7 @@ for n in $(seq 1 $NODES); do
   ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Development \
   dotnet server/Realtime.Relay/bin/Debug/net10.0/Realtime.Relay.dll > ".run/relay-$n.log" 2>&1 &
   pids+=($!)
+  servers+="    server relay-$n 127.0.0.1:$port check"$'\n'
 done
 for n in $(seq 1 $NODES); do wait_for "curl -fs http://127.0.0.1:$((LB_PORT + n))/healthz" "relay-$n"; done
 
