@@ -41,12 +41,6 @@ public sealed class InboxHarness(RelayFactory relay)
     public Task HeardOnPusherAsync(string channel, string eventName, string data, string? userId = null) =>
         relay.Services.GetRequiredService<ChannelRouter>().DeliverAsync(new IncomingEvent(channel, eventName, data, userId));
 
-    public static async Task<JObject> PollAsync(HttpClient http, RelayClient client, long after = 0, int wait = 0, int? limit = null)
-    {
-        var url = $"{client.BasePath}/events?after={after}&wait={wait}" + (limit is null ? "" : $"&limit={limit}");
-        var res = await http.GetAsync(url);
-        var body = await res.Content.ReadAsStringAsync();
-        Assert.True(res.IsSuccessStatusCode, $"{url} -> {(int)res.StatusCode}: {body}");
-        return JObject.Parse(body);
-    }
+    public static Task<JObject> PollAsync(HttpClient http, RelayClient client, long after = 0, int wait = 0, int? limit = null) =>
+        http.PollEventsAsync(client.BasePath, after, wait, limit);
 }

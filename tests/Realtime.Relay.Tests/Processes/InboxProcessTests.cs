@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Newtonsoft.Json.Linq;
+using Realtime.Relay.Tests.Support;
 using Realtime.Testing;
 
 namespace Realtime.Relay.Tests.Processes;
@@ -11,14 +12,6 @@ namespace Realtime.Relay.Tests.Processes;
 /// </summary>
 public sealed class InboxProcessTests(SoketiAndRelay env) : IClassFixture<SoketiAndRelay>
 {
-    private static async Task<JObject> PollAsync(HttpClient http, PairedPlugin plugin, long after = 0, int wait = 20)
-    {
-        var res = await http.GetAsync($"{plugin.BasePath}/events?after={after}&wait={wait}");
-        var body = await res.Content.ReadAsStringAsync();
-        Assert.True(res.StatusCode == HttpStatusCode.OK, body);
-        return JObject.Parse(body);
-    }
-
     [Fact]
     public async Task An_event_the_backend_triggers_to_the_plugin_channel_comes_back_by_long_poll_in_the_design_envelope()
     {
@@ -27,7 +20,7 @@ public sealed class InboxProcessTests(SoketiAndRelay env) : IClassFixture<Soketi
         await new PusherNodeBackend(env.Soketi).TriggerAsync(plugin.Channel, "content-ready", new { lesson = "Volcanoes", parts = 3 });
 
         using var http = plugin.Client(env.Relay.BaseUrl);
-        var answer = await PollAsync(http, plugin);
+        var answer = await http.PollEventsAsync(plugin.BasePath);
         var e = Assert.Single((JArray)answer["events"]!);
         Assert.Equal(1, (long)e["seq"]!);
         Assert.Equal(plugin.Channel, (string?)e["channel"]);
@@ -44,7 +37,7 @@ public sealed class InboxProcessTests(SoketiAndRelay env) : IClassFixture<Soketi
         var plugin = await PairedPlugin.PairAsync(env.Relay.BaseUrl);
         using var http = plugin.Client(env.Relay.BaseUrl);
         var clock = Stopwatch.StartNew();
-        var answer = await PollAsync(http, plugin, wait: 3);
+        var answer = await http.PollEventsAsync(plugin.BasePath, wait: 3);
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.9), $"answered after {clock.Elapsed}");
         Assert.Empty((JArray)answer["events"]!);
     }
@@ -95,7 +88,7 @@ public sealed class InboxProcessTests(SoketiAndRelay env) : IClassFixture<Soketi
         dashboard.TriggerClientEvent(plugin.Channel, "client-nudge", new { text = "look at the map" });
 
         using var http = plugin.Client(env.Relay.BaseUrl);
-        var answer = await PollAsync(http, plugin);
+        var answer = await http.PollEventsAsync(plugin.BasePath);
         var e = Assert.Single((JArray)answer["events"]!);
         Assert.Equal("client-nudge", (string?)e["event"]);
         Assert.Equal("look at the map", (string?)e["data"]!["text"]);
@@ -121,21 +114,21 @@ public sealed class InboxProcessTests(SoketiAndRelay env) : IClassFixture<Soketi
         var backend = new PusherNodeBackend(env.Soketi);
         using var http = plugin.Client(relay.BaseUrl);
         for (var i = 1; i <= 3; i++) await backend.TriggerAsync(plugin.Channel, "e" + i, new { i });
-        var before = await PollAsync(http, plugin);
-        while (((JArray)before["events"]!).Count < 3) before = await PollAsync(http, plugin); // all three stored
-        await PollAsync(http, plugin, after: 2, wait: 0); // handled 1 and 2
+        var before = await http.PollEventsAsync(plugin.BasePath);
+        while (((JArray)before["events"]!).Count < 3) before = await http.PollEventsAsync(plugin.BasePath); // all three stored
+        await http.PollEventsAsync(plugin.BasePath, after: 2, wait: 0); // handled 1 and 2
         await backend.TriggerAsync(plugin.Channel, "e4", new { i = 4 });
-        await Wait.UntilAsync(async () => ((JArray)(await PollAsync(http, plugin, after: 2, wait: 1))["events"]!).Count == 2,
+        await Wait.UntilAsync(async () => ((JArray)(await http.PollEventsAsync(plugin.BasePath, after: 2, wait: 1))["events"]!).Count == 2,
             Patience.Step, "e4 to be stored"); // after=2 again: acknowledges nothing new
 
         relay.Kill(); // SIGKILL: no shutdown code runs
         await relay.StartAgainAsync();
 
-        var after = await PollAsync(http, plugin, after: 2, wait: 0);
+        var after = await http.PollEventsAsync(plugin.BasePath, after: 2, wait: 0);
         var events = ((JArray)after["events"]!).ToList();
         Assert.Equal(new[] { 3L, 4L }, events.Where(e => (string?)e["event"] != "relay:gap").Select(e => (long)e["seq"]!));
         Assert.Single(events, e => (string?)e["event"] == "relay:gap"); // what was published while it was down is missed
-        var fromZero = await PollAsync(http, plugin, after: 0, wait: 0);
+        var fromZero = await http.PollEventsAsync(plugin.BasePath, after: 0, wait: 0);
         Assert.DoesNotContain(((JArray)fromZero["events"]!).Select(e => (long)e["seq"]!), seq => seq <= 2);
     }
 }

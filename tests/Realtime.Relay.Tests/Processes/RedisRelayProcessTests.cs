@@ -56,14 +56,6 @@ public sealed class RedisRelayProcessTests(SoketiRedisAndRelay env) : IClassFixt
         return bearer is null ? http : http.WithBearer(bearer);
     }
 
-    private static async Task<JObject> PollAsync(HttpClient http, string basePath, long after = 0, int wait = 20)
-    {
-        var res = await http.GetAsync($"{basePath}/events?after={after}&wait={wait}");
-        var body = await res.Content.ReadAsStringAsync();
-        Assert.True(res.StatusCode == HttpStatusCode.OK, body);
-        return JObject.Parse(body);
-    }
-
     [Fact]
     public async Task On_redis_the_node_says_so_and_is_ready()
     {
@@ -83,7 +75,7 @@ public sealed class RedisRelayProcessTests(SoketiRedisAndRelay env) : IClassFixt
         await new PusherNodeBackend(env.Soketi).TriggerAsync(plugin.Channel, "content-ready", new { lesson = "Volcanoes" });
 
         using var http = plugin.Client(env.Relay.BaseUrl);
-        var answer = await PollAsync(http, plugin.BasePath);
+        var answer = await http.PollEventsAsync(plugin.BasePath);
         var e = Assert.Single((JArray)answer["events"]!);
         Assert.Equal((1L, plugin.Channel, "content-ready", "Volcanoes"), ((long)e["seq"]!, (string?)e["channel"], (string?)e["event"], (string?)e["data"]!["lesson"]));
         Assert.False((bool)answer["gap"]!);
@@ -103,7 +95,7 @@ public sealed class RedisRelayProcessTests(SoketiRedisAndRelay env) : IClassFixt
 
         await env.UntilPusherHasAsync("private-game-redis-game");
         await new PusherNodeBackend(env.Soketi).TriggerAsync("private-game-redis-game", "round-start", new { round = 1 });
-        var answer = await PollAsync(Http(token), "/api/v1/games/redis-game/servers/job-r");
+        var answer = await Http(token).PollEventsAsync("/api/v1/games/redis-game/servers/job-r");
         var e = Assert.Single((JArray)answer["events"]!);
         Assert.Equal(("round-start", 1), ((string?)e["event"], (int)e["data"]!["round"]!));
 
@@ -120,18 +112,18 @@ public sealed class RedisRelayProcessTests(SoketiRedisAndRelay env) : IClassFixt
         var backend = new PusherNodeBackend(env.Soketi);
         using var http = plugin.Client(relay.BaseUrl);
         for (var i = 1; i <= 3; i++) await backend.TriggerAsync(plugin.Channel, "e" + i, new { i });
-        var before = await PollAsync(http, plugin.BasePath);
-        while (((JArray)before["events"]!).Count < 3) before = await PollAsync(http, plugin.BasePath); // all three stored
-        await PollAsync(http, plugin.BasePath, after: 2, wait: 0); // handled 1 and 2
+        var before = await http.PollEventsAsync(plugin.BasePath);
+        while (((JArray)before["events"]!).Count < 3) before = await http.PollEventsAsync(plugin.BasePath); // all three stored
+        await http.PollEventsAsync(plugin.BasePath, after: 2, wait: 0); // handled 1 and 2
 
         relay.Kill(); // SIGKILL: no shutdown code runs
         await relay.StartAgainAsync();
 
-        var after = await PollAsync(http, plugin.BasePath, after: 2, wait: 0);
+        var after = await http.PollEventsAsync(plugin.BasePath, after: 2, wait: 0);
         var events = ((JArray)after["events"]!).ToList();
         Assert.Equal(new[] { 3L }, events.Where(e => (string?)e["event"] != "relay:gap").Select(e => (long)e["seq"]!));
         Assert.Single(events, e => (string?)e["event"] == "relay:gap");
-        var fromZero = await PollAsync(http, plugin.BasePath, after: 0, wait: 0);
+        var fromZero = await http.PollEventsAsync(plugin.BasePath, after: 0, wait: 0);
         Assert.DoesNotContain(((JArray)fromZero["events"]!).Select(e => (long)e["seq"]!), seq => seq <= 2);
     }
 

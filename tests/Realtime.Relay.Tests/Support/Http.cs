@@ -32,6 +32,19 @@ public static class Http
         catch (JsonException) { return new JObject { ["_raw"] = text }; }
     }
 
+    /// <summary>
+    /// One <c>GET {basePath}/events</c> long-poll, as a Roblox client sends it; fails the test unless
+    /// the relay answers 200, and returns the page (<c>events</c>, <c>next</c>, <c>gap</c>).
+    /// </summary>
+    public static async Task<JObject> PollEventsAsync(this HttpClient http, string basePath, long after = 0, int wait = 20, int? limit = null)
+    {
+        var url = $"{basePath}/events?after={after}&wait={wait}" + (limit is null ? "" : $"&limit={limit}");
+        var res = await http.GetAsync(url);
+        var body = await res.Content.ReadAsStringAsync();
+        Assert.True(res.StatusCode == HttpStatusCode.OK, $"{url} -> {(int)res.StatusCode}: {body}");
+        return JObject.Parse(body);
+    }
+
     public static HttpClient WithBearer(this HttpClient http, string token)
     {
         http.DefaultRequestHeaders.Authorization = new("Bearer", token);
