@@ -18,32 +18,12 @@ command -v haproxy >/dev/null || { echo "make dev-cluster: haproxy is missing (s
 command -v redis-server >/dev/null || { echo "make dev-cluster: redis-server is missing (scripts/ensure-deps.sh installs it)" >&2; exit 1; }
 mkdir -p data/cluster .run
 
-[ -s data/dev-jwt-secret ] || head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > data/dev-jwt-secret
-JWT_SECRET=$(cat data/dev-jwt-secret)
-
-for port in "$SOKETI_PORT" "$LB_PORT" "$REDIS_PORT" $(seq $((LB_PORT + 1)) $((LB_PORT + NODES))) $((LB_PORT + 10)); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "make dev-cluster: port $port is already in use (make dev running?): stop it or set LB_PORT / SOKETI_PORT / REDIS_PORT." >&2
-    exit 1
-  fi
-done
-
-pids=()
+# shellcheck source=lib/processes.sh
+. scripts/lib/processes.sh
+JWT_SECRET=$(dev_jwt_secret)
+require_free_ports "make dev running? Stop it or set LB_PORT / SOKETI_PORT / REDIS_PORT." \
+  "$SOKETI_PORT" "$LB_PORT" "$REDIS_PORT" $(seq $((LB_PORT + 1)) $((LB_PORT + NODES))) $((LB_PORT + 10))
 infra=() # redis, soketi, haproxy: the cluster stops if one of them does; a relay may be killed on purpose
-stopping=""
-cleanup() {
-  trap - EXIT
-  echo; echo "stopping haproxy, the relays, soketi and redis"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap 'stopping=1; exit 130' INT TERM
-trap cleanup EXIT
-
-wait_for() { # url-or-probe, what
-  for _ in $(seq 1 150); do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  echo "$2 did not start: see .run/" >&2; exit 1
-}
 
 echo "==> redis-server on 127.0.0.1:$REDIS_PORT (append-only, fsync every write; log: .run/redis.log)"
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$PWD/data/cluster" --appendonly yes --appendfsync always \
@@ -52,12 +32,8 @@ pids+=($!); infra+=($!)
 wait_for "redis-cli -p $REDIS_PORT ping | grep -q PONG" "redis-server"
 
 echo "==> soketi on 127.0.0.1:$SOKETI_PORT (log: .run/soketi.log)"
-( set -a; . ./soketi.env; set +a
-  SOKETI_HOST=127.0.0.1 SOKETI_PORT=$SOKETI_PORT SOKETI_METRICS_ENABLED=false \
-  SOKETI_DEFAULT_APP_WEBHOOKS="[{\"url\":\"$LB_URL/api/v1/pusher/webhooks\",\"event_types\":[\"channel_occupied\",\"channel_vacated\"]}]" \
-  exec node_modules/.bin/soketi start ) > .run/soketi.log 2>&1 &
-pids+=($!); infra+=($!)
-wait_for "curl -fs http://127.0.0.1:$SOKETI_PORT/" "soketi"
+start_soketi "$SOKETI_PORT" "$LB_URL/api/v1/pusher/webhooks"
+infra+=("${pids[-1]}")
 
 servers=""
 for n in $(seq 1 $NODES); do

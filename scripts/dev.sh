@@ -11,38 +11,14 @@ cd "$(dirname "$0")/.."
 SOKETI_PORT=${SOKETI_PORT:-6001}
 RELAY_PORT=${RELAY_PORT:-5080}
 RELAY_URL="http://127.0.0.1:$RELAY_PORT"
-mkdir -p data .run
 
-# A development-only JWT secret, made once and kept out of git (data/ is ignored).
-[ -s data/dev-jwt-secret ] || head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > data/dev-jwt-secret
-JWT_SECRET=$(cat data/dev-jwt-secret)
-
-for port in "$SOKETI_PORT" "$RELAY_PORT"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "make dev: port $port is already in use (another 'make dev'?): stop it or set SOKETI_PORT / RELAY_PORT." >&2
-    exit 1
-  fi
-done
-
-pids=()
-stopping=""
-cleanup() {
-  trap - EXIT
-  echo; echo "stopping relay and soketi"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap 'stopping=1; exit 130' INT TERM
-trap cleanup EXIT
+# shellcheck source=lib/processes.sh
+. scripts/lib/processes.sh
+JWT_SECRET=$(dev_jwt_secret)
+require_free_ports "another 'make dev'? Stop it or set SOKETI_PORT / RELAY_PORT." "$SOKETI_PORT" "$RELAY_PORT"
 
 echo "==> starting soketi on 127.0.0.1:$SOKETI_PORT (log: .run/soketi.log)"
-( set -a; . ./soketi.env; set +a
-  SOKETI_HOST=127.0.0.1 SOKETI_PORT=$SOKETI_PORT SOKETI_METRICS_ENABLED=false \
-  SOKETI_DEFAULT_APP_WEBHOOKS="[{\"url\":\"$RELAY_URL/api/v1/pusher/webhooks\",\"event_types\":[\"channel_occupied\",\"channel_vacated\"]}]" \
-  exec node_modules/.bin/soketi start ) > .run/soketi.log 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$SOKETI_PORT/" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fs "http://127.0.0.1:$SOKETI_PORT/" >/dev/null || { echo "soketi did not start: see .run/soketi.log" >&2; exit 1; }
+start_soketi "$SOKETI_PORT" "$RELAY_URL/api/v1/pusher/webhooks"
 
 echo "==> starting the relay on $RELAY_URL (log below)"
 PUSHER_ENABLED=true PUSHER_APP_ID=$SOKETI_DEFAULT_APP_ID PUSHER_KEY=$SOKETI_DEFAULT_APP_KEY PUSHER_SECRET=$SOKETI_DEFAULT_APP_SECRET \
@@ -51,8 +27,7 @@ AUTH_JWT_SECRET=$JWT_SECRET RELAY_DB_PATH=data/relay.db RELAY_PUBLIC_URL=$RELAY_
 ASPNETCORE_URLS=$RELAY_URL ASPNETCORE_ENVIRONMENT=Development \
 dotnet server/Realtime.Relay/bin/Debug/net10.0/Realtime.Relay.dll &
 pids+=($!)
-for _ in $(seq 1 150); do curl -fs "$RELAY_URL/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fs "$RELAY_URL/healthz" >/dev/null || { echo "the relay did not start: see the log above" >&2; exit 1; }
+wait_for "curl -fs $RELAY_URL/healthz" "the relay (its log is above)"
 
 EDUCATOR_JWT=$(node scripts/dev-jwt.mjs "$JWT_SECRET" dev-educator educator "Dev Educator" class-1)
 ADMIN_JWT=$(node scripts/dev-jwt.mjs "$JWT_SECRET" dev-admin admin "Dev Admin")
