@@ -1,7 +1,10 @@
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Cluster;
+using Realtime.Relay.Cluster.Redis;
 using Realtime.Relay.Inbox;
 using Realtime.Testing;
+using StackExchange.Redis;
 
 namespace Realtime.Relay.Tests.Cluster;
 
@@ -33,6 +36,26 @@ public sealed class RestartAndCleanStopTests : IAsyncLifetime
                                                     && a.Ownership.Owned.Count > 0 && b.Ownership.Owned.Count > 0),
             Patience.Step, "both nodes to own a share: " + Describe());
         return (a, b);
+    }
+
+    [Fact]
+    public async Task A_starting_node_counts_as_missed_the_channels_no_other_node_holds_or_will_tell_a_gap_for()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_cluster.Redis.ConfigurationString);
+        var db = redis.GetDatabase();
+        var other = new RedisNodeMembership(redis, new NodeIdentity("node-a"), ClusterHarness.ShortLeases);
+        await other.BeatAsync(); // a live node besides the starting one
+        await db.StringSetAsync(RedisKeys.ChannelLease("held-by-other"), "node-a");
+        await db.StringSetAsync(RedisKeys.ChannelLease("held-by-me"), "node-b");
+        await db.StringSetAsync(RedisKeys.ChannelLastOwner("free-last-mine"), "node-b");
+        await db.StringSetAsync(RedisKeys.ChannelLastOwner("free-last-other"), "node-c");
+        var scope = new RedisRestartGapScope(redis, new RedisNodeMembership(redis, new NodeIdentity("node-b"), ClusterHarness.ShortLeases));
+        string[] channels = ["held-by-other", "held-by-me", "free-last-mine", "free-last-other", "never-owned"];
+
+        Assert.Equal(["free-last-mine", "held-by-me", "never-owned"], (await scope.MissedWhileDownAsync(channels)).Order(StringComparer.Ordinal));
+
+        await other.LeaveAsync(); // alone now, as after the whole cluster was down: every channel
+        Assert.Equal(channels.Order(StringComparer.Ordinal), (await scope.MissedWhileDownAsync(channels)).Order(StringComparer.Ordinal));
     }
 
     [Fact]
