@@ -152,5 +152,25 @@ public sealed class RestartAndCleanStopTests : IAsyncLifetime
             Assert.Single(await GapsAsync(plugin, "node_failed"));
     }
 
+    [Fact]
+    public async Task A_node_alone_offers_nothing_on_a_clean_stop_and_keeps_its_channels_until_it_releases_them()
+    {
+        var plugins = await _cluster.OpenPluginsAsync(2);
+        var a = await _cluster.StartNodeAsync("node-a");
+        await Wait.UntilAsync(() => Task.FromResult(a.Ownership.Owned.Count == 2), Patience.Step, "node-a to own every channel: " + Describe());
+
+        await a.Ownership.StoppingAsync(default); // no one could take over: no offer, no waiting out the budget
+
+        Assert.Equal(2, a.Ownership.Owned.Count);
+        var db = a.Redis.GetDatabase();
+        foreach (var plugin in plugins)
+        {
+            Assert.False(await db.KeyExistsAsync(RedisKeys.ChannelOffer(plugin.OwnChannel)));
+            Assert.Equal("node-a", (string?)await db.StringGetAsync(RedisKeys.ChannelLease(plugin.OwnChannel)));
+        }
+        await a.StopCleanlyAsync();
+        foreach (var plugin in plugins) Assert.False(await db.KeyExistsAsync(RedisKeys.ChannelLease(plugin.OwnChannel)));
+    }
+
     private string Describe() => string.Join("; ", _cluster.Nodes.Select(n => n.Id + " owns [" + string.Join(",", n.Ownership.Owned) + "]"));
 }
