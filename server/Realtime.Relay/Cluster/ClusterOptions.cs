@@ -18,7 +18,14 @@ public sealed record ClusterOptions : Configuration.ICheckedSettings
     /// <summary>How long a presence session's holder may be silent before another node takes its players over.</summary>
     public double PresenceLeaseSeconds { get; init; } = 15;
 
+    /// <summary>
+    /// On a clean stop, how long a node offers its channels to the others before it releases what they did not take
+    /// (docs/cluster.md, "A clean stop"); 0 releases at once. Three rounds at the default timings.
+    /// </summary>
+    public double StopHandOverSeconds { get; init; } = 6;
+
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
+    public TimeSpan StopHandOver => TimeSpan.FromSeconds(StopHandOverSeconds);
     public TimeSpan Renew => TimeSpan.FromSeconds(RenewSeconds);
     public TimeSpan PresenceLease => TimeSpan.FromSeconds(PresenceLeaseSeconds);
 
@@ -30,6 +37,7 @@ public sealed record ClusterOptions : Configuration.ICheckedSettings
         if (RenewSeconds <= 0) yield return $"Cluster__RenewSeconds must be positive, not {RenewSeconds}.";
         if (LeaseSeconds < RenewSeconds * 2)
             yield return $"Cluster__LeaseSeconds ({LeaseSeconds}) must be at least twice Cluster__RenewSeconds ({RenewSeconds}), or a busy node loses its leases.";
+        if (StopHandOverSeconds < 0) yield return $"Cluster__StopHandOverSeconds must be 0 or more, not {StopHandOverSeconds}.";
         if (PresenceLeaseSeconds < RenewSeconds * 2)
             yield return $"Cluster__PresenceLeaseSeconds ({PresenceLeaseSeconds}) must be at least twice Cluster__RenewSeconds ({RenewSeconds}).";
     }

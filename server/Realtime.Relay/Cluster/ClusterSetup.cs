@@ -29,6 +29,7 @@ public static class ClusterSetup
             services.AddSingleton<IChannelOwnership, SingleNodeChannelOwnership>();
             services.AddSingleton<IOutboxClaims, SingleNodeOutboxClaims>();
             services.AddSingleton<IPresenceHolding, SingleNodePresenceHolding>();
+            services.AddSingleton<IRestartGapScope, SingleNodeRestartGapScope>();
             return services;
         }
         services.AddSingleton<RedisNodeMembership>();
@@ -37,6 +38,7 @@ public static class ClusterSetup
         services.AddSingleton<RedisChannelOwnership>();
         services.AddSingleton<IChannelOwnership>(sp => sp.GetRequiredService<RedisChannelOwnership>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisChannelOwnership>());
+        services.AddSingleton<IRestartGapScope, RedisRestartGapScope>();
         services.AddSingleton<RedisRouteSync>();
         services.AddHostedService(sp => sp.GetRequiredService<RedisRouteSync>());
         services.AddSingleton<IOutboxClaims, RedisOutboxClaims>();

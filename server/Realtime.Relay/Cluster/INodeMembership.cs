@@ -10,6 +10,9 @@ public interface INodeMembership
 
     /// <summary>The live nodes, this one included, in a stable order.</summary>
     Task<IReadOnlyList<string>> LiveNodesAsync();
+
+    /// <summary>A clean stop begins: this node stops beating and leaves, so the others size their shares without it.</summary>
+    Task LeaveAsync();
 }
 
 /// <summary>One relay: it is the whole cluster.</summary>
@@ -18,4 +21,6 @@ public sealed class SingleNodeMembership(NodeIdentity identity) : INodeMembershi
     public string NodeId => identity.NodeId;
 
     public Task<IReadOnlyList<string>> LiveNodesAsync() => Task.FromResult<IReadOnlyList<string>>([identity.NodeId]);
+
+    public Task LeaveAsync() => Task.CompletedTask;
 }

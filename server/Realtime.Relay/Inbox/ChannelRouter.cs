@@ -156,15 +156,28 @@ public sealed class ChannelRouter
     /// <summary>
     /// The relay (re)started: routes are rebuilt from the stored inboxes, and whatever was published
     /// while it was down never reached them. Every restored inbox gets one <c>relay:gap</c> naming its
-    /// channels, so clients resync.
+    /// channels, so clients resync. In a cluster <paramref name="missedWhileDown"/> keeps only the channels
+    /// nobody heard meanwhile (docs/cluster.md, "Restarts"): an inbox whose channels a live node heard gets
+    /// no gap. It is asked before the routes are set, so this node has taken no channel yet.
     /// </summary>
-    public async Task ReportRestartGapAsync()
+    public async Task ReportRestartGapAsync(Func<IReadOnlyCollection<string>, Task<IReadOnlySet<string>>>? missedWhileDown = null)
     {
         try
         {
-            foreach (var state in await _inboxes.AllStatesAsync()) Update(state);
-            Dictionary<string, List<string>> affected;
-            lock (_gate) affected = _channelsByInbox.ToDictionary(p => p.Key, p => p.Value.ToList(), StringComparer.Ordinal);
+            var states = await _inboxes.AllStatesAsync();
+            var channelsByInbox = states.ToDictionary(s => s.InboxId, ChannelsOf, StringComparer.Ordinal);
+            var allChannels = channelsByInbox.Values.SelectMany(c => c).ToHashSet(StringComparer.Ordinal);
+            IReadOnlySet<string> missed = missedWhileDown is null || allChannels.Count == 0 ? allChannels : await MissedOrAllAsync(missedWhileDown, allChannels);
+            foreach (var state in states) Update(state);
+            var affected = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            lock (_gate)
+            {
+                foreach (var (inbox, channels) in _channelsByInbox)
+                {
+                    var unheard = channels.Where(missed.Contains).ToList();
+                    if (unheard.Count > 0) affected[inbox] = unheard;
+                }
+            }
             if (affected.Count == 0) return;
             _log.LogInformation("Relay started: telling {Inboxes} restored inboxes that events may have been missed", affected.Count);
             await AppendGapsAsync(affected, "relay_restarted");
@@ -172,6 +185,17 @@ public sealed class ChannelRouter
         finally
         {
             _restartGapTold.TrySetResult();
+        }
+    }
+
+    /// <summary>Who heard what cannot be asked (Redis down at start): every channel gets its gap, on the safe side.</summary>
+    private async Task<IReadOnlySet<string>> MissedOrAllAsync(Func<IReadOnlyCollection<string>, Task<IReadOnlySet<string>>> missedWhileDown, HashSet<string> all)
+    {
+        try { return await missedWhileDown(all); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogWarning("Relay started: could not ask which channels other nodes heard ({Reason}); telling every restored inbox", e.Message);
+            return all;
         }
     }
 

@@ -49,13 +49,14 @@ public sealed class InboxLifecycle(IInboxStore inboxes, ChannelRouter router, IE
 
 /// <summary>
 /// At start-up, before the relay listens: every inbox restored from disk is told
-/// <c>relay:gap</c>, since events published while the relay was stopped were never heard.
+/// <c>relay:gap</c>, since events published while the relay was stopped were never heard
+/// (in a cluster, only on channels no live node heard meanwhile: docs/cluster.md, "Restarts").
 /// </summary>
-public sealed class RestartGapReporter(ChannelRouter router, ILogger<RestartGapReporter> log) : IHostedService
+public sealed class RestartGapReporter(ChannelRouter router, Cluster.IRestartGapScope scope, ILogger<RestartGapReporter> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        try { await router.ReportRestartGapAsync(); }
+        try { await router.ReportRestartGapAsync(scope.MissedWhileDownAsync); }
         catch (Exception e) { log.LogError(e, "Telling restored inboxes about the restart gap failed"); }
     }
 

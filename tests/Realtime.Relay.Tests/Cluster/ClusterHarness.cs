@@ -19,7 +19,7 @@ namespace Realtime.Relay.Tests.Cluster;
 /// </summary>
 public sealed class ClusterHarness : IAsyncLifetime
 {
-    public static readonly ClusterOptions ShortLeases = new() { LeaseSeconds = 1, RenewSeconds = 0.2, PresenceLeaseSeconds = 1 };
+    public static readonly ClusterOptions ShortLeases = new() { LeaseSeconds = 1, RenewSeconds = 0.2, PresenceLeaseSeconds = 1, StopHandOverSeconds = 2 };
 
     private readonly List<Node> _nodes = [];
     public RedisServer Redis { get; private set; } = null!;
@@ -52,7 +52,9 @@ public sealed class ClusterHarness : IAsyncLifetime
     {
         var node = new Node(this, id, await ConnectionMultiplexer.ConnectAsync(Redis.ConfigurationString));
         _nodes.Add(node);
-        await node.Router.ReportRestartGapAsync(); // as the relay does at start: routes from the stored inboxes
+        // As the relay does at start: routes from the stored inboxes, and relay:gap where nobody heard the channels meanwhile.
+        await new RestartGapReporter(node.Router, new RedisRestartGapScope(node.Redis, node.Membership), NullLogger<RestartGapReporter>.Instance)
+            .StartAsync(default);
         await node.RouteSync.ListenAsync();
         if (runLoops) await node.StartLoopsAsync();
         else await node.Membership.BeatAsync();
@@ -76,7 +78,7 @@ public sealed class ClusterHarness : IAsyncLifetime
     {
         private readonly ClusterHarness _cluster;
         private readonly ConcurrentDictionary<string, bool> _subscribed = new(StringComparer.Ordinal);
-        private bool _crashed;
+        private bool _stopped;
 
         public Node(ClusterHarness cluster, string id, ConnectionMultiplexer redis)
         {
@@ -127,10 +129,25 @@ public sealed class ClusterHarness : IAsyncLifetime
         /// <summary>A crash: the loops stop, nothing is released, the connection to Redis goes away.</summary>
         public async Task CrashAsync()
         {
-            _crashed = true;
+            _stopped = true;
             Membership.Dispose(); // cancels the loop without the clean stop's release
             Ownership.Dispose();
             await Redis.CloseAsync(allowCommandsToComplete: false);
+        }
+
+        /// <summary>
+        /// A clean stop as the host runs it on SIGTERM: the hand-over before any service stops, then the stops (the
+        /// Pusher feed's among them: this node hears nothing more).
+        /// </summary>
+        public async Task StopCleanlyAsync()
+        {
+            await Ownership.StoppingAsync(default);
+            _subscribed.Clear();
+            await Ownership.StopAsync(default);
+            await Membership.StopAsync(default);
+            Ownership.Dispose();
+            Membership.Dispose();
+            _stopped = true; // stopped: nothing left to stop when the cluster is disposed
         }
 
         /// <summary>A round of heartbeat and ownership, by hand (for tests that look between steps).</summary>
@@ -142,7 +159,7 @@ public sealed class ClusterHarness : IAsyncLifetime
 
         public async ValueTask DisposeAsync()
         {
-            if (!_crashed)
+            if (!_stopped)
             {
                 await Ownership.StopAsync(default);
                 await Membership.StopAsync(default);

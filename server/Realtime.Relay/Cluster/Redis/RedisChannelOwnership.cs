@@ -16,7 +16,7 @@ namespace Realtime.Relay.Cluster.Redis;
 /// lease expired (its owner died) gets <c>relay:gap</c> once the new owner hears it, and before any
 /// event of that channel the new owner stores.
 /// </summary>
-public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
+public sealed partial class RedisChannelOwnership : BackgroundService, IChannelOwnership
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisLeases _leases;
@@ -129,6 +129,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         await _round.WaitAsync();
         try
         {
+            if (_stopping) return; // handing its channels over before a clean stop (RedisChannelOwnership.CleanStop.cs)
             var nodes = await _membership.LiveNodesAsync();
             await RenewAsync();
             await FinishHandOversAsync();
@@ -188,8 +189,9 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         foreach (var (channel, from) in ready)
         {
             var key = RedisKeys.ChannelLease(channel);
-            var moved = await _leases.HandOverAsync(key, from, NodeId, _options.Lease)
-                        || await _leases.TryAcquireAsync(key, NodeId, _options.Lease);
+            // Free instead of handed over: its holder released it (a clean stop past its budget) or died. It may have
+            // stopped hearing before this node's subscription was confirmed, so this is a takeover, with relay:gap.
+            var moved = await _leases.HandOverAsync(key, from, NodeId, _options.Lease) || await AcquireFreeAsync(channel);
             if (!moved)
             {
                 Drop(channel, "the hand-over was withdrawn");
@@ -338,7 +340,10 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         public bool Telling { get; set; }
     }
 
-    /// <summary>A clean stop: every lease is released, so the others take the channels at their next round.</summary>
+    /// <summary>
+    /// A clean stop, once the Pusher feed has stopped: every lease still held (what the hand-over before the stop did not
+    /// pass on) is released, so the others take those channels at their next round, with relay:gap.
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);

@@ -9,10 +9,13 @@ namespace Realtime.Relay.Cluster.Redis;
 public sealed class RedisNodeMembership(IConnectionMultiplexer redis, NodeIdentity identity, ClusterOptions options)
     : BackgroundService, INodeMembership
 {
+    private volatile bool _left;
+
     public string NodeId => identity.NodeId;
 
     public async Task BeatAsync()
     {
+        if (_left) return; // a clean stop has begun: beating again would count this node back in
         var db = redis.GetDatabase();
         await db.StringSetAsync(RedisKeys.Heartbeat(NodeId), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), options.Lease);
         await db.SetAddAsync(RedisKeys.Nodes, NodeId);
@@ -37,6 +40,7 @@ public sealed class RedisNodeMembership(IConnectionMultiplexer redis, NodeIdenti
     /// <summary>Leaves the cluster at once on a clean stop, so the others rebalance without waiting for the lease.</summary>
     public async Task LeaveAsync()
     {
+        _left = true;
         var db = redis.GetDatabase();
         await db.KeyDeleteAsync(RedisKeys.Heartbeat(NodeId));
         await db.SetRemoveAsync(RedisKeys.Nodes, NodeId);
