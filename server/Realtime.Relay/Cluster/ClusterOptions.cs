@@ -18,9 +18,13 @@ public sealed record ClusterOptions : Configuration.ICheckedSettings
     /// <summary>How long a presence session's holder may be silent before another node takes its players over.</summary>
     public double PresenceLeaseSeconds { get; init; } = 15;
 
+    /// <summary>How long a clean stop waits for other nodes to take its presence reporters before it lets the rest go.</summary>
+    public double PresenceHandOverSeconds { get; init; } = 10;
+
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
     public TimeSpan Renew => TimeSpan.FromSeconds(RenewSeconds);
     public TimeSpan PresenceLease => TimeSpan.FromSeconds(PresenceLeaseSeconds);
+    public TimeSpan PresenceHandOver => TimeSpan.FromSeconds(PresenceHandOverSeconds);
 
     /// <summary>How long the two subscribers of a channel in hand-over dedupe what they hear.</summary>
     public TimeSpan HandOverWindow => Renew * 3;
@@ -32,5 +36,7 @@ public sealed record ClusterOptions : Configuration.ICheckedSettings
             yield return $"Cluster__LeaseSeconds ({LeaseSeconds}) must be at least twice Cluster__RenewSeconds ({RenewSeconds}), or a busy node loses its leases.";
         if (PresenceLeaseSeconds < RenewSeconds * 2)
             yield return $"Cluster__PresenceLeaseSeconds ({PresenceLeaseSeconds}) must be at least twice Cluster__RenewSeconds ({RenewSeconds}).";
+        if (PresenceHandOverSeconds is < 0 or > 25)
+            yield return $"Cluster__PresenceHandOverSeconds must be 0-25 (inside the host's 30 s stop), not {PresenceHandOverSeconds}.";
     }
 }
