@@ -118,7 +118,7 @@ public sealed class PresenceRoster(IPresenceConnectionFactory connections, IPres
             {
                 reporter.Lock.Release();
             }
-            if (SeatsOf(key) is { } seats) await _holding.SeatedAsync(seats);
+            Applied?.Invoke(key);
             return change;
         }
     }
@@ -130,6 +130,9 @@ public sealed class PresenceRoster(IPresenceConnectionFactory connections, IPres
             now.Where(p => was.TryGetValue(p.Key, out var old) && (old.Name, old.DisplayName) != (p.Value.Name, p.Value.DisplayName))
                 .Select(p => p.Key).ToList(), now.Count);
     }
+
+    /// <summary>Raised with the reporter's key after a report was applied here (in a cluster its holder then stores the seats).</summary>
+    public event Action<string>? Applied;
 
     /// <summary>Reporters whose players this node holds, and when each last reported.</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> Held

@@ -21,14 +21,36 @@ public sealed class PresenceTakeover(
     private static readonly TimeSpan HandOverPoll = TimeSpan.FromMilliseconds(50);
     private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // reporter → node handing it over
     private readonly SemaphoreSlim _turn = new(1, 1); // rounds and nudges one at a time: _taking, and no older report after a newer one
+    private static readonly TimeSpan SeatWatch = TimeSpan.FromSeconds(10);
     private volatile bool _stopping;
+    private int _listening;
     private string Node => membership.NodeId;
 
     /// <summary>Raised with the reporters this node took over from a dead holder.</summary>
     public event Action<IReadOnlyList<string>>? TookOver;
 
-    /// <summary>Starts hearing nudges from the other nodes (before the first round, so none falls between).</summary>
-    public Task ListenAsync() => nudges.ListenAsync(ApplyKeptAsync, TakeHandOffAsync);
+    /// <summary>Starts hearing nudges from the other nodes (before the first round, so none falls between) and storing seats.</summary>
+    public Task ListenAsync()
+    {
+        if (Interlocked.Exchange(ref _listening, 1) == 0) roster.Applied += key => _ = StoreSeatsAsync(key);
+        return nudges.ListenAsync(ApplyKeptAsync, TakeHandOffAsync);
+    }
+
+    /// <summary>
+    /// After a report was applied here: stores its seats at once, and again as Pusher answers the joining ones (up to
+    /// <see cref="SeatWatch"/>), so every node's <c>GET players</c> sees them become members; later changes wait for a round.
+    /// </summary>
+    private async Task StoreSeatsAsync(string reporterKey)
+    {
+        var until = clock.GetUtcNow() + SeatWatch;
+        while (roster.SeatsOf(reporterKey) is { } seats)
+        {
+            try { await holding.SeatedAsync(seats); }
+            catch (Exception e) when (ClusterRoundFailure.IsTransient(e)) { return; } // the next round stores them
+            if (seats.Players.All(p => p.Pusher != GameRosters.Joining) || clock.GetUtcNow() > until) return;
+            await Task.Delay(HandOverPoll);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
