@@ -141,7 +141,8 @@ public sealed class PresenceTakeoverTests : IAsyncLifetime
         {
             await a.Takeover.RunRoundAsync();
             await b.Takeover.RunRoundAsync();
-            return (await a.Players.ReadAsync("g1")).Players.All(p => p.Pusher == "member");
+            var players = (await a.Players.ReadAsync("g1")).Players;
+            return players.Count == 2 && players.All(p => p.Pusher == "member");
         }, Patience.Step, "both holders to store their members");
 
         var fromA = await a.Players.ReadAsync("g1");
