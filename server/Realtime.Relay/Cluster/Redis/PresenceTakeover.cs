@@ -154,7 +154,10 @@ public sealed class PresenceTakeover(
             else
             {
                 log.LogInformation("Cluster: {Node} holds the players of {Reporter}, handed over by {From}", Node, key, from);
-                if (roster.SeatsOf(key) is { } seats) await holding.SeatedAsync(seats);
+                // A report the old holder applied itself while this node connected (it still held the lease) is applied here now.
+                if (await rosters.GetAsync(key) is { } latest && roster.Held.TryGetValue(key, out var applied) && latest.ReportedAt > applied)
+                    await roster.ApplyAsync(latest);
+                else if (roster.SeatsOf(key) is { } seats) await holding.SeatedAsync(seats);
             }
         }
     }
