@@ -12,22 +12,7 @@ public sealed record RosterChange(IReadOnlyList<long> Added, IReadOnlyList<long>
 /// <summary>The players a node holds for one reporter, from the report with time <paramref name="ReportedAt"/> (kept in Redis in a cluster).</summary>
 public sealed record ReporterSeats(string ReporterKey, DateTimeOffset ReportedAt, IReadOnlyList<PresencePlayer> Players);
 
-/// <summary><c>GET /api/v1/games/{gameId}/players</c>'s answer, from this node's holdings or (in a cluster) from Redis.</summary>
-public interface IGameRosterReader
-{
-    Task<GameRoster> ReadAsync(string gameId);
-}
-
-/// <summary>One relay: every player of the game is held here.</summary>
-public sealed class LocalGameRosterReader(PresenceRoster roster) : IGameRosterReader
-{
-    public Task<GameRoster> ReadAsync(string gameId)
-    {
-        var (players, servers) = roster.Snapshot(gameId);
-        return Task.FromResult(new GameRoster(gameId, players, servers));
-    }
-}
-
+/// <summary>How a game's roster is put together, on one node or from Redis.</summary>
 public static class GameRosters
 {
     /// <summary>One row per user (the earliest report wins, as in Pusher), oldest first; servers by job id.</summary>

@@ -109,8 +109,8 @@ public sealed class PresenceRoster(IPresenceConnectionFactory connections, IPres
                 if (reporter.Removed) continue; // swept or shut down meanwhile: start again with a fresh reporter
                 // In a cluster two nodes may apply one reporter's reports (a nudge, a round): a late older one must not undo a newer one.
                 if (report.ReportedAt < reporter.AppliedReport) return Diff(report.Players, report.Players);
-                reporter.AppliedReport = report.ReportedAt;
                 change = await ApplyAsync(reporter, report.Players);
+                reporter.AppliedReport = report.ReportedAt; // after: seats read meanwhile never pair the new time with the old players
                 var now = receivedHere ? _clock.GetUtcNow() : report.ReportedAt; // silence counts from the end of a report applied here
                 lock (_gate) if (now > reporter.LastReport) reporter.LastReport = now;
             }
