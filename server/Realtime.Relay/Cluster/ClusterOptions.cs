@@ -24,10 +24,14 @@ public sealed record ClusterOptions : Configuration.ICheckedSettings
     /// </summary>
     public double StopHandOverSeconds { get; init; } = 6;
 
+    /// <summary>How long a clean stop waits for other nodes to take its presence reporters before it lets the rest go.</summary>
+    public double PresenceHandOverSeconds { get; init; } = 10;
+
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
     public TimeSpan StopHandOver => TimeSpan.FromSeconds(StopHandOverSeconds);
     public TimeSpan Renew => TimeSpan.FromSeconds(RenewSeconds);
     public TimeSpan PresenceLease => TimeSpan.FromSeconds(PresenceLeaseSeconds);
+    public TimeSpan PresenceHandOver => TimeSpan.FromSeconds(PresenceHandOverSeconds);
 
     /// <summary>How long the two subscribers of a channel in hand-over dedupe what they hear.</summary>
     public TimeSpan HandOverWindow => Renew * 3;
@@ -40,5 +44,10 @@ public sealed record ClusterOptions : Configuration.ICheckedSettings
         if (StopHandOverSeconds < 0) yield return $"Cluster__StopHandOverSeconds must be 0 or more, not {StopHandOverSeconds}.";
         if (PresenceLeaseSeconds < RenewSeconds * 2)
             yield return $"Cluster__PresenceLeaseSeconds ({PresenceLeaseSeconds}) must be at least twice Cluster__RenewSeconds ({RenewSeconds}).";
+        if (PresenceHandOverSeconds is < 0 or > 25)
+            yield return $"Cluster__PresenceHandOverSeconds must be 0-25 (inside the host's 30 s stop), not {PresenceHandOverSeconds}.";
+        // The two hand-overs of a clean stop run one after the other, inside the host's 30 s stop.
+        if (StopHandOverSeconds + PresenceHandOverSeconds > 25)
+            yield return $"Cluster__StopHandOverSeconds + Cluster__PresenceHandOverSeconds must be 25 or less (inside the host's 30 s stop), not {StopHandOverSeconds + PresenceHandOverSeconds}.";
     }
 }

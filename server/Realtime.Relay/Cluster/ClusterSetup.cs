@@ -44,7 +44,9 @@ public static class ClusterSetup
         services.AddSingleton<IOutboxClaims, RedisOutboxClaims>();
         services.AddSingleton<RedisLeases>();
         services.AddSingleton<IRosterStore, RedisRosterStore>();
+        services.AddSingleton<RedisPresenceNudges>();
         services.AddSingleton<IPresenceHolding, RedisPresenceHolding>();
+        services.AddSingleton<Presence.IGameRosterReader, RedisGameRosterReader>();
         services.AddSingleton<PresenceTakeover>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTakeover>());
         return services;

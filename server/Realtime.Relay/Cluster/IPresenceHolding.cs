@@ -27,6 +27,12 @@ public interface IPresenceHolding
 
     /// <summary>The reporter is gone (silent, session ended, plugin revoked): forget its roster and lease.</summary>
     Task ForgetAsync(string reporterKey);
+
+    /// <summary>
+    /// This node applied a report (or its seats' Pusher state changed): in a cluster the holder keeps them in Redis, so
+    /// <c>GET /api/v1/games/{gameId}/players</c> answers the same on every node (docs/cluster.md, "Presence").
+    /// </summary>
+    Task SeatedAsync(ReporterSeats seats);
 }
 
 /// <summary>One relay holds every reporter's players and keeps nothing beyond its own memory: today's presence.</summary>
@@ -37,4 +43,6 @@ public sealed class SingleNodePresenceHolding : IPresenceHolding
     public Task<bool> HoldAsync(string reporterKey) => Task.FromResult(true);
 
     public Task ForgetAsync(string reporterKey) => Task.CompletedTask;
+
+    public Task SeatedAsync(ReporterSeats seats) => Task.CompletedTask;
 }

@@ -14,7 +14,7 @@ namespace Realtime.Relay.Presence;
 /// </summary>
 [ApiController]
 [RequiresPusher]
-public sealed class PlayersController(PresenceRoster roster, GameAccess games) : ControllerBase
+public sealed class PlayersController(PresenceRoster roster, IGameRosterReader rosters, GameAccess games) : ControllerBase
 {
     [HttpPut("/api/v1/plugins/{pluginId}/players")]
     [HttpPut("/api/v1/games/{gameId}/servers/{jobId}/players")]
@@ -55,9 +55,5 @@ public sealed class PlayersController(PresenceRoster roster, GameAccess games) :
     [Authorize(Policy = AuthenticationSetup.PlatformUserPolicy)]
     [ProducesResponseType<GameRoster>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
-    public ActionResult<GameRoster> Snapshot(string gameId)
-    {
-        var (players, servers) = roster.Snapshot(gameId);
-        return new GameRoster(gameId, players, servers);
-    }
+    public async Task<ActionResult<GameRoster>> Snapshot(string gameId) => await rosters.ReadAsync(gameId);
 }

@@ -7,15 +7,6 @@ using Realtime.Relay.Inbox;
 
 namespace Realtime.Relay.Presence;
 
-/// <summary>One player as the relay holds them: who, which server reported them, since when, and Pusher's view.</summary>
-public sealed record PresencePlayer(long UserId, string Name, string DisplayName, string JobId, DateTimeOffset Since, string Pusher);
-
-/// <summary>One reporter (game server or Studio session) of a game.</summary>
-public sealed record PresenceServer(string Kind, string JobId, int Players, DateTimeOffset LastReport);
-
-/// <summary>What a roster report changed.</summary>
-public sealed record RosterChange(IReadOnlyList<long> Added, IReadOnlyList<long> Removed, IReadOnlyList<long> Updated, int Present);
-
 /// <summary>
 /// Roblox players as real members of <c>presence-game-&lt;gameId&gt;</c> (README, "Presence").
 /// Each reporter (a game server session, or a Studio plugin paired with the game) sends its full
@@ -100,6 +91,7 @@ public sealed class PresenceRoster(IPresenceConnectionFactory connections, IPres
         while (true)
         {
             Reporter reporter;
+            RosterChange change;
             lock (_gate)
             {
                 if (_disposed) return null;
@@ -115,15 +107,19 @@ public sealed class PresenceRoster(IPresenceConnectionFactory connections, IPres
             try
             {
                 if (reporter.Removed) continue; // swept or shut down meanwhile: start again with a fresh reporter
-                var change = await ApplyAsync(reporter, report.Players);
+                // In a cluster two nodes may apply one reporter's reports (a nudge, a round): a late older one must not undo a newer one.
+                if (report.ReportedAt < reporter.AppliedReport) return Diff(report.Players, report.Players);
+                change = await ApplyAsync(reporter, report.Players);
+                reporter.AppliedReport = report.ReportedAt; // after: seats read meanwhile never pair the new time with the old players
                 var now = receivedHere ? _clock.GetUtcNow() : report.ReportedAt; // silence counts from the end of a report applied here
                 lock (_gate) if (now > reporter.LastReport) reporter.LastReport = now;
-                return change;
             }
             finally
             {
                 reporter.Lock.Release();
             }
+            Applied?.Invoke(key);
+            return change;
         }
     }
 
@@ -134,6 +130,9 @@ public sealed class PresenceRoster(IPresenceConnectionFactory connections, IPres
             now.Where(p => was.TryGetValue(p.Key, out var old) && (old.Name, old.DisplayName) != (p.Value.Name, p.Value.DisplayName))
                 .Select(p => p.Key).ToList(), now.Count);
     }
+
+    /// <summary>Raised with the reporter's key after a report was applied here (in a cluster its holder then stores the seats).</summary>
+    public event Action<string>? Applied;
 
     /// <summary>Reporters whose players this node holds, and when each last reported.</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> Held
@@ -324,34 +323,25 @@ public sealed class PresenceRoster(IPresenceConnectionFactory connections, IPres
         UpdatePlayerGauge();
     }
 
-    /// <summary>The game's roster from the relay's own state: one row per user (the earliest report wins, as in Pusher).</summary>
+    /// <summary>The game's roster from this node's own state (<see cref="GameRosters.Merge"/>).</summary>
     public (IReadOnlyList<PresencePlayer> Players, IReadOnlyList<PresenceServer> Servers) Snapshot(string gameId)
     {
-        var players = new List<PresencePlayer>();
-        var servers = new List<PresenceServer>();
-        lock (_gate)
-        {
-            foreach (var r in _reporters.Values.Where(r => r.GameId == gameId))
-            {
-                var copy = r.Published; // a report in progress is not waited for
-                servers.Add(new PresenceServer(r.Client.KindName, r.JobId, copy.Length, r.LastReport));
-                players.AddRange(copy.Select(p => new PresencePlayer(p.UserId, p.Name, p.DisplayName, r.JobId, p.Since, StateOf(p))));
-            }
-        }
-        var unique = players.GroupBy(p => p.UserId).Select(g => g.OrderBy(p => p.Since).First())
-            .OrderBy(p => p.Since).ThenBy(p => p.UserId).ToList();
-        return (unique, servers.OrderBy(s => s.JobId, StringComparer.Ordinal).ToList());
+        List<(Reporter Reporter, Player[] Players)> held;
+        lock (_gate) held = _reporters.Values.Where(r => r.GameId == gameId).Select(r => (r, r.Published)).ToList(); // a report in progress is not waited for
+        return GameRosters.Merge(held.Select(h => (new PresenceServer(h.Reporter.Client.KindName, h.Reporter.JobId, h.Players.Length, h.Reporter.LastReport),
+            (IEnumerable<PresencePlayer>)h.Players.Select(p => PlayerOf(h.Reporter, p)))));
     }
 
-    private static string StateOf(Player p) => p.Refusal.Reason is { } reason ? "refused: " + reason : StateOf(p.Connection);
-
-    private static string StateOf(IPresenceConnection c) => c.State switch
+    /// <summary>The players this node holds for one reporter and the report they come from; null if it holds none.</summary>
+    public ReporterSeats? SeatsOf(string reporterKey)
     {
-        PresenceSeatState.Member => "member",
-        PresenceSeatState.Refused => "refused: " + (c.Error ?? "unknown"),
-        PresenceSeatState.Left => "left",
-        _ => "joining",
-    };
+        Reporter? r;
+        lock (_gate) if (!_reporters.TryGetValue(reporterKey, out r)) return null;
+        return new ReporterSeats(r.Key, r.AppliedReport, r.Published.Select(p => PlayerOf(r, p)).ToList());
+    }
+
+    private static PresencePlayer PlayerOf(Reporter r, Player p) =>
+        new(p.UserId, p.Name, p.DisplayName, r.JobId, p.Since, p.Refusal.Reason is { } reason ? "refused: " + reason : GameRosters.StateOf(p.Connection));
 
     private void UpdatePlayerGauge()
     {
@@ -387,6 +377,8 @@ public sealed class PresenceRoster(IPresenceConnectionFactory connections, IPres
         public volatile Player[] Published = [];
         public void Publish() => Published = Players.Values.ToArray();
         public DateTimeOffset LastReport { get; set; }
+        /// <summary>The time of the last report applied (its <see cref="RosterReport.ReportedAt"/>): an older one is not applied after it.</summary>
+        public DateTimeOffset AppliedReport { get; set; }
         public bool Removed { get; set; }
     }
 

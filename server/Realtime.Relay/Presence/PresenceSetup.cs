@@ -14,6 +14,8 @@ public static class PresenceSetup
         services.TryAddSingleton<IPresenceConnectionFactory, PusherPresenceConnections>();
         services.AddSingleton<PresenceRoster>();
         services.AddSingleton<IClientClosedHandler>(sp => sp.GetRequiredService<PresenceRoster>());
+        services.TryAddSingleton<IGameRosterReader, LocalGameRosterReader>(); // a cluster registers its Redis reader first
+
         if (pusherEnabled) services.AddHostedService<PresenceSweeper>();
         return services;
     }

@@ -50,11 +50,15 @@ public sealed class PresenceTakeoverTests : IAsyncLifetime
         await _redis.DisposeAsync();
     }
 
-    private async Task<PresenceNode> NodeAsync(string id)
+    // Leases that outlive the test and no rounds unless a test runs them: what happens comes from reports and nudges alone.
+    private static readonly ClusterOptions NoRounds = new() { LeaseSeconds = 600, RenewSeconds = 300, PresenceLeaseSeconds = 600 };
+
+    private async Task<PresenceNode> NodeAsync(string id, ClusterOptions? options = null)
     {
-        var node = new PresenceNode(id, await ConnectionMultiplexer.ConnectAsync(_redis.ConfigurationString), _soketi);
+        var node = new PresenceNode(id, await ConnectionMultiplexer.ConnectAsync(_redis.ConfigurationString), _soketi, options ?? ClusterHarness.ShortLeases);
         _nodes.Add(node);
         await node.Membership.BeatAsync();
+        await node.Takeover.ListenAsync();
         return node;
     }
 
@@ -121,23 +125,112 @@ public sealed class PresenceTakeoverTests : IAsyncLifetime
         Assert.Equal([RosterReport.KeyOf(Server1, "g1")], a.Roster.Held.Keys);
     }
 
+    [Fact]
+    public async Task Every_node_answers_the_games_players_alike_from_the_rosters_and_seats_kept_in_redis()
+    {
+        var a = await NodeAsync("node-a", NoRounds);
+        var b = await NodeAsync("node-b", NoRounds);
+        await a.Roster.ReportAsync(Server1, "g1", [Player(1, "alice")], CancellationToken.None);
+        await b.Roster.ReportAsync(Server2, "g1", [Player(2, "bob")], CancellationToken.None);
+        await SeenAsync("member_added", "roblox-1");
+        await SeenAsync("member_added", "roblox-2");
+        Assert.Equal([1L], a.Roster.Snapshot("g1").Players.Select(p => p.UserId)); // each holds only its own reporter
+
+        // Each holder stores its seats when Pusher has made them members (its round looks).
+        await Wait.UntilAsync(async () =>
+        {
+            await a.Takeover.RunRoundAsync();
+            await b.Takeover.RunRoundAsync();
+            var players = (await a.Players.ReadAsync("g1")).Players;
+            return players.Count == 2 && players.All(p => p.Pusher == "member");
+        }, Patience.Step, "both holders to store their members");
+
+        var fromA = await a.Players.ReadAsync("g1");
+        var fromB = await b.Players.ReadAsync("g1");
+        Assert.Equal([(1L, "alice", "job-1", "member"), (2L, "bob", "job-2", "member")],
+            fromA.Players.Select(p => (p.UserId, p.Name, p.JobId, p.Pusher)).OrderBy(p => p.UserId));
+        Assert.Equal(JsonOf(fromA), JsonOf(fromB));
+        Assert.Equal(["job-1", "job-2"], fromA.Servers.Select(s => s.JobId));
+        // since is the holder's: when the player joined there, not when the report was kept
+        Assert.Equal(a.Roster.Snapshot("g1").Players.Single().Since, fromA.Players.Single(p => p.UserId == 1).Since);
+    }
+
+    [Fact]
+    public async Task A_report_kept_by_a_node_that_does_not_hold_it_reaches_the_dashboard_through_the_holder_without_a_round()
+    {
+        var a = await NodeAsync("node-a", NoRounds);
+        var b = await NodeAsync("node-b", NoRounds);
+        await a.Roster.ReportAsync(Server1, "g1", [Player(1, "alice")], CancellationToken.None);
+        await SeenAsync("member_added", "roblox-1");
+
+        // No node runs a round here: only the nudge can bring the report kept on node-b to node-a, the holder.
+        var change = await b.Roster.ReportAsync(Server1, "g1", [Player(1, "alice"), Player(2, "bob")], CancellationToken.None);
+        Assert.Equal([2L], change!.Added);
+        Assert.Empty(b.Roster.Held);
+        await SeenAsync("member_added", "roblox-2");
+        Assert.Equal([1L, 2L], a.Roster.Snapshot("g1").Players.Select(p => p.UserId).Order());
+    }
+
+    [Fact]
+    public async Task A_stopping_holder_hands_its_players_to_another_node_and_the_dashboard_sees_none_leave()
+    {
+        var a = await NodeAsync("node-a", NoRounds);
+        await a.Roster.ReportAsync(Server1, "g1", [Player(1, "alice")], CancellationToken.None);
+        await a.Roster.ReportAsync(Server2, "g1", [Player(2, "bob")], CancellationToken.None);
+        await SeenAsync("member_added", "roblox-1");
+        await SeenAsync("member_added", "roblox-2");
+        var b = await NodeAsync("node-b", NoRounds);
+
+        // As the host stops: the presence hand-over first, then the roster closes what is left (PresenceSweeper).
+        await a.Takeover.StoppingAsync(CancellationToken.None);
+        await a.Roster.DisposeAsync();
+        Assert.Equal([RosterReport.KeyOf(Server1, "g1"), RosterReport.KeyOf(Server2, "g1")], b.Roster.Held.Keys.Order(StringComparer.Ordinal));
+
+        // The marker: a player joining after the hand-over, through the new holder. Anything before it has reached the dashboard.
+        await b.Roster.ReportAsync(Server1, "g1", [Player(1, "alice"), Player(3, "carol")], CancellationToken.None);
+        await SeenAsync("member_added", "roblox-3");
+        Assert.Equal(["member_added roblox-1", "member_added roblox-2", "member_added roblox-3"], MemberEvents().Order());
+        Assert.Equal(["roblox-1", "roblox-2", "roblox-3"], MembersNow().Order());
+    }
+
+    private static string JsonOf(GameRoster roster) => Newtonsoft.Json.JsonConvert.SerializeObject(roster);
+
+    /// <summary>The members pusher-js shows now: the subscription's list, then each added and removed.</summary>
+    private List<string> MembersNow()
+    {
+        var members = new HashSet<string>();
+        foreach (var m in _dashboard.Messages.Where(m => (string?)m["channel"] == Channel))
+        {
+            if ((string?)m["type"] == "subscribed") foreach (var member in m["members"] as JArray ?? []) members.Add((string)member["id"]!);
+            else if ((string?)m["type"] == "member_added") members.Add((string)m["id"]!);
+            else if ((string?)m["type"] == "member_removed") members.Remove((string)m["id"]!);
+        }
+        members.Remove("teacher-1");
+        return members.ToList();
+    }
+
     private sealed class PresenceNode : IAsyncDisposable
     {
         private bool _crashed;
 
-        public PresenceNode(string id, ConnectionMultiplexer redis, SoketiServer soketi)
+        public PresenceNode(string id, ConnectionMultiplexer redis, SoketiServer soketi, ClusterOptions options)
         {
             Redis = redis;
-            Membership = new RedisNodeMembership(redis, new NodeIdentity(id), ClusterHarness.ShortLeases);
+            Membership = new RedisNodeMembership(redis, new NodeIdentity(id), options);
             Leases = new RedisLeases(redis);
             var rosters = new RedisRosterStore(redis);
             var presence = new PresenceOptions();
+            var nudges = new RedisPresenceNudges(redis, Membership);
+            var holding = new RedisPresenceHolding(rosters, Leases, Membership, options, nudges);
             Roster = new PresenceRoster(new PusherPresenceConnections(soketi.PusherOptions(), NullLoggerFactory.Instance),
-                new RedisPresenceHolding(rosters, Leases, Membership, ClusterHarness.ShortLeases), presence, TimeProvider.System,
-                NullLogger<PresenceRoster>.Instance);
-            Takeover = new PresenceTakeover(Roster, rosters, Leases, redis, Membership, ClusterHarness.ShortLeases, presence,
+                holding, presence, TimeProvider.System, NullLogger<PresenceRoster>.Instance);
+            Takeover = new PresenceTakeover(Roster, rosters, Leases, redis, Membership, holding, nudges, options, presence,
                 TimeProvider.System, NullLogger<PresenceTakeover>.Instance);
+            Players = new RedisGameRosterReader(rosters, presence, TimeProvider.System);
         }
+
+        /// <summary>This node's answer to <c>GET /api/v1/games/{gameId}/players</c>.</summary>
+        public RedisGameRosterReader Players { get; }
 
         public ConnectionMultiplexer Redis { get; }
         public RedisNodeMembership Membership { get; }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Cluster;
 using Realtime.Relay.Presence;
 using Realtime.Relay.Tests.Support;
 using Realtime.Testing;
@@ -36,6 +37,19 @@ public sealed class PresenceRosterTests : IAsyncLifetime
         _roster.ReportAsync(client, "g1", players, CancellationToken.None);
 
     private IReadOnlyList<PresencePlayer> Players() => _roster.Snapshot("g1").Players;
+
+    [Fact]
+    public async Task An_older_report_applied_after_a_newer_one_changes_nothing()
+    {
+        // In a cluster a nudge and a round may apply one reporter's kept reports out of order (docs/cluster.md, "Presence").
+        var key = RosterReport.KeyOf(Server1, "g1");
+        var t = _clock.GetUtcNow();
+        await _roster.ApplyAsync(new RosterReport(key, Server1.Kind, Server1.Id, Server1.GameId, "g1", [Player(1, "alice"), Player(2, "bob")], t.AddSeconds(1)));
+        await _roster.ApplyAsync(new RosterReport(key, Server1.Kind, Server1.Id, Server1.GameId, "g1", [Player(1, "alice")], t));
+
+        Assert.Equal([1L, 2L], Players().Select(p => p.UserId).Order());
+        Assert.False(_pusher.Seat("roblox-2").IsClosed);
+    }
 
     [Fact]
     public async Task Reported_players_join_the_games_presence_channel_signed_in_as_themselves()

@@ -13,4 +13,6 @@ public static class RedisKeys
     public static string PresenceLease(string reporterKey) => "relay:cluster:presence:" + reporterKey;
     public static string PresenceOffer(string reporterKey) => "relay:cluster:presence-offer:" + reporterKey;
     public const string Rosters = "relay:cluster:rosters";
+    public const string Seats = "relay:cluster:seats";
+    public const string PresenceNudges = "relay:cluster:presence";
 }
