@@ -99,7 +99,7 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
                     case PusherEventKind.Event:
                         Heard.Inc();
                         var heard = new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId);
-                        if (await _ownership.ShouldStoreAsync(heard)) await _router.DeliverAsync(heard);
+                        if (await _ownership.AdmitAsync(heard) is { } admitted) await _router.DeliverAsync(admitted);
                         break;
                     case PusherEventKind.Gap when e.GapReason == GapReason.BufferOverflow:
                         await _router.ReportGapAsync([e.Channel]);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Realtime.Relay.Inbox;
+using Realtime.Relay.Storage.Redis;
 using StackExchange.Redis;
 
 namespace Realtime.Relay.Cluster.Redis;
@@ -14,12 +15,15 @@ namespace Realtime.Relay.Cluster.Redis;
 /// nothing is missed; while both hear the channel they store an event only if no one stored the
 /// same (event, data, user) on that channel within the hand-over window. A channel taken after its
 /// lease expired (its owner died) gets <c>relay:gap</c> once the new owner hears it, and before any
-/// event of that channel the new owner stores.
+/// event of that channel the new owner stores. Leases are renewed on a thread of their own, so a round busy
+/// taking hundreds of channels never starves them; each lease taken raises the channel's epoch, and a node
+/// stores only under the epoch it holds, so one whose lease lapsed cannot store after the takeover ("Fencing").
 /// </summary>
 public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisLeases _leases;
+    private readonly RedisChannelFences _fences;
     private readonly INodeMembership _membership;
     private readonly ChannelRouter _router;
     private readonly ClusterOptions _options;
@@ -30,18 +34,22 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
     private readonly Dictionary<string, DateTimeOffset> _owned = new(StringComparer.Ordinal); // channel → dedupe until
     private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // channel → node handing it over
+    private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal); // owned or being taken → lease epoch stored under
     private readonly Dictionary<string, TakeoverGap> _takeoverGaps = new(StringComparer.Ordinal); // taken from a dead node, gap not stored yet
+    private readonly HashSet<string> _lapsed = new(StringComparer.Ordinal); // lost because this node's own lease expired
+    private DateTimeOffset _keysKeptAt;
     private readonly HashSet<string> _freeLastRound = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _round = new(1, 1);
     private Action<ChannelDemandChange>? _follower;
     private Func<string, bool> _isSubscribed = _ => false;
     private TaskCompletionSource _demandChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RedisChannelOwnership(IConnectionMultiplexer redis, INodeMembership membership, ChannelRouter router,
+    public RedisChannelOwnership(IConnectionMultiplexer redis, RedisChannelFences fences, INodeMembership membership, ChannelRouter router,
         ClusterOptions options, TimeProvider clock, ILogger<RedisChannelOwnership> log)
     {
         _redis = redis;
         _leases = new RedisLeases(redis);
+        _fences = fences;
         _membership = membership;
         _router = router;
         _options = options;
@@ -81,23 +89,28 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         Interlocked.Exchange(ref _demandChanged, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    public async ValueTask<bool> ShouldStoreAsync(IncomingEvent heard)
+    public async ValueTask<IncomingEvent?> AdmitAsync(IncomingEvent heard)
     {
         bool dedupe, gapFirst;
+        long epoch;
         lock (_gate)
         {
             var now = _clock.GetUtcNow();
             if (_owned.TryGetValue(heard.Channel, out var until)) dedupe = until > now || _offered.Contains(heard.Channel);
             else if (_taking.ContainsKey(heard.Channel)) dedupe = true;
-            else return false; // lost or never ours: its owner stores it
+            else return null; // lost or never ours: its owner stores it
+            epoch = _epochs.GetValueOrDefault(heard.Channel);
             gapFirst = _takeoverGaps.ContainsKey(heard.Channel);
         }
         // The first event the new owner of a dead node's channel hears: its subscription is confirmed, so the
         // inboxes are told relay:gap now, before this event is stored (the feed stores a channel's events in order).
         if (gapFirst) await TellTakeoverGapsAsync([heard.Channel]);
-        if (!dedupe) return true;
-        var key = RedisKeys.Heard(heard.Channel, Fingerprint(heard));
-        return await _redis.GetDatabase().StringSetAsync(key, NodeId, _options.HandOverWindow, When.NotExists);
+        var admitted = heard with { LeaseEpoch = epoch };
+        if (!dedupe) return admitted;
+        // Per epoch: both sides of a hand-over share one (it moves the lease, not the epoch), while a node whose lease
+        // lapsed keeps its old one, and what it heard (refused by the store) never hides an event from the new owner.
+        var key = RedisKeys.Heard(heard.Channel, epoch + ":" + Fingerprint(heard));
+        return await _redis.GetDatabase().StringSetAsync(key, NodeId, _options.HandOverWindow, When.NotExists) ? admitted : null;
     }
 
     private static string Fingerprint(IncomingEvent e) =>
@@ -105,6 +118,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        new Thread(() => RenewUntil(stoppingToken)) { IsBackground = true, Name = "channel lease renewal" }.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
             var demand = Volatile.Read(ref _demandChanged).Task;
@@ -150,28 +164,96 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         }
     }
 
-    private async Task RenewAsync()
+    /// <summary>
+    /// The renewal thread: every <see cref="ClusterOptions.Renew"/> it renews this node's leases, whatever the round is
+    /// doing (taking hundreds of channels one by one can outlast a lease on a loaded machine). A thread of its own,
+    /// waiting on the pipelined answers directly, so neither a long round nor a busy thread pool delays it.
+    /// </summary>
+    private void RenewUntil(CancellationToken stop)
     {
-        List<(string Channel, bool Wanted)> mine;
-        lock (_gate) mine = _owned.Keys.Select(c => (c, _wanted.Contains(c))).ToList();
-        // All at once (StackExchange.Redis pipelines them): one round trip per round, not one per channel, so a
-        // round of a node owning many channels stays far shorter than a lease even on a loaded machine.
-        var renewed = await Task.WhenAll(mine.Select(m => m.Wanted
-            ? _leases.RenewAsync(RedisKeys.ChannelLease(m.Channel), NodeId, _options.Lease)
-            : _leases.ReleaseAsync(RedisKeys.ChannelLease(m.Channel), NodeId).ContinueWith(_ => false, TaskScheduler.Default)));
-        for (var i = 0; i < mine.Count; i++)
+        while (!stop.WaitHandle.WaitOne(_options.Renew))
         {
-            if (!mine[i].Wanted) Drop(mine[i].Channel, "no inbox wants it");
-            else if (!renewed[i]) Drop(mine[i].Channel, "its lease moved to another node");
+            try
+            {
+                var (channels, renewals) = SendRenewals();
+                Task.WaitAll(renewals, stop);
+                ApplyRenewals(channels, renewals);
+                KeepOwnershipKeys(channels);
+            }
+            catch (OperationCanceledException) { return; }
+            catch (Exception e) when (e is AggregateException { InnerException: { } inner } ? ClusterRoundFailure.IsTransient(inner) : ClusterRoundFailure.IsTransient(e))
+            {
+                _log.LogWarning("Cluster: renewing channel leases failed ({Reason}); trying again", e.InnerException?.Message ?? e.Message);
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "Cluster: renewing channel leases failed unexpectedly; trying again");
+            }
         }
     }
 
-    private void Drop(string channel, string why)
+    /// <summary>The round's part: lets go of channels no inbox wants, and renews the rest (as the renewal thread does).</summary>
+    private async Task RenewAsync()
+    {
+        List<string> unwanted;
+        lock (_gate) unwanted = _owned.Keys.Where(c => !_wanted.Contains(c)).ToList();
+        await Task.WhenAll(unwanted.Select(c => _leases.ReleaseAsync(RedisKeys.ChannelLease(c), NodeId)));
+        foreach (var channel in unwanted) Drop(channel, "no inbox wants it");
+        var (channels, renewals) = SendRenewals();
+        await Task.WhenAll(renewals);
+        ApplyRenewals(channels, renewals);
+    }
+
+    // All at once (StackExchange.Redis pipelines them): one round trip, not one per channel.
+    private (List<string> Channels, Task<RedisResult>[] Renewals) SendRenewals()
+    {
+        List<string> mine;
+        lock (_gate) mine = _owned.Keys.Where(_wanted.Contains).ToList();
+        return (mine, mine.Select(c => _leases.SendRenewal(RedisKeys.ChannelLease(c), NodeId, _options.Lease)).ToArray());
+    }
+
+    private void ApplyRenewals(List<string> channels, Task<RedisResult>[] renewals)
+    {
+        for (var i = 0; i < channels.Count; i++)
+        {
+            switch (RedisLeases.RenewalOf(renewals[i].Result))
+            {
+                case LeaseRenewal.HeldByAnother:
+                    Drop(channels[i], "its lease moved to another node");
+                    break;
+                case LeaseRenewal.Lapsed:
+                    Drop(channels[i], "its lease lapsed before this node renewed it", lapsed: true);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Once an hour, the channels' last-owner and epoch keys (kept a day) are kept for another day: a channel owned for
+    /// days still gets its gap if its owner dies, and its hand-overs still share one epoch.
+    /// </summary>
+    private void KeepOwnershipKeys(List<string> channels)
+    {
+        var now = _clock.GetUtcNow();
+        if (now - _keysKeptAt < TimeSpan.FromHours(1)) return;
+        _keysKeptAt = now;
+        var db = _redis.GetDatabase();
+        Task.WaitAll(channels.Select(c => db.KeyExpireAsync(RedisKeys.ChannelLastOwner(c), TimeSpan.FromDays(1)))
+            .Append(_fences.KeepAsync(channels)).ToArray());
+    }
+
+    /// <param name="lapsed">
+    /// Its lease expired and nobody holds it: if this node takes it again, what was published meanwhile reached
+    /// nobody, and the inboxes get <c>relay:gap</c> (<c>lease_lost</c>) as from any other new owner.
+    /// </param>
+    private void Drop(string channel, string why, bool lapsed = false)
     {
         Action<ChannelDemandChange>? tell;
         lock (_gate)
         {
             if (!(_owned.Remove(channel) | _taking.Remove(channel))) return;
+            _epochs.Remove(channel);
+            if (lapsed) _lapsed.Add(channel);
             _offered.Remove(channel);
             // A gap being stored is finished (events wait for it); one not started is the next owner's to tell.
             if (_takeoverGaps.TryGetValue(channel, out var gap) && !gap.Telling) _takeoverGaps.Remove(channel);
@@ -188,20 +270,29 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         foreach (var (channel, from) in ready)
         {
             var key = RedisKeys.ChannelLease(channel);
-            var moved = await _leases.HandOverAsync(key, from, NodeId, _options.Lease)
-                        || await _leases.TryAcquireAsync(key, NodeId, _options.Lease);
-            if (!moved)
+            if (await _leases.HandOverAsync(key, from, NodeId, _options.Lease))
+            {
+                // A hand-over keeps the epoch: both nodes store (deduplicated) until the old owner lets go.
+                var epoch = (await _fences.CurrentAsync([channel]))[0];
+                await _redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId, TimeSpan.FromDays(1));
+                lock (_gate)
+                {
+                    if (!_taking.Remove(channel)) continue; // dropped meanwhile
+                    _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
+                    _epochs[channel] = epoch;
+                }
+                _log.LogInformation("Cluster: {Node} took {Channel} over from {From}", NodeId, channel, from);
+            }
+            else if (await _leases.TryAcquireAsync(key, NodeId, _options.Lease))
+            {
+                // The offering node let go without handing over (it stopped, or its lease lapsed): a new epoch fences
+                // it, and what it heard and did not store is told as a gap (this node's subscription is confirmed).
+                await OwnAsync(channel);
+            }
+            else
             {
                 Drop(channel, "the hand-over was withdrawn");
-                continue;
             }
-            await _redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId, TimeSpan.FromDays(1));
-            lock (_gate)
-            {
-                _taking.Remove(channel);
-                _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
-            }
-            _log.LogInformation("Cluster: {Node} took {Channel} over from {From}", NodeId, channel, from);
         }
     }
 
@@ -232,6 +323,8 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         if (candidates.Count == 0) return;
         var holders = await _leases.HoldersAsync(candidates.Select(RedisKeys.ChannelLease).ToList());
         var offers = await _leases.HoldersAsync(candidates.Select(RedisKeys.ChannelOffer).ToList());
+        // The epoch a taker stores under until the lease moves: the offering node's (a hand-over keeps it).
+        var epochs = await _fences.CurrentAsync(candidates);
         var free = new HashSet<string>(StringComparer.Ordinal);
         var subscribe = new List<string>();
         for (var i = 0; i < candidates.Count; i++)
@@ -251,7 +344,11 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
             }
             else if (room > 0 && offers[i] is { } offeredBy && offeredBy == holders[i] && offeredBy != NodeId)
             {
-                lock (_gate) _taking[channel] = offeredBy;
+                lock (_gate)
+                {
+                    _taking[channel] = offeredBy;
+                    _epochs[channel] = epochs[i];
+                }
                 subscribe.Add(channel);
                 room--;
             }
@@ -269,19 +366,41 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
     private async Task<bool> AcquireFreeAsync(string channel)
     {
         if (!await _leases.TryAcquireAsync(RedisKeys.ChannelLease(channel), NodeId, _options.Lease)) return false;
+        await OwnAsync(channel);
+        return true;
+    }
+
+    /// <summary>
+    /// A lease just taken with <c>SET NX</c>: the channel's epoch goes up (fencing off whoever held it before), and if
+    /// that holder never handed it over, or this node's own lease had lapsed, its inboxes are owed a <c>relay:gap</c>.
+    /// </summary>
+    private async Task OwnAsync(string channel)
+    {
+        // Raised before the feed subscribes: an event the new subscription hears can no longer be stored by the old holder.
+        var epoch = await _fences.AdvanceAsync(channel);
         var db = _redis.GetDatabase();
         var previous = await db.StringGetSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId);
         await db.KeyExpireAsync(RedisKeys.ChannelLastOwner(channel), TimeSpan.FromDays(1));
+        string? reason;
         lock (_gate)
         {
+            _taking.Remove(channel);
             _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
-            // Someone held it and never handed it over: events published since its lease lapsed were heard by nobody.
+            _epochs[channel] = epoch;
+            var lapsedHere = _lapsed.Remove(channel);
+            // Someone held it and never handed it over: events published since its lease lapsed were heard by nobody
+            // (and what it heard but had not stored is now refused). Likewise after this node's own lease lapsed.
             // Set with the ownership, before the feed is told to subscribe: no event of it is stored before this gap.
-            if (!previous.IsNull && previous != NodeId) _takeoverGaps[channel] = new TakeoverGap();
+            reason = !previous.IsNull && previous != NodeId ? "node_failed" : lapsedHere ? "lease_lost" : null;
+            if (reason is not null) _takeoverGaps[channel] = new TakeoverGap(reason);
         }
-        _log.LogInformation("Cluster: {Node} owns {Channel}{TakenOver}", NodeId, channel,
-            previous.IsNull || previous == NodeId ? "" : $" (taken over from {previous}, which stopped renewing)");
-        return true;
+        _log.LogInformation("Cluster: {Node} owns {Channel} (epoch {Epoch}){TakenOver}", NodeId, channel, epoch,
+            reason switch
+            {
+                "node_failed" => $" (taken over from {previous}, which stopped renewing)",
+                "lease_lost" => " (again, after its own lease lapsed)",
+                _ => "",
+            });
     }
 
     /// <summary>At the end of a round, taken-over channels whose subscription is confirmed but that heard no event yet.</summary>
@@ -293,7 +412,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
     }
 
     /// <summary>
-    /// Stores the <c>relay:gap</c> (<c>node_failed</c>) of these taken-over channels, once: whoever comes first (the
+    /// Stores the <c>relay:gap</c> (<c>node_failed</c> or <c>lease_lost</c>) of these taken-over channels, once: whoever comes first (the
     /// round, or the channel's first event) stores it, and the other waits until it is stored.
     /// </summary>
     private async Task TellTakeoverGapsAsync(IReadOnlyCollection<string> channels)
@@ -316,7 +435,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         if (mine.Count > 0)
         {
             var told = mine.Select(m => m.Channel).ToList();
-            try { await _router.ReportGapAsync(told, "node_failed"); }
+            try { await Task.WhenAll(mine.GroupBy(m => m.Gap.Reason).Select(g => _router.ReportGapAsync(g.Select(m => m.Channel).ToList(), g.Key))); }
             finally
             {
                 lock (_gate)
@@ -331,9 +450,10 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         await Task.WhenAll(others);
     }
 
-    /// <summary>A taken-over channel's pending <c>relay:gap</c>: <see cref="Told"/> once it is stored.</summary>
-    private sealed class TakeoverGap
+    /// <summary>A taken-over channel's pending <c>relay:gap</c> (<c>node_failed</c> or <c>lease_lost</c>): <see cref="Told"/> once it is stored.</summary>
+    private sealed class TakeoverGap(string reason)
     {
+        public string Reason { get; } = reason;
         public TaskCompletionSource Told { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public bool Telling { get; set; }
     }
