@@ -19,13 +19,12 @@ namespace Realtime.Relay.Cluster.Redis;
 /// taking hundreds of channels never starves them; each lease taken raises the channel's epoch, and a node
 /// stores only under the epoch it holds, so one whose lease lapsed cannot store after the takeover ("Fencing").
 /// </summary>
-public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
+public sealed partial class RedisChannelOwnership : BackgroundService, IChannelOwnership
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisLeases _leases;
     private readonly RedisChannelFences _fences;
     private readonly INodeMembership _membership;
-    private readonly ChannelRouter _router;
     private readonly ClusterOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<RedisChannelOwnership> _log;
@@ -35,7 +34,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
     private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // channel → node handing it over
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal); // owned or being taken → lease epoch stored under
-    private readonly Dictionary<string, TakeoverGap> _takeoverGaps = new(StringComparer.Ordinal); // taken from a dead node, gap not stored yet
+    private readonly TakeoverGaps _takeoverGaps; // taken from a node that never handed them over, gap not stored yet
     private readonly HashSet<string> _lapsed = new(StringComparer.Ordinal); // lost because this node's own lease expired
     private DateTimeOffset _keysKeptAt;
     private readonly HashSet<string> _freeLastRound = new(StringComparer.Ordinal);
@@ -50,8 +49,8 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
         _redis = redis;
         _leases = new RedisLeases(redis);
         _fences = fences;
+        _takeoverGaps = new TakeoverGaps(router);
         _membership = membership;
-        _router = router;
         _options = options;
         _clock = clock;
         _log = log;
@@ -67,7 +66,11 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
     }
 
     /// <summary>Raised once the relay:gap of channels taken from a dead node is stored in their inboxes.</summary>
-    public event Action<IReadOnlyList<string>>? TookOver;
+    public event Action<IReadOnlyList<string>>? TookOver
+    {
+        add => _takeoverGaps.Told += value;
+        remove => _takeoverGaps.Told -= value;
+    }
 
     public IReadOnlyList<string> Follow(Action<ChannelDemandChange> follower, Func<string, bool> isSubscribed)
     {
@@ -100,11 +103,11 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
             else if (_taking.ContainsKey(heard.Channel)) dedupe = true;
             else return null; // lost or never ours: its owner stores it
             epoch = _epochs.GetValueOrDefault(heard.Channel);
-            gapFirst = _takeoverGaps.ContainsKey(heard.Channel);
+            gapFirst = _takeoverGaps.IsOwed(heard.Channel);
         }
         // The first event the new owner of a dead node's channel hears: its subscription is confirmed, so the
         // inboxes are told relay:gap now, before this event is stored (the feed stores a channel's events in order).
-        if (gapFirst) await TellTakeoverGapsAsync([heard.Channel]);
+        if (gapFirst) await _takeoverGaps.TellAsync([heard.Channel]);
         var admitted = heard with { LeaseEpoch = epoch };
         if (!dedupe) return admitted;
         // Per epoch: both sides of a hand-over share one (it moves the lease, not the epoch), while a node whose lease
@@ -156,90 +159,13 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
             }
             await OfferAsync(nodes.Count > 1 ? Math.Max(0, owned - share) : 0);
             await TakeAsync(candidates, share - owned);
-            await TellGapsOfConfirmedTakeoversAsync();
+            // Taken-over channels whose subscription is confirmed but that heard no event yet.
+            await _takeoverGaps.TellConfirmedAsync(_isSubscribed);
         }
         finally
         {
             _round.Release();
         }
-    }
-
-    /// <summary>
-    /// The renewal thread: every <see cref="ClusterOptions.Renew"/> it renews this node's leases, whatever the round is
-    /// doing (taking hundreds of channels one by one can outlast a lease on a loaded machine). A thread of its own,
-    /// waiting on the pipelined answers directly, so neither a long round nor a busy thread pool delays it.
-    /// </summary>
-    private void RenewUntil(CancellationToken stop)
-    {
-        while (!stop.WaitHandle.WaitOne(_options.Renew))
-        {
-            try
-            {
-                var (channels, renewals) = SendRenewals();
-                Task.WaitAll(renewals, stop);
-                ApplyRenewals(channels, renewals);
-                KeepOwnershipKeys(channels);
-            }
-            catch (OperationCanceledException) { return; }
-            catch (Exception e) when (e is AggregateException { InnerException: { } inner } ? ClusterRoundFailure.IsTransient(inner) : ClusterRoundFailure.IsTransient(e))
-            {
-                _log.LogWarning("Cluster: renewing channel leases failed ({Reason}); trying again", e.InnerException?.Message ?? e.Message);
-            }
-            catch (Exception e)
-            {
-                _log.LogError(e, "Cluster: renewing channel leases failed unexpectedly; trying again");
-            }
-        }
-    }
-
-    /// <summary>The round's part: lets go of channels no inbox wants, and renews the rest (as the renewal thread does).</summary>
-    private async Task RenewAsync()
-    {
-        List<string> unwanted;
-        lock (_gate) unwanted = _owned.Keys.Where(c => !_wanted.Contains(c)).ToList();
-        await Task.WhenAll(unwanted.Select(c => _leases.ReleaseAsync(RedisKeys.ChannelLease(c), NodeId)));
-        foreach (var channel in unwanted) Drop(channel, "no inbox wants it");
-        var (channels, renewals) = SendRenewals();
-        await Task.WhenAll(renewals);
-        ApplyRenewals(channels, renewals);
-    }
-
-    // All at once (StackExchange.Redis pipelines them): one round trip, not one per channel.
-    private (List<string> Channels, Task<RedisResult>[] Renewals) SendRenewals()
-    {
-        List<string> mine;
-        lock (_gate) mine = _owned.Keys.Where(_wanted.Contains).ToList();
-        return (mine, mine.Select(c => _leases.SendRenewal(RedisKeys.ChannelLease(c), NodeId, _options.Lease)).ToArray());
-    }
-
-    private void ApplyRenewals(List<string> channels, Task<RedisResult>[] renewals)
-    {
-        for (var i = 0; i < channels.Count; i++)
-        {
-            switch (RedisLeases.RenewalOf(renewals[i].Result))
-            {
-                case LeaseRenewal.HeldByAnother:
-                    Drop(channels[i], "its lease moved to another node");
-                    break;
-                case LeaseRenewal.Lapsed:
-                    Drop(channels[i], "its lease lapsed before this node renewed it", lapsed: true);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Once an hour, the channels' last-owner and epoch keys (kept a day) are kept for another day: a channel owned for
-    /// days still gets its gap if its owner dies, and its hand-overs still share one epoch.
-    /// </summary>
-    private void KeepOwnershipKeys(List<string> channels)
-    {
-        var now = _clock.GetUtcNow();
-        if (now - _keysKeptAt < TimeSpan.FromHours(1)) return;
-        _keysKeptAt = now;
-        var db = _redis.GetDatabase();
-        Task.WaitAll(channels.Select(c => db.KeyExpireAsync(RedisKeys.ChannelLastOwner(c), TimeSpan.FromDays(1)))
-            .Append(_fences.KeepAsync(channels)).ToArray());
     }
 
     /// <param name="lapsed">
@@ -255,8 +181,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
             _epochs.Remove(channel);
             if (lapsed) _lapsed.Add(channel);
             _offered.Remove(channel);
-            // A gap being stored is finished (events wait for it); one not started is the next owner's to tell.
-            if (_takeoverGaps.TryGetValue(channel, out var gap) && !gap.Telling) _takeoverGaps.Remove(channel);
+            _takeoverGaps.Forget(channel);
             tell = _follower;
         }
         _log.LogInformation("Cluster: {Node} lets go of {Channel}: {Why}", NodeId, channel, why);
@@ -392,7 +317,7 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
             // (and what it heard but had not stored is now refused). Likewise after this node's own lease lapsed.
             // Set with the ownership, before the feed is told to subscribe: no event of it is stored before this gap.
             reason = !previous.IsNull && previous != NodeId ? "node_failed" : lapsedHere ? "lease_lost" : null;
-            if (reason is not null) _takeoverGaps[channel] = new TakeoverGap(reason);
+            if (reason is not null) _takeoverGaps.Owe(channel, reason);
         }
         _log.LogInformation("Cluster: {Node} owns {Channel} (epoch {Epoch}){TakenOver}", NodeId, channel, epoch,
             reason switch
@@ -401,61 +326,6 @@ public sealed class RedisChannelOwnership : BackgroundService, IChannelOwnership
                 "lease_lost" => " (again, after its own lease lapsed)",
                 _ => "",
             });
-    }
-
-    /// <summary>At the end of a round, taken-over channels whose subscription is confirmed but that heard no event yet.</summary>
-    private Task TellGapsOfConfirmedTakeoversAsync()
-    {
-        List<string> confirmed;
-        lock (_gate) confirmed = _takeoverGaps.Keys.Where(_isSubscribed).ToList();
-        return confirmed.Count == 0 ? Task.CompletedTask : TellTakeoverGapsAsync(confirmed);
-    }
-
-    /// <summary>
-    /// Stores the <c>relay:gap</c> (<c>node_failed</c> or <c>lease_lost</c>) of these taken-over channels, once: whoever comes first (the
-    /// round, or the channel's first event) stores it, and the other waits until it is stored.
-    /// </summary>
-    private async Task TellTakeoverGapsAsync(IReadOnlyCollection<string> channels)
-    {
-        var mine = new List<(string Channel, TakeoverGap Gap)>();
-        var others = new List<Task>();
-        lock (_gate)
-        {
-            foreach (var channel in channels)
-            {
-                if (!_takeoverGaps.TryGetValue(channel, out var gap)) continue;
-                if (gap.Telling) others.Add(gap.Told.Task);
-                else
-                {
-                    gap.Telling = true;
-                    mine.Add((channel, gap));
-                }
-            }
-        }
-        if (mine.Count > 0)
-        {
-            var told = mine.Select(m => m.Channel).ToList();
-            try { await Task.WhenAll(mine.GroupBy(m => m.Gap.Reason).Select(g => _router.ReportGapAsync(g.Select(m => m.Channel).ToList(), g.Key))); }
-            finally
-            {
-                lock (_gate)
-                {
-                    foreach (var (channel, gap) in mine)
-                        if (_takeoverGaps.GetValueOrDefault(channel) == gap) _takeoverGaps.Remove(channel);
-                }
-                foreach (var (_, gap) in mine) gap.Told.TrySetResult();
-            }
-            TookOver?.Invoke(told);
-        }
-        await Task.WhenAll(others);
-    }
-
-    /// <summary>A taken-over channel's pending <c>relay:gap</c> (<c>node_failed</c> or <c>lease_lost</c>): <see cref="Told"/> once it is stored.</summary>
-    private sealed class TakeoverGap(string reason)
-    {
-        public string Reason { get; } = reason;
-        public TaskCompletionSource Told { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public bool Telling { get; set; }
     }
 
     /// <summary>A clean stop: every lease is released, so the others take the channels at their next round.</summary>
