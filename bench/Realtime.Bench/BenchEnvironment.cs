@@ -155,6 +155,24 @@ public sealed class BenchEnvironment : IAsyncDisposable
         return (rss, peak);
     }
 
+    /// <summary>
+    /// A Prometheus counter of the relays' /metrics, summed over live nodes (e.g. <c>relay_pusher_events_received_total</c>):
+    /// where a missing event went — never heard from Pusher, or heard and not stored.
+    /// </summary>
+    public async Task<double> RelayCounterAsync(string name)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var total = 0.0;
+        foreach (var relay in _relays.Where(r => !r.Process.HasExited))
+        {
+            var text = await http.GetStringAsync(relay.Url + "/metrics");
+            foreach (var line in text.Split('\n'))
+                if (line.StartsWith(name + " ", StringComparison.Ordinal) || line.StartsWith(name + "{", StringComparison.Ordinal))
+                    total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return total;
+    }
+
     /// <summary>CPU seconds (user + system) used so far by the relays (summed), soketi and this process.</summary>
     public CpuSample Cpu() => new(
         _relays.Sum(r => ProcStats.CpuSeconds(r.Process.Id)),

@@ -174,6 +174,11 @@ public static class ThroughputScenario
         var (_, peak) = env.RelayMemory();
         await Task.Delay(500); // let a duplicate, if any, show up
         await stop.CancelAsync();
+        // Every round counted (the per-client warm-up event, the warm-up round, the measured round): a missing event
+        // either never reached a relay (heard < published) or was heard and not stored (stored < heard, one inbox per channel).
+        var publishedAll = clients + Interlocked.Read(ref published);
+        var heard = await env.RelayCounterAsync("relay_pusher_events_received_total");
+        var storedAll = await env.RelayCounterAsync("relay_inbox_events_stored_total");
         await Task.WhenAll(drains);
         await reporter;
 
@@ -197,6 +202,7 @@ public static class ThroughputScenario
             ">= 5000 events/s", sustained >= 5000));
         Report.Add(new Figure(name, "delivered exactly once", $"{got}/{expected}, dup {duplicates}, misrouted {misrouted}, seq breaks {seqBreaks}, gaps {gaps}{(gapReasons.Count > 0 ? " (" + string.Join("/", gapReasons) + ")" : "")}, poll errors {pollErrors}",
             "all, once", exactlyOnce));
+        Report.Add(new Figure(name, "all rounds: published / heard by relays / stored (with gaps)", $"{publishedAll} / {heard:0} / {storedAll:0}"));
         Report.Add(new Figure(name, "latency under load p50 / p99 / max",
             latencies.Count == 0 ? "none" : $"{Percentiles.Of(latencies, 50):0} / {Percentiles.Of(latencies, 99):0} / {latencies[^1]:0} ms"));
         Report.Add(new Figure(name, "last delivery after last publish", $"{lagAfterPublish:0.00} s"));

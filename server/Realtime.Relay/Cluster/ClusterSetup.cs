@@ -35,6 +35,7 @@ public static class ClusterSetup
         services.AddSingleton<RedisNodeMembership>();
         services.AddSingleton<INodeMembership>(sp => sp.GetRequiredService<RedisNodeMembership>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisNodeMembership>());
+        services.AddSingleton<Storage.Redis.RedisChannelFences>();
         services.AddSingleton<RedisChannelOwnership>();
         services.AddSingleton<IChannelOwnership>(sp => sp.GetRequiredService<RedisChannelOwnership>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisChannelOwnership>());

@@ -17,8 +17,12 @@ public interface IChannelOwnership
     /// </summary>
     IReadOnlyList<string> Follow(Action<ChannelDemandChange> follower, Func<string, bool> isSubscribed);
 
-    /// <summary>Whether this node stores an event it heard (false once its lease is lost, or a duplicate heard during a hand-over).</summary>
-    ValueTask<bool> ShouldStoreAsync(IncomingEvent heard);
+    /// <summary>
+    /// The event as this node stores it (in a cluster, stamped with the lease epoch it holds the channel under, so the
+    /// store refuses it once another node took the channel), or null when this node must not store it: its lease is
+    /// lost, or it is a duplicate heard during a hand-over.
+    /// </summary>
+    ValueTask<IncomingEvent?> AdmitAsync(IncomingEvent heard);
 }
 
 /// <summary>One relay owns every channel some inbox wants: exactly the router's demand.</summary>
@@ -27,5 +31,5 @@ public sealed class SingleNodeChannelOwnership(ChannelRouter router) : IChannelO
     public IReadOnlyList<string> Follow(Action<ChannelDemandChange> follower, Func<string, bool> isSubscribed) =>
         router.FollowDemand(follower);
 
-    public ValueTask<bool> ShouldStoreAsync(IncomingEvent heard) => ValueTask.FromResult(true);
+    public ValueTask<IncomingEvent?> AdmitAsync(IncomingEvent heard) => ValueTask.FromResult<IncomingEvent?>(heard);
 }

@@ -33,6 +33,7 @@ public sealed class ChannelRouter
     private readonly ILogger<ChannelRouter> _log;
     /// <summary>Channels whose events some inbox lost because storage failed; told as a gap once it works again.</summary>
     private readonly Dictionary<string, HashSet<string>> _missedByInbox = new(StringComparer.Ordinal);
+    private volatile bool _hasMissed;
     /// <summary>Deliveries wait for the start-up gap, so a restored inbox hears relay:gap before any new event.</summary>
     private readonly TaskCompletionSource _restartGapTold = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -142,6 +143,9 @@ public sealed class ChannelRouter
             return;
         }
         await _restartGapTold.Task;
+        // A store that failed without the connection dropping (a Redis timeout, say) raises no Recovered: the next
+        // event tells the gaps owed, so they are never held back for good.
+        if (_hasMissed) await ReportMissedAsync();
         var inboxes = InboxesFor(e.Channel);
         if (inboxes.Count == 0) return;
         try { await _inboxes.AppendAsync(inboxes, e); }
@@ -237,6 +241,7 @@ public sealed class ChannelRouter
         {
             missed = _missedByInbox.ToDictionary(p => p.Key, p => p.Value.ToList(), StringComparer.Ordinal);
             _missedByInbox.Clear();
+            _hasMissed = false;
         }
         if (missed.Count == 0) return;
         _log.LogWarning("Storage recovered: telling {Inboxes} inboxes that events were lost meanwhile", missed.Count);
@@ -251,6 +256,7 @@ public sealed class ChannelRouter
             {
                 if (!_missedByInbox.TryGetValue(inbox, out var set)) _missedByInbox[inbox] = set = new HashSet<string>(StringComparer.Ordinal);
                 set.Add(channel);
+                _hasMissed = true;
             }
         }
     }

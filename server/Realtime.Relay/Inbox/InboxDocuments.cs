@@ -43,4 +43,12 @@ public sealed class StoredEvent
 }
 
 /// <summary>An event on its way into inboxes: from Pusher, or added by the relay itself.</summary>
-public sealed record IncomingEvent(string Channel, string Event, string Data, string? UserId = null);
+public sealed record IncomingEvent(string Channel, string Event, string Data, string? UserId = null)
+{
+    /// <summary>
+    /// In a cluster, the epoch of the channel lease under which this node heard the event (docs/cluster.md,
+    /// "Fencing"): the Redis store refuses it once another node has taken the channel since. Null: not fenced
+    /// (one node, and the relay's own notices such as <c>relay:gap</c>).
+    /// </summary>
+    public long? LeaseEpoch { get; init; }
+}

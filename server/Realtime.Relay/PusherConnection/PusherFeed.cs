@@ -24,6 +24,8 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
     private static readonly Gauge Channels = Metrics.CreateGauge("relay_pusher_channels", "Channels the relay is subscribed to.");
     private static readonly Gauge Connected = Metrics.CreateGauge("relay_pusher_connections_connected", "Relay connections to Pusher that are connected.");
     private static readonly Counter Heard = Metrics.CreateCounter("relay_pusher_events_received_total", "Events the relay heard from Pusher.");
+    private static readonly Counter Failed = Metrics.CreateCounter("relay_pusher_events_failed_total",
+        "Events heard from Pusher that could not be stored for an unexpected error (their inboxes get relay:gap).");
 
     private readonly PusherConnectionPool _pool;
     private readonly ChannelRouter _router;
@@ -94,16 +96,29 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
         {
             await foreach (var e in subscription.Events.ReadAllAsync(_stopping.Token))
             {
-                switch (e.Kind)
+                try
                 {
-                    case PusherEventKind.Event:
-                        Heard.Inc();
-                        var heard = new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId);
-                        if (await _ownership.ShouldStoreAsync(heard)) await _router.DeliverAsync(heard);
-                        break;
-                    case PusherEventKind.Gap when e.GapReason == GapReason.BufferOverflow:
-                        await _router.ReportGapAsync([e.Channel]);
-                        break;
+                    switch (e.Kind)
+                    {
+                        case PusherEventKind.Event:
+                            Heard.Inc();
+                            var heard = new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId);
+                            if (await _ownership.AdmitAsync(heard) is { } admitted) await _router.DeliverAsync(admitted);
+                            break;
+                        case PusherEventKind.Gap when e.GapReason == GapReason.BufferOverflow:
+                            // The channel's events came faster than they could be stored and the oldest were dropped.
+                            _log.LogWarning("{Channel}: {Dropped} events dropped, heard faster than they could be stored", e.Channel, e.DroppedEvents);
+                            await _router.ReportGapAsync([e.Channel], "relay_overloaded");
+                            break;
+                    }
+                }
+                catch (Exception failure) when (failure is not OperationCanceledException)
+                {
+                    // One event that could not be handled (an unexpected error of the store or the cluster's Redis)
+                    // must not end the channel's pump: the events after it would pile up unheard, with no gap told.
+                    Failed.Inc();
+                    _log.LogError(failure, "An event of {Channel} could not be stored; its inboxes get relay:gap", e.Channel);
+                    await ReportLostAsync(e.Channel);
                 }
             }
         }
@@ -111,6 +126,15 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
         catch (Exception e)
         {
             _log.LogError(e, "Delivering events of {Channel} stopped", subscription.Channel);
+        }
+    }
+
+    private async Task ReportLostAsync(string channel)
+    {
+        try { await _router.ReportGapAsync([channel], "storage_unavailable"); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogError(e, "The relay:gap of {Channel} could not be stored either", channel);
         }
     }
 

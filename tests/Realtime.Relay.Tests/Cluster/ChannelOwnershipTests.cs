@@ -114,10 +114,10 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         Assert.Contains(moving, a.Subscribed); // both hear it
 
         // Both store only what the other has not: each event once, whichever heard it first.
-        Assert.True(await a.Ownership.ShouldStoreAsync(Heard(moving, "e1")));
-        Assert.False(await b.Ownership.ShouldStoreAsync(Heard(moving, "e1")));
-        Assert.True(await b.Ownership.ShouldStoreAsync(Heard(moving, "e2")));
-        Assert.False(await a.Ownership.ShouldStoreAsync(Heard(moving, "e2")));
+        Assert.NotNull(await a.Ownership.AdmitAsync(Heard(moving, "e1")));
+        Assert.Null(await b.Ownership.AdmitAsync(Heard(moving, "e1")));
+        Assert.NotNull(await b.Ownership.AdmitAsync(Heard(moving, "e2")));
+        Assert.Null(await a.Ownership.AdmitAsync(Heard(moving, "e2")));
 
         await b.RoundAsync();
         Assert.Empty(b.Ownership.Owned); // not before Pusher confirmed b's subscription
@@ -129,8 +129,8 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         Assert.Equal([moving], b.Ownership.Owned);
         Assert.DoesNotContain(moving, a.Ownership.Owned);
         Assert.DoesNotContain(moving, a.Subscribed);
-        Assert.False(await a.Ownership.ShouldStoreAsync(Heard(moving, "e3")));
-        Assert.True(await b.Ownership.ShouldStoreAsync(Heard(moving, "e3")));
+        Assert.Null(await a.Ownership.AdmitAsync(Heard(moving, "e3")));
+        Assert.NotNull(await b.Ownership.AdmitAsync(Heard(moving, "e3")));
 
         var moves = _cluster.FeedLog.Where(l => l.Change.Channel == moving).Select(l => l.Node + (l.Change.Wanted ? "+" : "-")).ToList();
         Assert.Equal(["node-a+", "node-b+", "node-a-"], moves);
@@ -152,7 +152,7 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
 
         Assert.Equal([plugins[1].OwnChannel], a.Ownership.Owned);
         Assert.Equal([plugins[1].OwnChannel], a.Subscribed);
-        Assert.False(await a.Ownership.ShouldStoreAsync(Heard(plugins[0].OwnChannel, "late")));
+        Assert.Null(await a.Ownership.AdmitAsync(Heard(plugins[0].OwnChannel, "late")));
     }
 
     [Fact]

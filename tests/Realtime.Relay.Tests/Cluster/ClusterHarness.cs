@@ -5,6 +5,7 @@ using Realtime.Relay.Cluster;
 using Realtime.Relay.Cluster.Redis;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage;
+using Realtime.Relay.Storage.Redis;
 using Realtime.Relay.Tests.Storage.Contract;
 using Realtime.Testing;
 using StackExchange.Redis;
@@ -12,8 +13,8 @@ using StackExchange.Redis;
 namespace Realtime.Relay.Tests.Cluster;
 
 /// <summary>
-/// Relay nodes in one process against one real redis-server, sharing one store (LiteDB here: the shared
-/// engine a cluster runs on is Redis, whose stores live on another branch). Each node has its own Redis
+/// Relay nodes in one process against one real redis-server, sharing one set of Redis stores (as a cluster
+/// does; their append script enforces the channels' lease epochs). Each node has its own Redis
 /// connection, router, heartbeat and channel ownership, with short leases; its Pusher feed is the
 /// recording follower below (the feed's own tests cover Pusher).
 /// </summary>
@@ -24,13 +25,16 @@ public sealed class ClusterHarness : IAsyncLifetime
     private readonly List<Node> _nodes = [];
     public RedisServer Redis { get; private set; } = null!;
     public StoreSet Stores { get; private set; } = null!;
+    public RedisChannelFences Fences { get; private set; } = null!;
     /// <summary>Every node's subscribe/unsubscribe in the order they happened.</summary>
     public ConcurrentQueue<(string Node, ChannelDemandChange Change)> FeedLog { get; } = new();
 
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
-        Stores = await LiteDbStores.OpenAsync(new InboxOptions(), TimeProvider.System);
+        RedisStorage storage = null!;
+        Stores = await RedisStores.OpenAsync(Redis, "cluster-" + Guid.NewGuid().ToString("N"), new InboxOptions(), TimeProvider.System, seen: s => storage = s);
+        Fences = new RedisChannelFences(storage);
     }
 
     public async Task DisposeAsync()
@@ -87,7 +91,7 @@ public sealed class ClusterHarness : IAsyncLifetime
             Redis = redis;
             Router = new ChannelRouter(cluster.Stores.Inboxes, new StorageThatNeverFails(), NullLogger<ChannelRouter>.Instance);
             Membership = new RedisNodeMembership(redis, new NodeIdentity(id), ShortLeases);
-            Ownership = new RedisChannelOwnership(redis, Membership, Router, ShortLeases, TimeProvider.System, NullLogger<RedisChannelOwnership>.Instance);
+            Ownership = new RedisChannelOwnership(redis, cluster.Fences, Membership, Router, ShortLeases, TimeProvider.System, NullLogger<RedisChannelOwnership>.Instance);
             RouteSync = new RedisRouteSync(redis, Router, cluster.Stores.Inboxes, Membership, ShortLeases, NullLogger<RedisRouteSync>.Instance);
             foreach (var channel in Ownership.Follow(OnChange, IsSubscribed)) OnChange(new ChannelDemandChange(channel, true));
         }
@@ -117,7 +121,7 @@ public sealed class ClusterHarness : IAsyncLifetime
         public async Task HearAsync(IncomingEvent heard)
         {
             if (!IsSubscribed(heard.Channel)) throw new InvalidOperationException($"{Id} does not hear {heard.Channel}");
-            if (await Ownership.ShouldStoreAsync(heard)) await Router.DeliverAsync(heard);
+            if (await Ownership.AdmitAsync(heard) is { } admitted) await Router.DeliverAsync(admitted);
         }
 
         public async Task StartLoopsAsync()

@@ -33,7 +33,7 @@ public sealed class SingleNodeTests : IDisposable
 
         Assert.DoesNotContain("private-plugin-p9", now);
         Assert.Equal([new ChannelDemandChange("private-plugin-p9", true), new ChannelDemandChange("roblox-sync", true)], told);
-        Assert.True(await ownership.ShouldStoreAsync(new IncomingEvent("roblox-sync", "e", "{}")));
+        Assert.NotNull(await ownership.AdmitAsync(new IncomingEvent("roblox-sync", "e", "{}")));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Realtime.Relay.Inbox;
+using Realtime.Relay.Storage.Redis;
 using StackExchange.Redis;
 
 namespace Realtime.Relay.Cluster.Redis;
@@ -14,14 +15,16 @@ namespace Realtime.Relay.Cluster.Redis;
 /// nothing is missed; while both hear the channel they store an event only if no one stored the
 /// same (event, data, user) on that channel within the hand-over window. A channel taken after its
 /// lease expired (its owner died) gets <c>relay:gap</c> once the new owner hears it, and before any
-/// event of that channel the new owner stores.
+/// event of that channel the new owner stores. Leases are renewed on a thread of their own, so a round busy
+/// taking hundreds of channels never starves them; each lease taken raises the channel's epoch, and a node
+/// stores only under the epoch it holds, so one whose lease lapsed cannot store after the takeover ("Fencing").
 /// </summary>
 public sealed partial class RedisChannelOwnership : BackgroundService, IChannelOwnership
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisLeases _leases;
+    private readonly RedisChannelFences _fences;
     private readonly INodeMembership _membership;
-    private readonly ChannelRouter _router;
     private readonly ClusterOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<RedisChannelOwnership> _log;
@@ -30,20 +33,24 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     private readonly Dictionary<string, DateTimeOffset> _owned = new(StringComparer.Ordinal); // channel → dedupe until
     private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // channel → node handing it over
-    private readonly Dictionary<string, TakeoverGap> _takeoverGaps = new(StringComparer.Ordinal); // taken from a dead node, gap not stored yet
+    private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal); // owned or being taken → lease epoch stored under
+    private readonly TakeoverGaps _takeoverGaps; // taken from a node that never handed them over, gap not stored yet
+    private readonly HashSet<string> _lapsed = new(StringComparer.Ordinal); // lost because this node's own lease expired
+    private DateTimeOffset _keysKeptAt;
     private readonly HashSet<string> _freeLastRound = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _round = new(1, 1);
     private Action<ChannelDemandChange>? _follower;
     private Func<string, bool> _isSubscribed = _ => false;
     private TaskCompletionSource _demandChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RedisChannelOwnership(IConnectionMultiplexer redis, INodeMembership membership, ChannelRouter router,
+    public RedisChannelOwnership(IConnectionMultiplexer redis, RedisChannelFences fences, INodeMembership membership, ChannelRouter router,
         ClusterOptions options, TimeProvider clock, ILogger<RedisChannelOwnership> log)
     {
         _redis = redis;
         _leases = new RedisLeases(redis);
+        _fences = fences;
+        _takeoverGaps = new TakeoverGaps(router);
         _membership = membership;
-        _router = router;
         _options = options;
         _clock = clock;
         _log = log;
@@ -59,7 +66,11 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     }
 
     /// <summary>Raised once the relay:gap of channels taken from a dead node is stored in their inboxes.</summary>
-    public event Action<IReadOnlyList<string>>? TookOver;
+    public event Action<IReadOnlyList<string>>? TookOver
+    {
+        add => _takeoverGaps.Told += value;
+        remove => _takeoverGaps.Told -= value;
+    }
 
     public IReadOnlyList<string> Follow(Action<ChannelDemandChange> follower, Func<string, bool> isSubscribed)
     {
@@ -81,23 +92,28 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         Interlocked.Exchange(ref _demandChanged, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    public async ValueTask<bool> ShouldStoreAsync(IncomingEvent heard)
+    public async ValueTask<IncomingEvent?> AdmitAsync(IncomingEvent heard)
     {
         bool dedupe, gapFirst;
+        long epoch;
         lock (_gate)
         {
             var now = _clock.GetUtcNow();
             if (_owned.TryGetValue(heard.Channel, out var until)) dedupe = until > now || _offered.Contains(heard.Channel);
             else if (_taking.ContainsKey(heard.Channel)) dedupe = true;
-            else return false; // lost or never ours: its owner stores it
-            gapFirst = _takeoverGaps.ContainsKey(heard.Channel);
+            else return null; // lost or never ours: its owner stores it
+            epoch = _epochs.GetValueOrDefault(heard.Channel);
+            gapFirst = _takeoverGaps.IsOwed(heard.Channel);
         }
         // The first event the new owner of a dead node's channel hears: its subscription is confirmed, so the
         // inboxes are told relay:gap now, before this event is stored (the feed stores a channel's events in order).
-        if (gapFirst) await TellTakeoverGapsAsync([heard.Channel]);
-        if (!dedupe) return true;
-        var key = RedisKeys.Heard(heard.Channel, Fingerprint(heard));
-        return await _redis.GetDatabase().StringSetAsync(key, NodeId, _options.HandOverWindow, When.NotExists);
+        if (gapFirst) await _takeoverGaps.TellAsync([heard.Channel]);
+        var admitted = heard with { LeaseEpoch = epoch };
+        if (!dedupe) return admitted;
+        // Per epoch: both sides of a hand-over share one (it moves the lease, not the epoch), while a node whose lease
+        // lapsed keeps its old one, and what it heard (refused by the store) never hides an event from the new owner.
+        var key = RedisKeys.Heard(heard.Channel, epoch + ":" + Fingerprint(heard));
+        return await _redis.GetDatabase().StringSetAsync(key, NodeId, _options.HandOverWindow, When.NotExists) ? admitted : null;
     }
 
     private static string Fingerprint(IncomingEvent e) =>
@@ -105,6 +121,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        new Thread(() => RenewUntil(stoppingToken)) { IsBackground = true, Name = "channel lease renewal" }.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
             var demand = Volatile.Read(ref _demandChanged).Task;
@@ -143,7 +160,8 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
             }
             await OfferAsync(nodes.Count > 1 ? Math.Max(0, owned - share) : 0);
             await TakeAsync(candidates, share - owned);
-            await TellGapsOfConfirmedTakeoversAsync();
+            // Taken-over channels whose subscription is confirmed but that heard no event yet.
+            await _takeoverGaps.TellConfirmedAsync(_isSubscribed);
         }
         finally
         {
@@ -151,31 +169,20 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         }
     }
 
-    private async Task RenewAsync()
-    {
-        List<(string Channel, bool Wanted)> mine;
-        lock (_gate) mine = _owned.Keys.Select(c => (c, _wanted.Contains(c))).ToList();
-        // All at once (StackExchange.Redis pipelines them): one round trip per round, not one per channel, so a
-        // round of a node owning many channels stays far shorter than a lease even on a loaded machine.
-        var renewed = await Task.WhenAll(mine.Select(m => m.Wanted
-            ? _leases.RenewAsync(RedisKeys.ChannelLease(m.Channel), NodeId, _options.Lease)
-            : _leases.ReleaseAsync(RedisKeys.ChannelLease(m.Channel), NodeId).ContinueWith(_ => false, TaskScheduler.Default)));
-        for (var i = 0; i < mine.Count; i++)
-        {
-            if (!mine[i].Wanted) Drop(mine[i].Channel, "no inbox wants it");
-            else if (!renewed[i]) Drop(mine[i].Channel, "its lease moved to another node");
-        }
-    }
-
-    private void Drop(string channel, string why)
+    /// <param name="lapsed">
+    /// Its lease expired and nobody holds it: if this node takes it again, what was published meanwhile reached
+    /// nobody, and the inboxes get <c>relay:gap</c> (<c>lease_lost</c>) as from any other new owner.
+    /// </param>
+    private void Drop(string channel, string why, bool lapsed = false)
     {
         Action<ChannelDemandChange>? tell;
         lock (_gate)
         {
             if (!(_owned.Remove(channel) | _taking.Remove(channel))) return;
+            _epochs.Remove(channel);
+            if (lapsed) _lapsed.Add(channel);
             _offered.Remove(channel);
-            // A gap being stored is finished (events wait for it); one not started is the next owner's to tell.
-            if (_takeoverGaps.TryGetValue(channel, out var gap) && !gap.Telling) _takeoverGaps.Remove(channel);
+            _takeoverGaps.Forget(channel);
             tell = _follower;
         }
         _log.LogInformation("Cluster: {Node} lets go of {Channel}: {Why}", NodeId, channel, why);
@@ -189,21 +196,29 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         foreach (var (channel, from) in ready)
         {
             var key = RedisKeys.ChannelLease(channel);
-            // Free instead of handed over: its holder released it (a clean stop past its budget) or died. It may have
-            // stopped hearing before this node's subscription was confirmed, so this is a takeover, with relay:gap.
-            var moved = await _leases.HandOverAsync(key, from, NodeId, _options.Lease) || await AcquireFreeAsync(channel);
-            if (!moved)
+            if (await _leases.HandOverAsync(key, from, NodeId, _options.Lease))
+            {
+                // A hand-over keeps the epoch: both nodes store (deduplicated) until the old owner lets go.
+                var epoch = (await _fences.CurrentAsync([channel]))[0];
+                await _redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId, TimeSpan.FromDays(1));
+                lock (_gate)
+                {
+                    if (!_taking.Remove(channel)) continue; // dropped meanwhile
+                    _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
+                    _epochs[channel] = epoch;
+                }
+                _log.LogInformation("Cluster: {Node} took {Channel} over from {From}", NodeId, channel, from);
+            }
+            else if (await AcquireFreeAsync(channel))
+            {
+                // Free instead of handed over: its holder released it (a clean stop past its budget), died, or its lease
+                // lapsed. It may have stopped hearing before this node's subscription was confirmed, so this is a
+                // takeover: a new epoch fences the old holder, and its inboxes get relay:gap.
+            }
+            else
             {
                 Drop(channel, "the hand-over was withdrawn");
-                continue;
             }
-            await _redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId, TimeSpan.FromDays(1));
-            lock (_gate)
-            {
-                _taking.Remove(channel);
-                _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
-            }
-            _log.LogInformation("Cluster: {Node} took {Channel} over from {From}", NodeId, channel, from);
         }
     }
 
@@ -234,6 +249,8 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         if (candidates.Count == 0) return;
         var holders = await _leases.HoldersAsync(candidates.Select(RedisKeys.ChannelLease).ToList());
         var offers = await _leases.HoldersAsync(candidates.Select(RedisKeys.ChannelOffer).ToList());
+        // The epoch a taker stores under until the lease moves: the offering node's (a hand-over keeps it).
+        var epochs = await _fences.CurrentAsync(candidates);
         var free = new HashSet<string>(StringComparer.Ordinal);
         var subscribe = new List<string>();
         for (var i = 0; i < candidates.Count; i++)
@@ -253,7 +270,11 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
             }
             else if (room > 0 && offers[i] is { } offeredBy && offeredBy == holders[i] && offeredBy != NodeId)
             {
-                lock (_gate) _taking[channel] = offeredBy;
+                lock (_gate)
+                {
+                    _taking[channel] = offeredBy;
+                    _epochs[channel] = epochs[i];
+                }
                 subscribe.Add(channel);
                 room--;
             }
@@ -271,73 +292,41 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     private async Task<bool> AcquireFreeAsync(string channel)
     {
         if (!await _leases.TryAcquireAsync(RedisKeys.ChannelLease(channel), NodeId, _options.Lease)) return false;
-        var db = _redis.GetDatabase();
-        var previous = await db.StringGetSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId);
-        await db.KeyExpireAsync(RedisKeys.ChannelLastOwner(channel), TimeSpan.FromDays(1));
-        lock (_gate)
-        {
-            _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
-            // Someone held it and never handed it over: events published since its lease lapsed were heard by nobody.
-            // Set with the ownership, before the feed is told to subscribe: no event of it is stored before this gap.
-            if (!previous.IsNull && previous != NodeId) _takeoverGaps[channel] = new TakeoverGap();
-        }
-        _log.LogInformation("Cluster: {Node} owns {Channel}{TakenOver}", NodeId, channel,
-            previous.IsNull || previous == NodeId ? "" : $" (taken over from {previous}, which stopped renewing)");
+        await OwnAsync(channel);
         return true;
     }
 
-    /// <summary>At the end of a round, taken-over channels whose subscription is confirmed but that heard no event yet.</summary>
-    private Task TellGapsOfConfirmedTakeoversAsync()
-    {
-        List<string> confirmed;
-        lock (_gate) confirmed = _takeoverGaps.Keys.Where(_isSubscribed).ToList();
-        return confirmed.Count == 0 ? Task.CompletedTask : TellTakeoverGapsAsync(confirmed);
-    }
-
     /// <summary>
-    /// Stores the <c>relay:gap</c> (<c>node_failed</c>) of these taken-over channels, once: whoever comes first (the
-    /// round, or the channel's first event) stores it, and the other waits until it is stored.
+    /// A lease just taken with <c>SET NX</c>: the channel's epoch goes up (fencing off whoever held it before), and if
+    /// that holder never handed it over, or this node's own lease had lapsed, its inboxes are owed a <c>relay:gap</c>.
     /// </summary>
-    private async Task TellTakeoverGapsAsync(IReadOnlyCollection<string> channels)
+    private async Task OwnAsync(string channel)
     {
-        var mine = new List<(string Channel, TakeoverGap Gap)>();
-        var others = new List<Task>();
+        // Raised before the feed subscribes: an event the new subscription hears can no longer be stored by the old holder.
+        var epoch = await _fences.AdvanceAsync(channel);
+        var db = _redis.GetDatabase();
+        var previous = await db.StringGetSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId);
+        await db.KeyExpireAsync(RedisKeys.ChannelLastOwner(channel), TimeSpan.FromDays(1));
+        string? reason;
         lock (_gate)
         {
-            foreach (var channel in channels)
-            {
-                if (!_takeoverGaps.TryGetValue(channel, out var gap)) continue;
-                if (gap.Telling) others.Add(gap.Told.Task);
-                else
-                {
-                    gap.Telling = true;
-                    mine.Add((channel, gap));
-                }
-            }
+            _taking.Remove(channel);
+            _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
+            _epochs[channel] = epoch;
+            var lapsedHere = _lapsed.Remove(channel);
+            // Someone held it and never handed it over: events published since its lease lapsed were heard by nobody
+            // (and what it heard but had not stored is now refused). Likewise after this node's own lease lapsed.
+            // Set with the ownership, before the feed is told to subscribe: no event of it is stored before this gap.
+            reason = !previous.IsNull && previous != NodeId ? "node_failed" : lapsedHere ? "lease_lost" : null;
+            if (reason is not null) _takeoverGaps.Owe(channel, reason);
         }
-        if (mine.Count > 0)
-        {
-            var told = mine.Select(m => m.Channel).ToList();
-            try { await _router.ReportGapAsync(told, "node_failed"); }
-            finally
+        _log.LogInformation("Cluster: {Node} owns {Channel} (epoch {Epoch}){TakenOver}", NodeId, channel, epoch,
+            reason switch
             {
-                lock (_gate)
-                {
-                    foreach (var (channel, gap) in mine)
-                        if (_takeoverGaps.GetValueOrDefault(channel) == gap) _takeoverGaps.Remove(channel);
-                }
-                foreach (var (_, gap) in mine) gap.Told.TrySetResult();
-            }
-            TookOver?.Invoke(told);
-        }
-        await Task.WhenAll(others);
-    }
-
-    /// <summary>A taken-over channel's pending <c>relay:gap</c>: <see cref="Told"/> once it is stored.</summary>
-    private sealed class TakeoverGap
-    {
-        public TaskCompletionSource Told { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public bool Telling { get; set; }
+                "node_failed" => $" (taken over from {previous}, which stopped renewing)",
+                "lease_lost" => " (again, after its own lease lapsed)",
+                _ => "",
+            });
     }
 
     /// <summary>

@@ -12,6 +12,10 @@ public sealed class RedisLeases(IConnectionMultiplexer redis)
     private const string ExtendIfHeld = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end
         """;
+    private const string ExtendIfHeldOrSayWhy = """
+        local holder = redis.call('GET', KEYS[1])
+        if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) elseif holder then return 0 else return -1 end
+        """;
     private const string ReleaseIfHeld = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
         """;
@@ -25,6 +29,20 @@ public sealed class RedisLeases(IConnectionMultiplexer redis)
 
     public async Task<bool> RenewAsync(string key, string node, TimeSpan ttl) =>
         (long)await Db.ScriptEvaluateAsync(ExtendIfHeld, [key], [node, (long)ttl.TotalMilliseconds]) == 1;
+
+    /// <summary>
+    /// Renews like <see cref="RenewAsync"/> and says why not (read the answer with <see cref="RenewalOf"/>). The raw
+    /// task, with no continuation of its own: a renewal thread can wait for a batch of them without the thread pool.
+    /// </summary>
+    public Task<RedisResult> SendRenewal(string key, string node, TimeSpan ttl) =>
+        Db.ScriptEvaluateAsync(ExtendIfHeldOrSayWhy, [key], [node, (long)ttl.TotalMilliseconds]);
+
+    public static LeaseRenewal RenewalOf(RedisResult answer) => (long)answer switch
+    {
+        1 => LeaseRenewal.Renewed,
+        0 => LeaseRenewal.HeldByAnother,
+        _ => LeaseRenewal.Lapsed,
+    };
 
     public async Task<bool> ReleaseAsync(string key, string node) =>
         (long)await Db.ScriptEvaluateAsync(ReleaseIfHeld, [key], [node]) == 1;
@@ -42,4 +60,14 @@ public sealed class RedisLeases(IConnectionMultiplexer redis)
         var values = await Db.StringGetAsync(keys.Select(k => (RedisKey)k).ToArray());
         return values.Select(v => v.IsNull ? null : (string?)v).ToArray();
     }
+}
+
+/// <summary>What renewing a lease found.</summary>
+public enum LeaseRenewal
+{
+    Renewed,
+    /// <summary>Another node holds it (handed over, or taken after it lapsed: that node tells any gap).</summary>
+    HeldByAnother,
+    /// <summary>It expired and nobody holds it: whoever takes it next tells the inboxes what was missed.</summary>
+    Lapsed,
 }

@@ -17,9 +17,18 @@ public sealed class RedisInboxStore : IInboxStore
     private static readonly Prometheus.Counter Stored = Prometheus.Metrics.CreateCounter(
         "relay_inbox_events_stored_total", "Events stored into inboxes (one per receiving inbox).");
 
+    private static readonly Prometheus.Counter Fenced = Prometheus.Metrics.CreateCounter(
+        "relay_cluster_events_fenced_total", "Events refused because another node took their channel's lease since this node heard them.");
+
+    // ARGV[7]: the lease epoch the event was heard under ('' = not fenced). An older epoch than the channel's
+    // current one means another node took the channel since: nothing is stored (docs/cluster.md, "Fencing").
     private const string AppendScript = RedisScripts.Inbox + """
+        if ARGV[7] ~= '' then
+          local current = redis.call('GET', P .. 'fence:' .. ARGV[3])
+          if current and current ~= ARGV[7] then return -1 end
+        end
         local n = 0
-        for i = 7, #ARGV do
+        for i = 8, #ARGV do
           if append_one(ARGV[i], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[1], tonumber(ARGV[2])) then n = n + 1 end
         end
         return n
@@ -121,10 +130,21 @@ public sealed class RedisInboxStore : IInboxStore
         _signals.Pulse(client.InboxId);
     }
 
+    /// <summary>
+    /// Appends <paramref name="e"/> to each inbox, unless it carries a <see cref="IncomingEvent.LeaseEpoch"/> older than
+    /// its channel's: then another node owns the channel since, and the gap is that node's to tell (docs/cluster.md).
+    /// </summary>
     public async Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e)
     {
         if (inboxIds.Count == 0) return;
-        var stored = (int)await _redis.ScriptAsync(AppendScript, [.. AppendArgs(e, _clock.GetUtcNow().UtcDateTime), .. inboxIds.Select(id => (RedisValue)id)]);
+        RedisValue epoch = e.LeaseEpoch is { } leaseEpoch ? leaseEpoch : "";
+        var stored = (int)await _redis.ScriptAsync(AppendScript,
+            [.. AppendArgs(e, _clock.GetUtcNow().UtcDateTime), epoch, .. inboxIds.Select(id => (RedisValue)id)]);
+        if (stored < 0)
+        {
+            Fenced.Inc();
+            return;
+        }
         Stored.Inc(stored);
         foreach (var id in inboxIds) _signals.Pulse(id); // this node's readers need not wait for the echo from Redis
     }
