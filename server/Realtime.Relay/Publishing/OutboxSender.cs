@@ -2,6 +2,7 @@ using Prometheus;
 using Realtime.Pusher.Rest;
 using Realtime.Pusher.Validation;
 using Realtime.Relay.Cluster;
+using Realtime.Relay.Storage;
 
 namespace Realtime.Relay.Publishing;
 
@@ -18,6 +19,7 @@ public sealed class OutboxSender(
     private static readonly Counter Rejected = Metrics.CreateCounter("relay_outbox_rejected_total", "Outbox events Pusher refused for good (4xx).");
     private static readonly Counter Retries = Metrics.CreateCounter("relay_outbox_retries_total", "Outbox batch attempts that failed and will be retried.");
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -71,9 +73,9 @@ public sealed class OutboxSender(
     {
         try
         {
-            await rest.TriggerBatchAsync(batch.Select(ToBatchEvent).ToList(), ct);
-            await outbox.CompleteAsync(batch);
+            await TriggerLettingAStopFinishAsync(batch, ct);
             Published.Inc(batch.Count);
+            await RecordOnceStoredAsync(() => outbox.CompleteAsync(batch), $"{batch.Count} published outbox events", ct);
         }
         catch (Exception e) when (e is not OperationCanceledException && !IsTransient(e) && batch.Count > 1)
         {
@@ -85,7 +87,44 @@ public sealed class OutboxSender(
             var entry = batch[0];
             log.LogError("Pusher refused outbox event {Id} ({Event} on {Channel}) for good: {Reason}", entry.Id, entry.Event, entry.Channel, e.Message);
             Rejected.Inc();
-            await outbox.RejectAsync(entry);
+            await RecordOnceStoredAsync(() => outbox.RejectAsync(entry), $"refused outbox event {entry.Id}", ct);
+        }
+    }
+
+    /// <summary>
+    /// A batch under way when the relay is asked to stop gets a few seconds to finish: cancelling the request after
+    /// Pusher may have accepted it would leave the batch pending, and another node (or this one after a restart)
+    /// would publish it again.
+    /// </summary>
+    private async Task TriggerLettingAStopFinishAsync(List<OutboxEntry> batch, CancellationToken stopping)
+    {
+        using var grace = new CancellationTokenSource();
+        await using var onStop = stopping.Register(() => grace.CancelAfter(StopGrace));
+        await rest.TriggerBatchAsync(batch.Select(ToBatchEvent).ToList(), grace.Token);
+    }
+
+    /// <summary>
+    /// Pusher has answered; what it answered must now be stored. If storage is failing (Redis restarting, a full
+    /// disk), keep retrying the record, never the publish: publishing again would deliver the batch twice. Only a
+    /// relay stopped before storage recovers leaves the batch pending (published again later, docs/cluster.md "Outbox").
+    /// </summary>
+    private async Task RecordOnceStoredAsync(Func<Task> record, string what, CancellationToken stopping)
+    {
+        for (var failures = 1; ; failures++)
+        {
+            try
+            {
+                await record();
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !stopping.IsCancellationRequested)
+            {
+                log.LogWarning("Pusher accepted {What}, but storing that failed ({Reason}); retrying the store, not the publish",
+                    what, StorageFailures.Describe(e));
+                // Promptly, and no longer than a claim's renewal: once storage is back, this record must land before
+                // a claim that lapsed meanwhile lets another node publish the same batch.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * failures)), stopping);
+            }
         }
     }
 

@@ -1,7 +1,11 @@
 using System.Net;
 using System.Text;
 using Newtonsoft.Json.Linq;
+using Microsoft.Extensions.DependencyInjection;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Publishing;
+using Realtime.Relay.Storage;
+using Realtime.Relay.Storage.LiteDb;
 using Realtime.Relay.Tests.Inbox;
 using Realtime.Testing;
 
@@ -91,6 +95,42 @@ public sealed class PublishingThroughSoketiTests : IAsyncLifetime
         await dashboard.NextEventAsync("roblox-sync", "marker", Patience.Step);
         var steps = dashboard.Events.Where(e => (string?)e["event"] == "step").Select(e => (int)e["data"]!["data"]!["i"]!).ToList();
         Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, steps);
+    }
+
+    [Fact]
+    public async Task A_batch_pusher_accepted_is_not_published_again_when_storing_its_completion_fails_once()
+    {
+        await using var relay = new RelayFactory(new Dictionary<string, string?> { ["PUSHER_PORT"] = _soketi.Port.ToString() },
+            services => services.AddSingleton<IOutboxStore>(sp => new FirstCompletionFails(ActivatorUtilities.CreateInstance<LiteDbOutboxStore>(sp))));
+        var inbox = new InboxHarness(relay);
+        await using var dashboard = await DashboardAsync();
+        await dashboard.SubscribeAsync("roblox-sync");
+        var (plugin, http) = await inbox.NewClientAsync();
+
+        var res = await http.PostAsync(plugin.BasePath + "/trigger", Trigger(("roblox-sync", "once", new { n = 1 }, "once-1")));
+        Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
+        // Same sender, so published after "once" is completed: the marker proves nothing of "once" is still to come.
+        res = await http.PostAsync(plugin.BasePath + "/trigger", Trigger(("roblox-sync", "marker", new { n = 2 }, "marker-2")));
+        Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
+        await dashboard.NextEventAsync("roblox-sync", "marker");
+
+        Assert.Equal(["once", "marker"], dashboard.Events.Select(e => (string?)e["event"]).ToList());
+    }
+
+    /// <summary>The outbox on its real LiteDB file, except that storing the first completion fails as a restarting Redis does.</summary>
+    private sealed class FirstCompletionFails(IOutboxStore inner) : IOutboxStore
+    {
+        private int _completions;
+
+        public Task<int> AcceptAsync(IReadOnlyList<(OutboxEntry Entry, string? Key)> events, DateTime now) => inner.AcceptAsync(events, now);
+        public Task<List<OutboxEntry>> OldestAsync(int count) => inner.OldestAsync(count);
+        public Task<int> CountAsync() => inner.CountAsync();
+        public Task RejectAsync(long entryId) => inner.RejectAsync(entryId);
+        public Task<int> ForgetKeysAsync(DateTime cutoff) => inner.ForgetKeysAsync(cutoff);
+
+        public Task CompleteAsync(IReadOnlyList<OutboxDelivery> published) => Interlocked.Increment(ref _completions) == 1
+            ? throw new StorageUnavailableException("the store is restarting (test)")
+            : inner.CompleteAsync(published);
     }
 
     [Fact]
