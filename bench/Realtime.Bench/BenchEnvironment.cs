@@ -42,10 +42,22 @@ public sealed class BenchEnvironment : IAsyncDisposable
     public PusherOptions PusherOptions { get; }
     public PusherRestClient Backend { get; }
 
+    /// <summary>
+    /// The Release relay of this checkout, or BENCH_RELAY_DLL (another build, e.g. a copy of the
+    /// one before a change, to compare two builds with the same bench back to back).
+    /// </summary>
     public static string RelayDll(string configuration = "Release") =>
-        Path.Combine(RepoPaths.Root, "server", "Realtime.Relay", "bin", configuration, "net10.0", "Realtime.Relay.dll");
+        Environment.GetEnvironmentVariable("BENCH_RELAY_DLL") is { Length: > 0 } other
+            ? Path.GetFullPath(other)
+            : Path.Combine(RepoPaths.Root, "server", "Realtime.Relay", "bin", configuration, "net10.0", "Realtime.Relay.dll");
 
-    public static async Task<BenchEnvironment> StartAsync(Topology? topology = null)
+    /// <summary>
+    /// Where each relay also listens for cleartext HTTP/2 (prior knowledge) when the scenario
+    /// asked for it (<see cref="StartAsync"/>'s <c>http2</c>), else null.
+    /// </summary>
+    public string? Http2Url { get; private init; }
+
+    public static async Task<BenchEnvironment> StartAsync(Topology? topology = null, bool http2 = false)
     {
         topology ??= Topology.LiteDb;
         var dll = RelayDll();
@@ -66,7 +78,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
                 if (topology.AppendFsync != "always") await RedisCommands.RunAsync(redis, "CONFIG", "SET", "appendfsync", topology.AppendFsync);
             }
             for (var n = 1; n <= topology.Nodes; n++)
-                relays.Add(StartRelay(dll, soketi, redis, $"relay-{n}", Path.Combine(dataDir, $"relay-{n}.db")));
+                relays.Add(StartRelay(dll, soketi, redis, $"relay-{n}", Path.Combine(dataDir, $"relay-{n}.db"), http2));
             foreach (var relay in relays) await WaitReadyAsync(relay.Process, relay.Url, relay.NodeId);
             var url = relays[0].Url;
             if (topology.Nodes > 1)
@@ -80,7 +92,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
                 url = $"http://127.0.0.1:{frontPort}";
                 await WaitReadyAsync(front, url, "haproxy");
             }
-            return new BenchEnvironment(soketi, redis, relays, front, url, dataDir);
+            return new BenchEnvironment(soketi, redis, relays, front, url, dataDir) { Http2Url = http2 ? relays[0].Http2Url : null };
         }
         catch
         {
@@ -93,11 +105,21 @@ public sealed class BenchEnvironment : IAsyncDisposable
         }
     }
 
-    private static RelayNode StartRelay(string dll, SoketiServer soketi, RedisServer? redis, string nodeId, string dbPath)
+    private static RelayNode StartRelay(string dll, SoketiServer soketi, RedisServer? redis, string nodeId, string dbPath, bool http2)
     {
         var port = FreePort.Next();
         var env = RelayProcess.EnvironmentFor(soketi, dbPath);
-        env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        string? http2Url = null;
+        if (http2)
+        {
+            // Kestrel speaks cleartext HTTP/2 only on an endpoint that speaks nothing else:
+            // two named endpoints (configuration, as an operator would set them) instead of ASPNETCORE_URLS.
+            http2Url = $"http://127.0.0.1:{FreePort.Next()}";
+            env["Kestrel__Endpoints__Http1__Url"] = $"http://127.0.0.1:{port}";
+            env["Kestrel__Endpoints__Http2__Url"] = http2Url;
+            env["Kestrel__Endpoints__Http2__Protocols"] = "Http2";
+        }
+        else env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         env["ASPNETCORE_ENVIRONMENT"] = "Production"; // as deployed (RelayProcess runs tests in Development)
         env["DOTNET_NOLOGO"] = "1";
         // The scenarios put thousands of sessions in one game; the per-game cap (200 by default) protects a real fleet.
@@ -110,7 +132,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
             env["RELAY_TRUSTED_PROXIES"] = "127.0.0.1";
         }
         var shown = 0;
-        return new RelayNode(nodeId, $"http://127.0.0.1:{port}", new ManagedProcess("dotnet", [dll], env, onStdoutLine: line =>
+        return new RelayNode(nodeId, $"http://127.0.0.1:{port}", http2Url, new ManagedProcess("dotnet", [dll], env, onStdoutLine: line =>
         {
             // A relay's warnings and errors explain a figure (a lost event, a slow store): show the first few.
             if (!IsWarningOrError(line) || Interlocked.Increment(ref shown) > 30) return;
@@ -193,7 +215,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
 }
 
 /// <summary>One relay process and the node id it runs as (RELAY_NODE_ID on Redis).</summary>
-public sealed record RelayNode(string NodeId, string Url, ManagedProcess Process);
+public sealed record RelayNode(string NodeId, string Url, string? Http2Url, ManagedProcess Process);
 
 /// <summary>
 /// What a scenario runs against: one relay on LiteDB (the default), or <see cref="Nodes"/> relays

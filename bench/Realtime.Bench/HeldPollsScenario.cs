@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Realtime.Bench;
 
@@ -7,21 +8,37 @@ namespace Realtime.Bench;
 /// as a live server does). While all N are held the relay's RSS is sampled from /proc; every
 /// poll that fails (exception or non-200) is an error. Then one event on the game's channel
 /// (heard by every session) checks that the held polls are live: all N should return it.
+/// <para>
+/// Each poll has its own HTTP/1.1 connection, as Roblox's HttpService does, as far as this
+/// process's descriptor limit allows (one per connection here and in the relay, plus
+/// <see cref="DescriptorHeadroom"/>); the rest go over cleartext HTTP/2 (100 streams per
+/// connection, as a load balancer in front may send them), and the report says how many.
+/// </para>
 /// </summary>
 public static class HeldPollsScenario
 {
-    private const string ScenarioName = "held-polls";
+    public const string ScenarioName = "held-polls";
     private const string GameId = "bench-held";
-    private static readonly TimeSpan RegisterBudget = TimeSpan.FromMinutes(5);
+    private const int DescriptorHeadroom = 1500;
+    private const int RegistrationsInFlight = 16;
     private static readonly TimeSpan HoldSampling = TimeSpan.FromSeconds(10);
 
-    public static async Task RunAsync(int n, Topology? topology = null)
+    public static async Task RunAsync(int n, Topology? topology = null, string scenarioName = ScenarioName)
     {
-        var name = topology is null ? ScenarioName : $"{ScenarioName} [{topology.Label}]";
-        await using var env = await BenchEnvironment.StartAsync(topology);
+        var name = topology is null ? scenarioName : $"{scenarioName} [{topology.Label}]";
+        var ownConnections = (int)Math.Min(n, Math.Max(0, OpenFilesLimit() - DescriptorHeadroom));
+        var multiplexed = n - ownConnections;
+        await using var env = await BenchEnvironment.StartAsync(topology, http2: multiplexed > 0);
         using var api = new RelayApi(env.RelayUrl, TimeSpan.FromSeconds(60));
+        using var registrar = new RelayApi(env.RelayUrl, TimeSpan.FromSeconds(60));
+        using var api2 = multiplexed > 0 ? new RelayApi(env.Http2Url!, TimeSpan.FromSeconds(60), http2: true) : null;
+        var transport = multiplexed == 0
+            ? $"{n} HTTP/1.1 connections"
+            : $"{ownConnections} HTTP/1.1 connections + {multiplexed} polls over cleartext HTTP/2 (open files limit {OpenFilesLimit()})";
         var (idleRss, _) = env.RelayMemory();
-        Report.Progress(name, $"relay RSS at start: {ProcStats.MiB(idleRss)}; registering {n} sessions");
+        var idleHeap = await ManagedHeapAsync(env.RelayUrl);
+        Report.Progress(name, $"relay RSS at start: {ProcStats.MiB(idleRss)}, managed heap {ProcStats.MiB(idleHeap)}; registering {n} sessions; {transport}");
+        var registerBudget = TimeSpan.FromMinutes(5) * Math.Max(1, n / 10_000);
 
         var key = await api.CreateGameAsync(GameId);
         using var stop = new CancellationTokenSource();
@@ -29,9 +46,9 @@ public static class HeldPollsScenario
         var firstErrors = new List<string>();
         var loops = new List<Task>(n);
         var wokenAt = new long[1];
-        long fanoutSent = 0;
+        long fanoutSent = 0, fanoutExpected = long.MaxValue;
 
-        async Task PollLoop(Session session)
+        async Task PollLoop(Session session, RelayApi client)
         {
             long cursor = 0;
             var sawFanout = false;
@@ -40,13 +57,13 @@ public static class HeldPollsScenario
                 Interlocked.Increment(ref held);
                 try
                 {
-                    var answer = await api.PollAsync(session, cursor, 25, 100, stop.Token);
+                    var answer = await client.PollAsync(session, cursor, 25, 100, stop.Token);
                     Interlocked.Increment(ref completed);
                     cursor = answer.Next;
                     if (!sawFanout && answer.Events.Any(e => e.Event == "bench-fanout"))
                     {
                         sawFanout = true;
-                        if (Interlocked.Increment(ref woken) == n) wokenAt[0] = Stopwatch.GetTimestamp();
+                        if (Interlocked.Increment(ref woken) == Interlocked.Read(ref fanoutExpected)) wokenAt[0] = Stopwatch.GetTimestamp();
                     }
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
@@ -76,16 +93,17 @@ public static class HeldPollsScenario
                                       $"errors {Interlocked.Read(ref errors)}, relay RSS {ProcStats.MiB(env.RelayMemory().Rss)}");
             }
         });
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, RegistrationsInFlight).Select(_ => Task.Run(async () =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < n && registerClock.Elapsed < RegisterBudget)
+            while ((i = Interlocked.Increment(ref next)) < n && registerClock.Elapsed < registerBudget)
             {
                 try
                 {
-                    var session = await api.RegisterAsync(GameId, key, $"job-{i:D5}");
+                    var session = await registrar.RegisterAsync(GameId, key, $"job-{i:D5}");
                     Interlocked.Increment(ref registered);
-                    lock (loops) loops.Add(Task.Run(() => PollLoop(session)));
+                    var client = i < ownConnections ? api : api2!;
+                    lock (loops) loops.Add(Task.Run(() => PollLoop(session, client)));
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
@@ -115,10 +133,12 @@ public static class HeldPollsScenario
         }
         var (_, peak) = env.RelayMemory();
         var maxRss = samples.Max();
+        var heldHeap = await ManagedHeapAsync(env.RelayUrl);
         Report.Progress(name, $"while {registered} polls were held: RSS {ProcStats.MiB(samples.Min())}..{ProcStats.MiB(maxRss)}, " +
                               $"peak (VmHWM) {ProcStats.MiB(peak)}, outstanding polls {minHeld}..{maxHeld}, CPU {env.Cpu().Since(cpuStart)}");
 
         // One event heard by every session (the game's own channel): each held poll should return it.
+        Interlocked.Exchange(ref fanoutExpected, Interlocked.Read(ref registered));
         Interlocked.Exchange(ref fanoutSent, Stopwatch.GetTimestamp());
         await env.Backend.TriggerAsync("private-game-" + GameId, "bench-fanout", """{"id":-3}""");
         var wakeDeadline = DateTime.UtcNow.AddSeconds(60);
@@ -143,8 +163,39 @@ public static class HeldPollsScenario
         Report.Add(new Figure(name, "polls outstanding while sampled", $"{minHeld}..{maxHeld}"));
         Report.Add(new Figure(name, "relay RSS while held (max sample)", ProcStats.MiB(maxRss), "< 1024 MiB", maxRss < 1024L * 1024 * 1024));
         Report.Add(new Figure(name, "relay RSS idle / peak (VmHWM) at end", $"{ProcStats.MiB(idleRss)} / {ProcStats.MiB(afterPeak)}"));
+        if (registered > 0)
+            Report.Add(new Figure(name, "per held poll: RSS / managed heap", $"{(maxRss - idleRss) / 1024.0 / registered:0.0} KiB / " +
+                                                                            $"{(heldHeap - idleHeap) / 1024.0 / registered:0.0} KiB (heap {ProcStats.MiB(idleHeap)} → {ProcStats.MiB(heldHeap)})"));
+        Report.Add(new Figure(name, "transport", transport));
         Report.Add(new Figure(name, "errors (register + poll)", $"{totalErrors}", "0", totalErrors == 0));
         Report.Add(new Figure(name, "registration rate", $"{registered / registerSeconds:0} sessions/s"));
         Report.Add(new Figure(name, "one event to every held poll", allWoken ? $"{woken} returned it in {fanoutSeconds:0.00} s" : $"{woken}/{registered} in 60 s"));
+    }
+
+    /// <summary>This process's open files limit (the relay, its child, inherits it); unlimited as long.MaxValue.</summary>
+    private static long OpenFilesLimit()
+    {
+        foreach (var line in File.ReadLines("/proc/self/limits"))
+        {
+            if (!line.StartsWith("Max open files", StringComparison.Ordinal)) continue;
+            var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+            return long.TryParse(soft, out var limit) ? limit : long.MaxValue;
+        }
+        return long.MaxValue;
+    }
+
+    /// <summary>The relay's managed heap (GC.GetTotalMemory, prometheus-net's dotnet_total_memory_bytes on /metrics); 0 when unknown.</summary>
+    private static async Task<long> ManagedHeapAsync(string relayUrl)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var text = await http.GetStringAsync(relayUrl + "/metrics");
+            foreach (var line in text.Split('\n'))
+                if (line.StartsWith("dotnet_total_memory_bytes ", StringComparison.Ordinal))
+                    return (long)double.Parse(line["dotnet_total_memory_bytes ".Length..], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or FormatException) { }
+        return 0;
     }
 }

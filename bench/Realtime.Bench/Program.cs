@@ -3,9 +3,10 @@ using Realtime.Bench;
 // End-to-end benchmarks of the relay (issue 4). Not tests: they print figures and whether each
 // target was met, and exit 0 either way. Every scenario starts its own soketi and relay.
 //
-//   dotnet bench/Realtime.Bench/bin/Release/net10.0/Realtime.Bench.dll [latency|held-polls|throughput|all] [options]
+//   dotnet bench/Realtime.Bench/bin/Release/net10.0/Realtime.Bench.dll [latency|held-polls|held-polls-20k|throughput|all] [options]
 //     --latency-events K   events in the latency run (500), one every --spacing-ms (20)
-//     --polls N            held long-polls (10000)
+//     --polls N            held long-polls (10000; held-polls-20k: 20000, or --polls-20k)
+//   BENCH_RELAY_DLL=path   run another build of the relay (e.g. a copy of the one before a change)
 //     --clients C          throughput clients, one channel each (1000)
 //     --events M           throughput events (60000), offered at --rate events/s (6000; 0 = as fast as possible)
 //     --in-flight F        concurrent REST batch triggers in the throughput run (16)
@@ -24,7 +25,7 @@ int Option(string name, int fallback)
     return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 }
 
-string[] known = ["latency", "held-polls", "throughput", "cluster", "all"];
+string[] known = ["latency", "held-polls", "held-polls-20k", "throughput", "cluster", "all"];
 if (!known.Contains(scenario))
 {
     Console.Error.WriteLine($"unknown scenario '{scenario}': use one of {string.Join(", ", known)}");
@@ -41,6 +42,7 @@ var scenarios = new List<(string Name, Func<Task> Run)>
 {
     ("latency", () => LatencyScenario.RunAsync(Option("latency-events", 500), Option("spacing-ms", 20), topology)),
     ("held-polls", () => HeldPollsScenario.RunAsync(Option("polls", 10_000), topology)),
+    ("held-polls-20k", () => HeldPollsScenario.RunAsync(Option("polls-20k", Option("polls", 20_000)), topology, "held-polls-20k")),
     ("throughput", () => ThroughputScenario.RunAsync(Option("clients", 1000), Option("events", 60_000), Option("rate", 6000), Option("in-flight", 16), Option("warmup-events", 30_000), topology)),
 };
 if (scenario == "cluster")

@@ -21,14 +21,23 @@ public sealed record PollAnswer(List<PolledEvent> Events, long Next, bool Gap);
 public sealed class RelayApi : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly Version _version;
     private readonly string _educatorJwt = TestJwt.For("bench-educator", "educator");
 
-    public RelayApi(string baseUrl, TimeSpan? timeout = null)
+    /// <param name="http2">
+    /// Cleartext HTTP/2 with prior knowledge (the relay's HTTP/2-only endpoint): many requests on
+    /// one connection, as a load balancer in front of the relay may send them. Default: HTTP/1.1,
+    /// one connection per request in flight, as Roblox's HttpService does.
+    /// </param>
+    public RelayApi(string baseUrl, TimeSpan? timeout = null, bool http2 = false)
     {
+        _version = http2 ? HttpVersion.Version20 : HttpVersion.Version11;
         _http = new HttpClient(new SocketsHttpHandler
         {
-            // One connection per held long-poll: no cap.
+            // One connection per held long-poll: no cap (over HTTP/2, a new connection when one has
+            // as many streams as the server allows).
             MaxConnectionsPerServer = int.MaxValue,
+            EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
             ConnectTimeout = TimeSpan.FromSeconds(15),
             UseProxy = false,
@@ -66,7 +75,11 @@ public sealed class RelayApi : IDisposable
     /// </summary>
     public async Task<PollAnswer> PollAsync(Session session, long after, int wait, int limit, CancellationToken ct)
     {
-        using var req = new HttpRequestMessage(HttpMethod.Get, $"{session.Base}/events?after={after}&wait={wait}&limit={limit}");
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"{session.Base}/events?after={after}&wait={wait}&limit={limit}")
+        {
+            Version = _version,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Token);
         using var res = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
         if (res.StatusCode != HttpStatusCode.OK)
@@ -94,6 +107,8 @@ public sealed class RelayApi : IDisposable
     {
         using var req = new HttpRequestMessage(method, path)
         {
+            Version = _version,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
         };
         req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);

@@ -17,7 +17,7 @@ public static class LoggingSetup
     public static IServiceCollection AddRelayLogging(this IServiceCollection services, IConfiguration config)
     {
         // ReadFrom.Services: sinks registered as ILogEventSink are written to as well (tests watch the log that way).
-        return services.AddSerilog((provider, lc) =>
+        services.AddSerilog((provider, lc) =>
         {
             lc.ReadFrom.Services(provider)
                 .MinimumLevel.Information()
@@ -32,6 +32,7 @@ public static class LoggingSetup
             if (LogsAsJson(provider)) lc.WriteTo.Console(new CompactJsonFormatter());
             else lc.WriteTo.Console(outputTemplate: TextTemplate);
         });
+        return CachingLoggerFactory.Wrap(services);
     }
 
     // The logger is made while the host is built, before the settings are checked (SettingsSetup.CheckSettings):

@@ -1,14 +1,23 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace Realtime.Relay.Infrastructure;
 
-/// <summary>Bodies over 64 KB are refused with 413 (docs/api.md, "Conventions").</summary>
+/// <summary>
+/// Bodies over 64 KB are refused with 413 (docs/api.md, "Conventions"). Kestrel is set for tens of
+/// thousands of held long-polls (README, "Benchmarks"): no cap on connections (each held poll over HTTP/1.1 is one; the open files limit is the cap),
+/// and a listen backlog deep enough for every game server re-polling at once after a restart.
+/// </summary>
 public static class RequestLimits
 {
     public const long MaxBodyBytes = 64 * 1024;
 
-    public static IWebHostBuilder UseRelayRequestLimits(this IWebHostBuilder web) =>
-        web.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
+    /// <summary>Connections waiting to be accepted; Linux caps it at net.core.somaxconn (4096 by default).</summary>
+    public const int ListenBacklog = 4096;
+
+    public static IWebHostBuilder UseRelayRequestLimits(this IWebHostBuilder web) => web
+        .ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes) // connections: uncapped (Kestrel's default)
+        .ConfigureServices(services => services.Configure<SocketTransportOptions>(o => o.Backlog = ListenBacklog));
 
     /// <summary>
     /// Refuses a declared over-size body before anything reads it. Chunked bodies with no
