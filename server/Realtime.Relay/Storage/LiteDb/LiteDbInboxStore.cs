@@ -135,10 +135,10 @@ public sealed class LiteDbInboxStore : IInboxStore
         _tails.TrimThrough(inboxId, upTo);
         if (upTo >= state.FirstSeq)
         {
-            _events.DeleteMany(Range(inboxId, state.FirstSeq, upTo));
+            DeleteRange(inboxId, state.FirstSeq, upTo);
             state.FirstSeq = upTo + 1;
         }
-        _inboxes.Update(state);
+        Save(ctx, state);
     });
 
     public Task OpenAsync(RelayClient client) => _writer.WriteAsync(ctx => Open(ctx, client));
@@ -228,9 +228,23 @@ public sealed class LiteDbInboxStore : IInboxStore
     {
         if (throughSeq < state.FirstSeq) return;
         _tails.TrimThrough(state.InboxId, throughSeq);
-        _events.DeleteMany(Range(state.InboxId, state.FirstSeq, throughSeq));
+        DeleteRange(state.InboxId, state.FirstSeq, throughSeq);
         if (throughSeq > state.AckedSeq) state.DroppedThrough = Math.Max(state.DroppedThrough, throughSeq);
         state.FirstSeq = throughSeq + 1;
+    }
+
+    /// <summary>
+    /// Deletes the inbox's events <paramref name="from"/>..<paramref name="to"/>. A few (the usual
+    /// acknowledgement of one poll's answer) are deleted by key: a range query parses its expression
+    /// on every call, which cost more than the deletes themselves (README, "Benchmarks").
+    /// </summary>
+    private void DeleteRange(string inboxId, long from, long to)
+    {
+        if (to - from < 32)
+        {
+            for (var seq = from; seq <= to; seq++) _events.Delete(KeyOf(inboxId, seq));
+        }
+        else _events.DeleteMany(Range(inboxId, from, to));
     }
 
     /// <summary>An event's id sorts by inbox, then seq, so a range scan of ids reads an inbox in order.</summary>
