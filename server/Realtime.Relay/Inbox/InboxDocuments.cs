@@ -20,6 +20,11 @@ public sealed class InboxState
     public long DroppedThrough { get; set; }
     /// <summary>Lowest seq still stored (retention and acks move it).</summary>
     public long FirstSeq { get; set; } = 1;
+    /// <summary>
+    /// Seqs up to here may have been handed to a reader before their event was stored (LiteDB,
+    /// docs/storage.md "Early hand-out"); after a crash the inbox goes on past it, so no seq is reused.
+    /// </summary>
+    public long SeqReservedThrough { get; set; }
     /// <summary>Channels heard besides the client's own.</summary>
     public List<string> Subscriptions { get; set; } = [];
     public DateTime CreatedAt { get; set; }
@@ -40,6 +45,20 @@ public sealed class StoredEvent
     public string Data { get; set; } = "";
     public string? UserId { get; set; }
     public DateTime At { get; set; }
+    /// <summary>
+    /// In memory only (not a public property, so no engine stores it): the payload as clients receive
+    /// it, parsed once for every inbox that got the same event; null when read back from the file.
+    /// </summary>
+    internal SharedPayload? Payload { get; init; }
+}
+
+/// <summary>An event's <see cref="StoredEvent.Data"/> parsed once, however many inboxes and polls answer with it.</summary>
+internal sealed class SharedPayload(string data)
+{
+    private readonly Lazy<Newtonsoft.Json.Linq.JToken> _parsed = new(() => InboxEnvelope.ParseData(data));
+
+    /// <summary>Never changed once parsed: answers serialize it, they do not take it into their own documents.</summary>
+    public Newtonsoft.Json.Linq.JToken Parsed() => _parsed.Value;
 }
 
 /// <summary>An event on its way into inboxes: from Pusher, or added by the relay itself.</summary>

@@ -7,7 +7,7 @@ namespace Realtime.Relay.Inbox;
 public static class InboxEnvelope
 {
     public static InboxEvent From(StoredEvent e) =>
-        new(e.Seq, e.Channel, e.Event, ParseData(e.Data), e.UserId, Stamp(DateTime.SpecifyKind(e.At, DateTimeKind.Utc)));
+        new(e.Seq, e.Channel, e.Event, e.Payload?.Parsed() ?? ParseData(e.Data), e.UserId, Stamp(DateTime.SpecifyKind(e.At, DateTimeKind.Utc)));
 
     /// <summary>An event the relay itself adds (<c>relay:gap</c>, <c>relay:revoked</c>), stamped now.</summary>
     public static InboxEvent RelayNotice(long? seq, string channel, string eventName, JObject data) =>

@@ -53,8 +53,17 @@ public static class LoggingSetup
                 ex is not null ? LogEventLevel.Error
                 : IsProbe(http.Request.Path) ? LogEventLevel.Verbose
                 : http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : IsAnsweredLongPoll(http) ? LogEventLevel.Debug
                 : LogEventLevel.Information;
         });
+
+    /// <summary>
+    /// A long-poll answered with its events: one per delivered event and client, so at the information
+    /// level it was a console line (and the console's lock) per event (README, "Benchmarks").
+    /// </summary>
+    private static bool IsAnsweredLongPoll(HttpContext http) =>
+        HttpMethods.IsGet(http.Request.Method) && http.Response.StatusCode == StatusCodes.Status200OK
+        && http.Request.Path.Value?.EndsWith("/events", StringComparison.Ordinal) == true;
 
     private static bool IsProbe(PathString path) =>
         path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");

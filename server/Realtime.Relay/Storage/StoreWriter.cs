@@ -8,12 +8,21 @@ public sealed class WriteContext
     internal readonly List<Action> Committed = [];
     internal readonly List<Action> RolledBack = [];
     internal readonly Dictionary<string, Action> BeforeCommit = [];
+    private Dictionary<string, object>? _perGroup;
 
     /// <summary>
     /// Runs once, just before the group commits, however many writes of the group ask with
     /// the same key — e.g. saving a document that many writes changed.
     /// </summary>
     public void OnceBeforeCommit(string key, Action action) => BeforeCommit.TryAdd(key, action);
+
+    /// <summary>One object per group and key, shared by the group's writes (e.g. what they decided together).</summary>
+    public T PerGroup<T>(string key) where T : class, new()
+    {
+        _perGroup ??= [];
+        if (!_perGroup.TryGetValue(key, out var value)) _perGroup[key] = value = new T();
+        return (T)value;
+    }
 
     /// <summary>Runs once the group is on disk (wake waiters, update caches others read).</summary>
     public void OnCommitted(Action action) => Committed.Add(action);
@@ -45,6 +54,17 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     private readonly List<Action> _pendingUndo = [];
     private bool _needsReopen;
     private TimeSpan _probeDelay = FirstProbeDelay;
+
+    private readonly List<Action<WriteContext>> _lastWrites = [];
+
+    /// <summary>
+    /// A write run once more when the writer stops cleanly, after everything queued (e.g. giving back
+    /// what was reserved ahead of use). Registered at start-up.
+    /// </summary>
+    public void OnStopping(Action<WriteContext> work)
+    {
+        lock (_lastWrites) _lastWrites.Add(work);
+    }
 
     /// <summary>Raised (on the writer's thread) when storage works again after a failure.</summary>
     public event Action? Recovered;
@@ -97,7 +117,17 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
                 if (db.UnavailableReason is { } reason) foreach (var item in group) item.Fail(new StorageUnavailableException(reason));
                 else CommitGroup(group);
             }
+            RunLastWrites();
         }
+    }
+
+    private void RunLastWrites()
+    {
+        List<WorkItem> last;
+        lock (_lastWrites) last = _lastWrites.Select(work => (WorkItem)new WorkItem<bool>(ctx => { work(ctx); return true; })).ToList();
+        if (last.Count == 0 || db.UnavailableReason is not null) return;
+        try { CommitGroup(last); }
+        catch (Exception e) { log.LogWarning("The writer's last writes failed: {Reason}", e.Message); }
     }
 
     private void FailQueued(string reason)

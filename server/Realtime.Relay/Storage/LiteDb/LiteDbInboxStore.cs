@@ -7,13 +7,21 @@ namespace Realtime.Relay.Storage.LiteDb;
 
 /// <summary>
 /// Inboxes on disk and their states in memory. Every change goes through the
-/// <see cref="StoreWriter"/> (grouped commits); waiting long-polls and streams are woken
-/// once a change is committed. States are cached: only writes change them, and a rolled-back
-/// write reloads them from disk. The other LiteDB stores open, close and append inside their
-/// own writes (one transaction) through the internal methods.
+/// <see cref="StoreWriter"/> (grouped commits). An event heard from Pusher is handed to readers
+/// while its group commits, when its seq lies inside the inbox's reservation already on disk
+/// (docs/storage.md, "Early hand-out"); others wake readers once committed. The newest events
+/// are kept in memory (<see cref="InboxTails"/>), so most reads never touch the file. States are
+/// cached: only writes change them, and a rolled-back write reloads them from disk. The other
+/// LiteDB stores open, close and append inside their own writes (one transaction) through the
+/// internal methods.
 /// </summary>
 public sealed class LiteDbInboxStore : IInboxStore
 {
+    /// <summary>Seqs reserved on disk ahead of use, per inbox; renewed when half is used, in the inbox's own save.</summary>
+    internal const long SeqReserveBlock = 1024;
+    private const int TailPerInbox = 32;
+    private const int TailTotal = 200_000;
+
     private static readonly Prometheus.Counter Stored = Prometheus.Metrics.CreateCounter(
         "relay_inbox_events_stored_total", "Events stored into inboxes (one per receiving inbox).");
 
@@ -24,6 +32,10 @@ public sealed class LiteDbInboxStore : IInboxStore
     private readonly InboxSignals _signals;
     private readonly InboxOptions _options;
     private readonly TimeProvider _clock;
+    private readonly InboxTails _tails = new(TailPerInbox, TailTotal);
+    // The writer's thread only: each inbox's reservation as committed, and the highest seq handed out before its commit.
+    private readonly Dictionary<string, long> _reservedOnDisk = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _handedThrough = new(StringComparer.Ordinal);
 
     public LiteDbInboxStore(RelayDatabase db, StoreWriter writer, InboxSignals signals, InboxOptions options, TimeProvider clock)
     {
@@ -34,7 +46,15 @@ public sealed class LiteDbInboxStore : IInboxStore
         _inboxes = db.Collection<InboxState>("inboxes");
         _events = db.Collection<StoredEvent>("inbox_events");
         _events.EnsureIndex(e => e.At);
-        foreach (var state in _inboxes.FindAll()) _states[state.InboxId] = state;
+        foreach (var state in _inboxes.FindAll())
+        {
+            // After a crash, seqs up to the reservation may have been handed out and not stored: go on past them
+            // (the restart's relay:gap tells the clients). A clean stop gave the unused reservation back (Dispose).
+            if (state.SeqReservedThrough >= state.NextSeq) state.NextSeq = state.SeqReservedThrough + 1;
+            _reservedOnDisk[state.InboxId] = state.SeqReservedThrough;
+            _states[state.InboxId] = state;
+        }
+        writer.OnStopping(GiveBackReservations);
     }
 
     public InboxState? StateOf(string inboxId) => _states.GetValueOrDefault(inboxId);
@@ -43,30 +63,65 @@ public sealed class LiteDbInboxStore : IInboxStore
 
     public Task<IReadOnlyList<InboxState>> AllStatesAsync() => Task.FromResult<IReadOnlyList<InboxState>>(_states.Values.ToList());
 
-    /// <summary>Stores the event in each inbox; completes once it is on disk.</summary>
-    public Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e) =>
-        _writer.WriteAsync(ctx => Append(ctx, inboxIds, e));
+    /// <summary>Stores the event in each inbox; completes once it is on disk. Readers may have it earlier (see the class).</summary>
+    public Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e)
+    {
+        var run = new AppendRun();
+        return _writer.WriteAsync(ctx => Append(ctx, inboxIds, e, run));
+    }
 
-    /// <summary>The same, inside a write that also does other things (one transaction).</summary>
-    internal void Append(WriteContext ctx, IReadOnlyCollection<string> inboxIds, IncomingEvent e)
+    /// <summary>The same, inside a write that also does other things (one transaction); readers wake once it is committed.</summary>
+    internal void Append(WriteContext ctx, IReadOnlyCollection<string> inboxIds, IncomingEvent e) => Append(ctx, inboxIds, e, run: null);
+
+    private void Append(WriteContext ctx, IReadOnlyCollection<string> inboxIds, IncomingEvent e, AppendRun? run)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
+        var payload = new SharedPayload(e.Data);
+        // An inbox with an event of this group that waits for the commit gets none of its later ones early: readers see seqs in order.
+        var heldBack = ctx.PerGroup<HashSet<string>>("inbox-held-back");
+        int position = -1, count = 0;
         foreach (var inboxId in inboxIds)
         {
+            position++;
             if (!_states.TryGetValue(inboxId, out var state)) continue; // closed meanwhile
             Track(ctx, inboxId);
-            var seq = state.NextSeq++;
-            _events.Insert(new StoredEvent
+            // Run again after its group failed: an inbox that already had this event keeps the seq it was handed out with.
+            var again = run?.SeqAt(position) ?? 0;
+            var seq = again > 0 ? again : state.NextSeq++;
+            if (seq >= state.NextSeq) state.NextSeq = seq + 1;
+            var stored = new StoredEvent
             {
                 Id = KeyOf(inboxId, seq), InboxId = inboxId, Seq = seq,
-                Channel = e.Channel, Event = e.Event, Data = e.Data, UserId = e.UserId, At = now,
-            });
+                Channel = e.Channel, Event = e.Event, Data = e.Data, UserId = e.UserId, At = now, Payload = payload,
+            };
+            _events.Insert(stored);
+            if (state.SeqReservedThrough - seq < SeqReserveBlock / 2) state.SeqReservedThrough = seq + SeqReserveBlock;
             var excess = state.NextSeq - state.FirstSeq - _options.MaxEventsPerClient;
             if (excess > 0) Drop(state, state.FirstSeq + excess - 1);
             Save(ctx, state);
-            Wake(ctx, inboxId);
-            ctx.OnCommitted(() => Stored.Inc());
+            count++;
+            var early = run is not null && again == 0 && !heldBack.Contains(inboxId)
+                        && seq <= _reservedOnDisk.GetValueOrDefault(inboxId) && _tails.Add(inboxId, stored);
+            if (early)
+            {
+                run!.HandedOut(position, seq, inboxIds.Count);
+                _handedThrough[inboxId] = seq;
+                _signals.Pulse(inboxId);
+            }
+            else heldBack.Add(inboxId);
+            ctx.OnCommitted(() => Committed(inboxId, state, stored, early));
         }
+        if (count > 0) ctx.OnCommitted(() => Stored.Inc(count));
+    }
+
+    private void Committed(string inboxId, InboxState state, StoredEvent stored, bool handedOut)
+    {
+        if (_states.TryGetValue(inboxId, out var current) && ReferenceEquals(current, state))
+        {
+            _reservedOnDisk[inboxId] = state.SeqReservedThrough;
+            if (!handedOut) _tails.Add(inboxId, stored);
+        }
+        if (!handedOut) _signals.Pulse(inboxId);
     }
 
     /// <summary>Everything up to <paramref name="seq"/> is handled: the relay may forget it.</summary>
@@ -77,12 +132,13 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (upTo <= state.AckedSeq) return;
         Track(ctx, inboxId);
         state.AckedSeq = upTo;
+        _tails.TrimThrough(inboxId, upTo);
         if (upTo >= state.FirstSeq)
         {
-            _events.DeleteMany(Range(inboxId, state.FirstSeq, upTo));
+            DeleteRange(inboxId, state.FirstSeq, upTo);
             state.FirstSeq = upTo + 1;
         }
-        _inboxes.Update(state);
+        Save(ctx, state);
     });
 
     public Task OpenAsync(RelayClient client) => _writer.WriteAsync(ctx => Open(ctx, client));
@@ -95,10 +151,11 @@ public sealed class LiteDbInboxStore : IInboxStore
         var fresh = new InboxState
         {
             InboxId = id, Kind = client.Kind, ClientId = client.Id, GameId = client.GameId,
-            CreatedAt = _clock.GetUtcNow().UtcDateTime,
+            CreatedAt = _clock.GetUtcNow().UtcDateTime, SeqReservedThrough = SeqReserveBlock,
         };
         _inboxes.Insert(fresh);
         _states[id] = fresh;
+        ctx.OnCommitted(() => _reservedOnDisk[id] = fresh.SeqReservedThrough);
         ctx.OnRolledBack(() => _states.TryRemove(id, out _));
     }
 
@@ -110,6 +167,13 @@ public sealed class LiteDbInboxStore : IInboxStore
     {
         if (!_states.TryRemove(id, out var state)) return;
         ctx.OnRolledBack(() => _states[id] = state);
+        _tails.Forget(id);
+        ctx.OnCommitted(() =>
+        {
+            if (_states.ContainsKey(id)) return; // opened again in the same group
+            _reservedOnDisk.Remove(id);
+            _handedThrough.Remove(id);
+        });
         _events.DeleteMany(Range(id, 0, long.MaxValue));
         _inboxes.Delete(id);
         Wake(ctx, id);
@@ -138,7 +202,19 @@ public sealed class LiteDbInboxStore : IInboxStore
         }
     });
 
-    public Task<List<StoredEvent>> ReadAfterAsync(string inboxId, long after, int limit) => Task.FromResult(ReadAfter(inboxId, after, limit));
+    /// <summary>
+    /// From memory when the inbox's tail reaches back to <paramref name="after"/>; else from the file,
+    /// completed with what memory has that is not committed yet. The tail is taken first: an event
+    /// committed between the two reads is in one of them.
+    /// </summary>
+    public Task<List<StoredEvent>> ReadAfterAsync(string inboxId, long after, int limit)
+    {
+        var tail = _tails.Snapshot(inboxId);
+        if (InboxTails.Read(tail, after, limit) is { } fromMemory) return Task.FromResult(fromMemory);
+        var stored = ReadAfter(inboxId, after, limit);
+        InboxTails.Complete(stored, tail, after, limit);
+        return Task.FromResult(stored);
+    }
 
     private List<StoredEvent> ReadAfter(string inboxId, long after, int limit) =>
         _events.Query()
@@ -151,9 +227,24 @@ public sealed class LiteDbInboxStore : IInboxStore
     private void Drop(InboxState state, long throughSeq)
     {
         if (throughSeq < state.FirstSeq) return;
-        _events.DeleteMany(Range(state.InboxId, state.FirstSeq, throughSeq));
+        _tails.TrimThrough(state.InboxId, throughSeq);
+        DeleteRange(state.InboxId, state.FirstSeq, throughSeq);
         if (throughSeq > state.AckedSeq) state.DroppedThrough = Math.Max(state.DroppedThrough, throughSeq);
         state.FirstSeq = throughSeq + 1;
+    }
+
+    /// <summary>
+    /// Deletes the inbox's events <paramref name="from"/>..<paramref name="to"/>. A few (the usual
+    /// acknowledgement of one poll's answer) are deleted by key: a range query parses its expression
+    /// on every call, which cost more than the deletes themselves (README, "Benchmarks").
+    /// </summary>
+    private void DeleteRange(string inboxId, long from, long to)
+    {
+        if (to - from < 32)
+        {
+            for (var seq = from; seq <= to; seq++) _events.Delete(KeyOf(inboxId, seq));
+        }
+        else _events.DeleteMany(Range(inboxId, from, to));
     }
 
     /// <summary>An event's id sorts by inbox, then seq, so a range scan of ids reads an inbox in order.</summary>
@@ -174,10 +265,41 @@ public sealed class LiteDbInboxStore : IInboxStore
 
     private void Wake(WriteContext ctx, string inboxId) => ctx.OnCommitted(() => _signals.Pulse(inboxId));
 
-    /// <summary>On rollback the cached state is reloaded from what is on disk.</summary>
+    /// <summary>
+    /// On rollback the cached state is reloaded from what is on disk, except that a seq handed out
+    /// before the failed commit is never given to another event.
+    /// </summary>
     private void Track(WriteContext ctx, string inboxId) => ctx.OnRolledBack(() =>
     {
+        _tails.Forget(inboxId);
         var onDisk = _inboxes.FindById(inboxId);
-        if (onDisk is null) _states.TryRemove(inboxId, out _); else _states[inboxId] = onDisk;
+        if (onDisk is null) { _states.TryRemove(inboxId, out _); return; }
+        if (_handedThrough.TryGetValue(inboxId, out var handed) && handed >= onDisk.NextSeq) onDisk.NextSeq = handed + 1;
+        _states[inboxId] = onDisk;
     });
+
+    /// <summary>
+    /// A clean stop (the writer's last write): nothing is handed out any more, so the unused
+    /// reservations are given back and the next start goes on at each inbox's next seq.
+    /// </summary>
+    private void GiveBackReservations(WriteContext ctx)
+    {
+        foreach (var state in _states.Values)
+        {
+            if (state.SeqReservedThrough <= state.LastSeq) continue;
+            Track(ctx, state.InboxId);
+            state.SeqReservedThrough = state.LastSeq;
+            _inboxes.Update(state);
+        }
+    }
+
+    /// <summary>The seqs one append handed out before its commit, by position in its inbox list (kept for a run after a failed group).</summary>
+    private sealed class AppendRun
+    {
+        private long[]? _seqs;
+
+        public long SeqAt(int position) => _seqs is null ? 0 : _seqs[position];
+
+        public void HandedOut(int position, long seq, int inboxes) => (_seqs ??= new long[inboxes])[position] = seq;
+    }
 }

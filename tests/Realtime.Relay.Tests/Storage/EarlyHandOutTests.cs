@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Realtime.Pusher;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Configuration;
+using Realtime.Relay.Inbox;
+using Realtime.Relay.Storage;
+using Realtime.Relay.Storage.LiteDb;
+using Realtime.Relay.Tests.Support;
+
+namespace Realtime.Relay.Tests.Storage;
+
+/// <summary>
+/// LiteDB hands an event to its inbox's readers while the event's group commits (docs/storage.md,
+/// "Early hand-out"); a seq a reader may have seen is never given to another event — not after a
+/// failed group, not after a crash. Real LiteDB files; a write that waits on a gate holds a group
+/// open, so "before the commit" is a state the test waits for, not a race.
+/// </summary>
+public sealed class EarlyHandOutTests : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "early-handout-" + Guid.NewGuid().ToString("N"));
+    private readonly List<(RelayDatabase Db, StoreWriter Writer)> _opened = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (db, writer) in _opened)
+        {
+            await writer.StopAsync(default);
+            db.Dispose();
+        }
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private async Task<(LiteDbInboxStore Inboxes, StoreWriter Writer)> OpenAsync(string dir) => (await OpenWithFileAsync(dir)).Store;
+
+    private async Task<((LiteDbInboxStore, StoreWriter) Store, RelayDatabase Db)> OpenWithFileAsync(string dir)
+    {
+        var db = new RelayDatabase(new RelaySettings { DatabasePath = Path.Combine(dir, "relay.db") }, NullLogger<RelayDatabase>.Instance);
+        var writer = new StoreWriter(db, NullLogger<StoreWriter>.Instance);
+        await writer.StartAsync(default);
+        _opened.Add((db, writer));
+        return ((new LiteDbInboxStore(db, writer, new InboxSignals(), new InboxOptions(), new FakeTime()), writer), db);
+    }
+
+    private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
+
+    private static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{}");
+
+    /// <summary>Queues a write that holds its group open until <paramref name="release"/> is set; completes <paramref name="entered"/> when it runs.</summary>
+    private static Task Hold(StoreWriter writer, TaskCompletionSource entered, ManualResetEventSlim release) =>
+        writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
+
+    [Fact]
+    public async Task A_reader_gets_an_event_while_its_group_commits_and_the_append_completes_once_it_is_stored()
+    {
+        var (inboxes, writer) = await OpenAsync(_dir);
+        var client = NewPlugin();
+        await inboxes.OpenAsync(client);
+
+        using var releaseFirst = new ManualResetEventSlim();
+        using var releaseSecond = new ManualResetEventSlim();
+        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Hold(writer, firstEntered, releaseFirst);
+        await firstEntered.Task; // the writer is busy: what is queued next forms one group
+        var append = inboxes.AppendAsync([client.InboxId], Event(client, "early"));
+        var second = Hold(writer, secondEntered, releaseSecond);
+        releaseFirst.Set();
+        await secondEntered.Task; // the append ran, its group has not committed
+
+        var read = await inboxes.ReadAfterAsync(client.InboxId, 0, 10);
+        Assert.Equal([(1L, "early")], read.Select(e => (e.Seq, e.Event)));
+        Assert.False(append.IsCompleted);
+
+        releaseSecond.Set();
+        await Task.WhenAll(first, append, second);
+        Assert.Equal([(1L, "early")], (await inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
+    }
+
+    [Fact]
+    public async Task After_a_crash_the_inbox_goes_on_past_every_seq_it_may_have_handed_out_and_keeps_what_was_stored()
+    {
+        var (inboxes, _) = await OpenAsync(_dir);
+        var client = NewPlugin();
+        await inboxes.OpenAsync(client);
+        for (var i = 1; i <= 3; i++) await inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
+
+        // A crash: the file as it is now, opened by a new relay; no shutdown code ran.
+        var crashed = Path.Combine(_dir, "crashed");
+        Directory.CreateDirectory(crashed);
+        foreach (var file in Directory.GetFiles(_dir)) File.Copy(file, Path.Combine(crashed, Path.GetFileName(file)));
+        var (restarted, _) = await OpenAsync(crashed);
+        await restarted.AppendAsync([client.InboxId], Event(client, "after"));
+
+        var events = await restarted.ReadAfterAsync(client.InboxId, 0, 10);
+        Assert.Equal(["e1", "e2", "e3", "after"], events.Select(e => e.Event));
+        Assert.Equal([1L, 2L, 3L], events.Take(3).Select(e => e.Seq));
+        Assert.True(events[3].Seq > LiteDbInboxStore.SeqReserveBlock, $"the first seq after the crash ({events[3].Seq}) lies past the reservation");
+    }
+
+    [Fact]
+    public async Task After_a_clean_stop_seqs_go_on_without_a_hole()
+    {
+        var ((inboxes, writer), db) = await OpenWithFileAsync(_dir);
+        var client = NewPlugin();
+        await inboxes.OpenAsync(client);
+        for (var i = 1; i <= 3; i++) await inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
+        await writer.StopAsync(default); // a clean stop: the writer's last write gives the reservation back
+        db.Dispose();
+        _opened.RemoveAll(o => o.Db == db);
+
+        var (restarted, _) = await OpenAsync(_dir);
+        await restarted.AppendAsync([client.InboxId], Event(client, "after"));
+
+        Assert.Equal([1L, 2L, 3L, 4L], (await restarted.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task An_event_handed_out_in_a_group_that_failed_keeps_its_seq_when_it_is_stored_after_all()
+    {
+        var (inboxes, writer) = await OpenAsync(_dir);
+        var client = NewPlugin();
+        await inboxes.OpenAsync(client);
+
+        using var releaseFirst = new ManualResetEventSlim();
+        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Hold(writer, firstEntered, releaseFirst);
+        await firstEntered.Task;
+        var append = inboxes.AppendAsync([client.InboxId], Event(client, "kept"));
+        var failing = writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
+        releaseFirst.Set();
+        await first;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        await append; // rolled back with its neighbour, then committed on its own
+
+        await inboxes.AppendAsync([client.InboxId], Event(client, "next"));
+        Assert.Equal([(1L, "kept"), (2L, "next")], (await inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
+    }
+}
