@@ -39,6 +39,26 @@ public sealed class RelayProcess : IAsyncDisposable
     };
 
     /// <summary>
+    /// The environment of a relay node on <paramref name="redis"/> (<c>RELAY_STORE=redis</c>, its LiteDB path set but
+    /// never opened). Behind a front (<paramref name="frontUrl"/>, haproxy on loopback) it trusts the front's
+    /// forwarded headers and allows every pairing start, since they all come from one address.
+    /// </summary>
+    public static Dictionary<string, string?> RedisNodeEnvironment(SoketiServer soketi, RedisServer redis, string nodeId, string? frontUrl = null)
+    {
+        var env = EnvironmentFor(soketi, TempDirectory.NewDatabasePath("redis-node-unused"));
+        env["RELAY_STORE"] = "redis";
+        env["RELAY_REDIS"] = redis.ConfigurationString;
+        env["RELAY_NODE_ID"] = nodeId;
+        if (frontUrl is not null)
+        {
+            env["RELAY_PUBLIC_URL"] = frontUrl;
+            env["RELAY_TRUSTED_PROXIES"] = "127.0.0.1";
+            env["Relay__Pairing__StartsPerMinute"] = "10000";
+        }
+        return env;
+    }
+
+    /// <summary>
     /// A complete, valid environment whose Pusher is unreachable (port 1): for tests of start-up
     /// and storage that need no soketi.
     /// </summary>

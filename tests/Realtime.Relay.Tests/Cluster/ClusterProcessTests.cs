@@ -242,13 +242,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
 
     private static Dictionary<string, string?> NodeEnvironment(SoketiServer soketi, RedisServer redis, string nodeId, string lbUrl)
     {
-        var env = RelayProcess.EnvironmentFor(soketi, TempDirectory.NewDatabasePath("cluster-unused"));
-        env["RELAY_STORE"] = "redis";
-        env["RELAY_REDIS"] = redis.ConfigurationString;
-        env["RELAY_NODE_ID"] = nodeId;
-        env["RELAY_PUBLIC_URL"] = lbUrl;
-        env["RELAY_TRUSTED_PROXIES"] = "127.0.0.1";
-        env["Relay__Pairing__StartsPerMinute"] = "10000"; // 150 pairings from one address
+        var env = RelayProcess.RedisNodeEnvironment(soketi, redis, nodeId, frontUrl: lbUrl);
         // A round every second (default 2): a dead node's channels are free after the 6 s lease and taken at a
         // survivor's next round, so the 10 s bound holds on a loaded two-core machine (docs/cluster.md).
         // Shorter leases (4 s) were tried: under this load a live node's lease then lapses (see docs/cluster.md).

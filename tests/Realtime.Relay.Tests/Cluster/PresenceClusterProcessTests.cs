@@ -125,10 +125,7 @@ public sealed class PresenceClusterProcessTests
 
     private static Dictionary<string, string?> NodeEnvironment(SoketiServer soketi, RedisServer redis, string nodeId)
     {
-        var env = RelayProcess.EnvironmentFor(soketi, TempDirectory.NewDatabasePath("cluster-unused"));
-        env["RELAY_STORE"] = "redis";
-        env["RELAY_REDIS"] = redis.ConfigurationString;
-        env["RELAY_NODE_ID"] = nodeId;
+        var env = RelayProcess.RedisNodeEnvironment(soketi, redis, nodeId);
         // One round at start and none after within this test (its waits give up after a minute): heartbeats and leases
         // outlive it, and nothing here can be a round's doing.
         env["Cluster__RenewSeconds"] = "300";

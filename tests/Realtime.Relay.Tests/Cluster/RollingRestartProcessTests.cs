@@ -112,13 +112,7 @@ public sealed class RollingRestartProcessTests(ITestOutputHelper output)
 
     private static Dictionary<string, string?> NodeEnvironment(SoketiServer soketi, RedisServer redis, string nodeId, string lbUrl)
     {
-        var env = RelayProcess.EnvironmentFor(soketi, TempDirectory.NewDatabasePath("rolling-unused"));
-        env["RELAY_STORE"] = "redis";
-        env["RELAY_REDIS"] = redis.ConfigurationString;
-        env["RELAY_NODE_ID"] = nodeId;
-        env["RELAY_PUBLIC_URL"] = lbUrl;
-        env["RELAY_TRUSTED_PROXIES"] = "127.0.0.1";
-        env["Relay__Pairing__StartsPerMinute"] = "10000"; // every pairing comes from one address
+        var env = RelayProcess.RedisNodeEnvironment(soketi, redis, nodeId, frontUrl: lbUrl);
         env["Cluster__RenewSeconds"] = "1"; // as the cluster test: rounds every second, so a hand-over takes about two
         // The stop budget with a margin for a loaded two-core machine (default 6 s), inside the 10 s RelayProcess.StopAsync
         // gives SIGTERM before it kills: the hand-over ends as soon as every channel has moved (2-4 s measured).

@@ -14,14 +14,7 @@ public sealed class SoketiRedisAndRelay : IAsyncLifetime
     public RelayProcess Relay { get; private set; } = null!;
 
     /// <summary>The environment of a relay node on this Redis (its LiteDB path is set but never opened).</summary>
-    public Dictionary<string, string?> NodeEnvironment(string nodeId)
-    {
-        var env = RelayProcess.EnvironmentFor(Soketi, TempDirectory.NewDatabasePath("relay-redis-unused"));
-        env["RELAY_STORE"] = "redis";
-        env["RELAY_REDIS"] = Redis.ConfigurationString;
-        env["RELAY_NODE_ID"] = nodeId;
-        return env;
-    }
+    public Dictionary<string, string?> NodeEnvironment(string nodeId) => RelayProcess.RedisNodeEnvironment(Soketi, Redis, nodeId);
 
     public async Task InitializeAsync()
     {
