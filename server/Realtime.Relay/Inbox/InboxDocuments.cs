@@ -70,4 +70,10 @@ public sealed record IncomingEvent(string Channel, string Event, string Data, st
     /// (one node, and the relay's own notices such as <c>relay:gap</c>).
     /// </summary>
     public long? LeaseEpoch { get; init; }
+
+    /// <summary>
+    /// When this node's Pusher connection received it (null: the relay's own notices). In a cluster a node that handed a
+    /// channel over still stores what it heard before letting go (docs/cluster.md, "Hand-over without loss").
+    /// </summary>
+    public DateTimeOffset? HeardAt { get; init; }
 }

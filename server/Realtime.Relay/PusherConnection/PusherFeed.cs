@@ -102,7 +102,7 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
                     {
                         case PusherEventKind.Event:
                             Heard.Inc();
-                            var heard = new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId);
+                            var heard = new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId) { HeardAt = e.ReceivedAt };
                             if (await _ownership.AdmitAsync(heard) is { } admitted) await _router.DeliverAsync(admitted);
                             break;
                         case PusherEventKind.Gap when e.GapReason == GapReason.BufferOverflow:

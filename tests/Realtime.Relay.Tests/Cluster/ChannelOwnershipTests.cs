@@ -1,6 +1,7 @@
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Inbox;
+using Realtime.Relay.Tests.Support;
 using Realtime.Testing;
 
 namespace Realtime.Relay.Tests.Cluster;
@@ -137,6 +138,66 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         Assert.True(EachChannelHasOneOwner(plugins, maxShare: 1), Describe());
         foreach (var plugin in plugins)
             Assert.DoesNotContain(await _cluster.ReadAsync(plugin.InboxId), e => e.Event == ChannelRouter.GapEvent && e.Data.Contains("node_failed"));
+    }
+
+    /// <summary>node-a hands one of its two channels to node-b; node-a's clock is the test's, so its feed's lag is exact.</summary>
+    private async Task<(ClusterHarness.Node A, ClusterHarness.Node B, string Moving)> HandOverOneChannelAsync(FakeTime clock)
+    {
+        await _cluster.OpenPluginsAsync(2);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false, clock);
+        await a.RoundAsync();
+        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        await a.RoundAsync(); // offers its surplus
+        await b.RoundAsync(); // takes the offer and subscribes; Pusher confirms at once
+        return (a, b, Assert.Single(b.Subscribed));
+    }
+
+    [Fact]
+    public async Task Events_the_old_owner_heard_before_the_taker_subscribed_and_stores_after_letting_go_are_stored_once()
+    {
+        var clock = new FakeTime();
+        var (a, b, moving) = await HandOverOneChannelAsync(clock);
+        var inbox = (await _cluster.Stores.Inboxes.AllStatesAsync()).Single(s => ChannelRouter.ChannelsOf(s).Contains(moving)).InboxId;
+        // Heard by node-a alone, before node-b subscribed; node-a's pump is behind and has not stored it yet.
+        var heardBeforeTaker = Heard(moving, "heard-before-the-taker") with { HeardAt = clock.GetUtcNow() };
+        var heardByBoth = Heard(moving, "heard-by-both") with { HeardAt = clock.GetUtcNow() };
+        await b.HearAsync(heardByBoth);
+
+        await b.RoundAsync(); // the lease moves to node-b
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await a.RoundAsync(); // node-a's renewal finds it moved: it lets go and unsubscribes
+        Assert.DoesNotContain(moving, a.Subscribed);
+
+        // node-a's pump reaches what it heard before letting go, and then one it heard after (node-b heard that too).
+        await a.DrainAsync(heardBeforeTaker);
+        await a.DrainAsync(heardByBoth);
+        Assert.Null(await a.Ownership.AdmitAsync(Heard(moving, "heard-after-letting-go") with { HeardAt = clock.GetUtcNow() }));
+
+        var stored = (await _cluster.ReadAsync(inbox)).Select(e => e.Event).Where(e => e != ChannelRouter.GapEvent).Order(StringComparer.Ordinal);
+        Assert.Equal(["heard-before-the-taker", "heard-by-both"], stored);
+        Assert.DoesNotContain(await _cluster.ReadAsync(inbox), e => e.Event == ChannelRouter.GapEvent && !e.Data.Contains("relay_restarted"));
+    }
+
+    [Fact]
+    public async Task An_event_the_old_owner_stores_too_late_after_letting_go_is_told_as_relay_gap()
+    {
+        var clock = new FakeTime();
+        var (a, b, moving) = await HandOverOneChannelAsync(clock);
+        var inbox = (await _cluster.Stores.Inboxes.AllStatesAsync()).Single(s => ChannelRouter.ChannelsOf(s).Contains(moving)).InboxId;
+        var heardBeforeTaker = Heard(moving, "heard-before-the-taker") with { HeardAt = clock.GetUtcNow() };
+        await b.RoundAsync();
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await a.RoundAsync();
+
+        // Its pump reaches the event only after node-b's dedupe keys may have expired: storing it could store it twice.
+        clock.Advance(ClusterHarness.ShortLeases.HandOverWindow);
+        await a.DrainAsync(heardBeforeTaker);
+
+        var stored = await _cluster.ReadAsync(inbox);
+        Assert.DoesNotContain(stored, e => e.Event == "heard-before-the-taker");
+        var gap = JObject.Parse(Assert.Single(stored, e => e.Event == ChannelRouter.GapEvent && !e.Data.Contains("relay_restarted")).Data);
+        Assert.Equal("relay_overloaded", (string?)gap["reason"]);
+        Assert.Equal([moving], gap["channels"]!.ToObject<string[]>()!);
     }
 
     [Fact]

@@ -52,9 +52,10 @@ public sealed class ClusterHarness : IAsyncLifetime
         return plugins;
     }
 
-    public async Task<Node> StartNodeAsync(string id, bool runLoops = true)
+    /// <param name="clock">The node's channel ownership clock (lease lifetimes stay real: Redis keeps them).</param>
+    public async Task<Node> StartNodeAsync(string id, bool runLoops = true, TimeProvider? clock = null)
     {
-        var node = new Node(this, id, await ConnectionMultiplexer.ConnectAsync(Redis.ConfigurationString));
+        var node = new Node(this, id, await ConnectionMultiplexer.ConnectAsync(Redis.ConfigurationString), clock ?? TimeProvider.System);
         _nodes.Add(node);
         // As the relay does at start: routes from the stored inboxes, and relay:gap where nobody heard the channels meanwhile.
         await new RestartGapReporter(node.Router, new RedisRestartGapScope(node.Redis, node.Membership), NullLogger<RestartGapReporter>.Instance)
@@ -84,14 +85,14 @@ public sealed class ClusterHarness : IAsyncLifetime
         private readonly ConcurrentDictionary<string, bool> _subscribed = new(StringComparer.Ordinal);
         private bool _stopped;
 
-        public Node(ClusterHarness cluster, string id, ConnectionMultiplexer redis)
+        public Node(ClusterHarness cluster, string id, ConnectionMultiplexer redis, TimeProvider clock)
         {
             _cluster = cluster;
             Id = id;
             Redis = redis;
             Router = new ChannelRouter(cluster.Stores.Inboxes, new StorageThatNeverFails(), NullLogger<ChannelRouter>.Instance);
             Membership = new RedisNodeMembership(redis, new NodeIdentity(id), ShortLeases);
-            Ownership = new RedisChannelOwnership(redis, cluster.Fences, Membership, Router, ShortLeases, TimeProvider.System, NullLogger<RedisChannelOwnership>.Instance);
+            Ownership = new RedisChannelOwnership(redis, cluster.Fences, Membership, Router, ShortLeases, clock, NullLogger<RedisChannelOwnership>.Instance);
             RouteSync = new RedisRouteSync(redis, Router, cluster.Stores.Inboxes, Membership, ShortLeases, NullLogger<RedisRouteSync>.Instance);
             foreach (var channel in Ownership.Follow(OnChange, IsSubscribed)) OnChange(new ChannelDemandChange(channel, true));
         }
@@ -122,6 +123,15 @@ public sealed class ClusterHarness : IAsyncLifetime
         {
             if (!IsSubscribed(heard.Channel)) throw new InvalidOperationException($"{Id} does not hear {heard.Channel}");
             if (await Ownership.AdmitAsync(heard) is { } admitted) await Router.DeliverAsync(admitted);
+        }
+
+        /// <summary>
+        /// An event heard before this node let go of its channel, still waiting in the feed's queue of that channel: the
+        /// feed has unsubscribed, and its channel pump handles it as any other.
+        /// </summary>
+        public async Task DrainAsync(IncomingEvent heardBefore)
+        {
+            if (await Ownership.AdmitAsync(heardBefore) is { } admitted) await Router.DeliverAsync(admitted);
         }
 
         public async Task StartLoopsAsync()

@@ -40,6 +40,7 @@ public sealed partial class RedisChannelOwnership
         lock (_gate) unwanted = _owned.Keys.Where(c => !_wanted.Contains(c)).ToList();
         await Task.WhenAll(unwanted.Select(c => _leases.ReleaseAsync(RedisKeys.ChannelLease(c), NodeId)));
         foreach (var channel in unwanted) Drop(channel, "no inbox wants it");
+        ForgetOldHandOvers();
         var (channels, renewals) = SendRenewals();
         await Task.WhenAll(renewals);
         ApplyRenewals(channels, renewals);
@@ -60,7 +61,7 @@ public sealed partial class RedisChannelOwnership
             switch (RedisLeases.RenewalOf(renewals[i].Result))
             {
                 case LeaseRenewal.HeldByAnother:
-                    Drop(channels[i], "its lease moved to another node");
+                    Drop(channels[i], "its lease moved to another node", handedOver: true);
                     break;
                 case LeaseRenewal.Lapsed:
                     Drop(channels[i], "its lease lapsed before this node renewed it", lapsed: true);

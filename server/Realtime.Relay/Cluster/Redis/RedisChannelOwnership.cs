@@ -34,6 +34,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // channel → node handing it over
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal); // owned or being taken → lease epoch stored under
+    private readonly ChannelRouter _router;
     private readonly TakeoverGaps _takeoverGaps; // taken from a node that never handed them over, gap not stored yet
     private readonly HashSet<string> _lapsed = new(StringComparer.Ordinal); // lost because this node's own lease expired
     private DateTimeOffset _keysKeptAt;
@@ -50,6 +51,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         _leases = new RedisLeases(redis);
         _fences = fences;
         _takeoverGaps = new TakeoverGaps(router);
+        _router = router;
         _membership = membership;
         _options = options;
         _clock = clock;
@@ -96,24 +98,33 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     {
         bool dedupe, gapFirst;
         long epoch;
+        HandedOver? handedOver = null;
         lock (_gate)
         {
             var now = _clock.GetUtcNow();
             if (_owned.TryGetValue(heard.Channel, out var until)) dedupe = until > now || _offered.Contains(heard.Channel);
             else if (_taking.ContainsKey(heard.Channel)) dedupe = true;
-            else return null; // lost or never ours: its owner stores it
+            else if (!_handedOver.TryGetValue(heard.Channel, out handedOver)) return null; // lost or never ours: its owner stores it
+            else dedupe = true;
             epoch = _epochs.GetValueOrDefault(heard.Channel);
             gapFirst = _takeoverGaps.IsOwed(heard.Channel);
         }
+        if (handedOver is not null) return await AdmitHandedOverAsync(heard, handedOver);
         // The first event the new owner of a dead node's channel hears: its subscription is confirmed, so the
         // inboxes are told relay:gap now, before this event is stored (the feed stores a channel's events in order).
         if (gapFirst) await _takeoverGaps.TellAsync([heard.Channel]);
         var admitted = heard with { LeaseEpoch = epoch };
         if (!dedupe) return admitted;
+        return await IsFirstToStoreAsync(admitted) ? admitted : null;
+    }
+
+    /// <summary>During a hand-over both nodes hear the channel: the first to claim the event stores it.</summary>
+    private Task<bool> IsFirstToStoreAsync(IncomingEvent admitted)
+    {
         // Per epoch: both sides of a hand-over share one (it moves the lease, not the epoch), while a node whose lease
         // lapsed keeps its old one, and what it heard (refused by the store) never hides an event from the new owner.
-        var key = RedisKeys.Heard(heard.Channel, epoch + ":" + Fingerprint(heard));
-        return await _redis.GetDatabase().StringSetAsync(key, NodeId, _options.HandOverWindow, When.NotExists) ? admitted : null;
+        var key = RedisKeys.Heard(admitted.Channel, admitted.LeaseEpoch + ":" + Fingerprint(admitted));
+        return _redis.GetDatabase().StringSetAsync(key, NodeId, _options.HandOverWindow, When.NotExists);
     }
 
     private static string Fingerprint(IncomingEvent e) =>
@@ -173,12 +184,15 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     /// Its lease expired and nobody holds it: if this node takes it again, what was published meanwhile reached
     /// nobody, and the inboxes get <c>relay:gap</c> (<c>lease_lost</c>) as from any other new owner.
     /// </param>
-    private void Drop(string channel, string why, bool lapsed = false)
+    /// <param name="handedOver">Its lease moved to a taker: what this node heard before letting go is still stored.</param>
+    private void Drop(string channel, string why, bool lapsed = false, bool handedOver = false)
     {
         Action<ChannelDemandChange>? tell;
         lock (_gate)
         {
+            var wasOwned = _owned.ContainsKey(channel);
             if (!(_owned.Remove(channel) | _taking.Remove(channel))) return;
+            if (handedOver && wasOwned) RememberHandedOver(channel, _epochs.GetValueOrDefault(channel));
             _epochs.Remove(channel);
             if (lapsed) _lapsed.Add(channel);
             _offered.Remove(channel);
@@ -273,6 +287,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
                 lock (_gate)
                 {
                     _taking[channel] = offeredBy;
+                    _handedOver.Remove(channel);
                     _epochs[channel] = epochs[i];
                 }
                 subscribe.Add(channel);
@@ -311,6 +326,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         lock (_gate)
         {
             _taking.Remove(channel);
+            _handedOver.Remove(channel);
             _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
             _epochs[channel] = epoch;
             var lapsedHere = _lapsed.Remove(channel);

@@ -7,7 +7,9 @@ namespace Realtime.Relay.Cluster.Redis;
 /// Keeps every node's <see cref="ChannelRouter"/> routing every inbox (docs/cluster.md, "Routes"): a node whose
 /// router changed an inbox's channels publishes the inbox id on <c>relay:cluster:routes</c>; the others read that
 /// inbox's state from the shared store and update their own routes. Pub/sub may miss a message (a reconnect), so
-/// each node also reloads every inbox state now and then.
+/// each node also reloads every inbox state now and then. Reads of one inbox's state run one at a time, and one is
+/// asked again after every later change, so an older state read late never overwrites a newer one (a route would be
+/// missing, and its events dropped for that inbox, until the next reload).
 /// </summary>
 public sealed class RedisRouteSync : BackgroundService
 {
@@ -20,6 +22,10 @@ public sealed class RedisRouteSync : BackgroundService
     private readonly INodeMembership _membership;
     private readonly ClusterOptions _options;
     private readonly ILogger<RedisRouteSync> _log;
+    /// <summary>Inboxes whose state is being read and applied; <c>true</c> once it must be read again afterwards.</summary>
+    private readonly Dictionary<string, bool> _refreshing = new(StringComparer.Ordinal);
+    /// <summary>While a full reload runs, the inboxes refreshed meanwhile: their own refresh is newer than its snapshot.</summary>
+    private HashSet<string>? _refreshedDuringReload;
 
     public RedisRouteSync(IConnectionMultiplexer redis, ChannelRouter router, IInboxStore inboxes, INodeMembership membership,
         ClusterOptions options, ILogger<RedisRouteSync> log)
@@ -37,6 +43,11 @@ public sealed class RedisRouteSync : BackgroundService
     {
         if (_applyingRemote) return; // told by another node: it already published
         _ = _redis.GetSubscriber().PublishAsync(Routes, _membership.NodeId + "\n" + inboxId, CommandFlags.FireAndForget);
+        // A refresh in flight may have read the state before this change and apply it after: it reads once more.
+        lock (_refreshing)
+        {
+            if (_refreshing.ContainsKey(inboxId)) _refreshing[inboxId] = true;
+        }
     }
 
     /// <summary>Starts listening (before the first full reload, so no change falls between them).</summary>
@@ -48,8 +59,45 @@ public sealed class RedisRouteSync : BackgroundService
             var text = (string?)message.Message ?? "";
             var split = text.IndexOf('\n');
             if (split < 0 || text[..split] == _membership.NodeId) return;
-            _ = ApplyAsync(text[(split + 1)..]);
+            Refresh(text[(split + 1)..]);
         });
+    }
+
+    /// <summary>Reads the inbox's state and applies it; if one is being read now, reads again once that is applied.</summary>
+    private void Refresh(string inboxId)
+    {
+        lock (_refreshing)
+        {
+            _refreshedDuringReload?.Add(inboxId);
+            if (_refreshing.ContainsKey(inboxId))
+            {
+                _refreshing[inboxId] = true;
+                return;
+            }
+            _refreshing[inboxId] = false;
+        }
+        _ = RefreshUntilCurrentAsync(inboxId);
+    }
+
+    private async Task RefreshUntilCurrentAsync(string inboxId)
+    {
+        while (true)
+        {
+            try { await ApplyAsync(inboxId); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _log.LogWarning("Cluster: the routes of an inbox could not be refreshed ({Reason}); the next reload heals them", e.Message);
+            }
+            lock (_refreshing)
+            {
+                if (!_refreshing[inboxId])
+                {
+                    _refreshing.Remove(inboxId);
+                    return;
+                }
+                _refreshing[inboxId] = false;
+            }
+        }
     }
 
     private async Task ApplyAsync(string inboxId)
@@ -72,15 +120,32 @@ public sealed class RedisRouteSync : BackgroundService
     /// <summary>Routes every stored inbox (a missed message heals here).</summary>
     public async Task ReloadAllAsync()
     {
-        var states = await _inboxes.AllStatesAsync();
-        _applyingRemote = true;
+        HashSet<string> refreshed = new(StringComparer.Ordinal);
+        lock (_refreshing) _refreshedDuringReload = refreshed;
         try
         {
-            foreach (var state in states) _router.Update(state);
+            var states = await _inboxes.AllStatesAsync();
+            _applyingRemote = true;
+            try
+            {
+                foreach (var state in states)
+                {
+                    // Asked to refresh since the snapshot began: that refresh reads later, so the snapshot may be older.
+                    // Checked and applied under the lock, so a refresh asked now reads after this is applied.
+                    lock (_refreshing)
+                    {
+                        if (!refreshed.Contains(state.InboxId)) _router.Update(state);
+                    }
+                }
+            }
+            finally
+            {
+                _applyingRemote = false;
+            }
         }
         finally
         {
-            _applyingRemote = false;
+            lock (_refreshing) _refreshedDuringReload = null;
         }
     }
 
