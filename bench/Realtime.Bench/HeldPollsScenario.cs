@@ -18,6 +18,8 @@ namespace Realtime.Bench;
 public static class HeldPollsScenario
 {
     public const string ScenarioName = "held-polls";
+    public const string ScenarioName20k = "held-polls-20k";
+    private const int Target20k = 20_000;
     private const string GameId = "bench-held";
     private const int DescriptorHeadroom = 1500;
     private const int RegistrationsInFlight = 16;
@@ -161,7 +163,10 @@ public static class HeldPollsScenario
         Report.Add(new Figure(name, "sessions registered", $"{registered}", $"{n}", registered == n));
         // A poll that ends after 25 s is re-issued at once, so a sample can catch a few between two polls.
         Report.Add(new Figure(name, "polls outstanding while sampled", $"{minHeld}..{maxHeld}"));
-        Report.Add(new Figure(name, "relay RSS while held (max sample)", ProcStats.MiB(maxRss), "< 1024 MiB", maxRss < 1024L * 1024 * 1024));
+        // held-polls-20k judges issue 14's target (20,000 held); a smaller --polls there cannot meet it.
+        var (heldTarget, enoughHeld) = scenarioName == ScenarioName20k ? ($"{Target20k:N0} held, < 1024 MiB", registered >= Target20k) : ("< 1024 MiB", true);
+        Report.Add(new Figure(name, "relay RSS while held (max sample)", ProcStats.MiB(maxRss), heldTarget,
+            enoughHeld && registered == n && maxRss < 1024L * 1024 * 1024));
         Report.Add(new Figure(name, "relay RSS idle / peak (VmHWM) at end", $"{ProcStats.MiB(idleRss)} / {ProcStats.MiB(afterPeak)}"));
         if (registered > 0)
             Report.Add(new Figure(name, "per held poll: RSS / managed heap", $"{(maxRss - idleRss) / 1024.0 / registered:0.0} KiB / " +
@@ -169,7 +174,8 @@ public static class HeldPollsScenario
         Report.Add(new Figure(name, "transport", transport));
         Report.Add(new Figure(name, "errors (register + poll)", $"{totalErrors}", "0", totalErrors == 0));
         Report.Add(new Figure(name, "registration rate", $"{registered / registerSeconds:0} sessions/s"));
-        Report.Add(new Figure(name, "one event to every held poll", allWoken ? $"{woken} returned it in {fanoutSeconds:0.00} s" : $"{woken}/{registered} in 60 s"));
+        Report.Add(new Figure(name, "one event to every held poll", allWoken ? $"{woken} returned it in {fanoutSeconds:0.00} s" : $"{woken}/{registered} in 60 s",
+            $"all {n:N0} in <= 1 s", allWoken && registered == n && fanoutSeconds <= 1.0));
     }
 
     /// <summary>This process's open files limit (the relay, its child, inherits it); unlimited as long.MaxValue.</summary>

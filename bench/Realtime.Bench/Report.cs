@@ -23,7 +23,7 @@ public static class Report
     {
         var rows = Figures.Select(f => new[]
         {
-            f.Scenario, f.Name, f.Value, f.Target, f.Met switch { true => "MET", false => "MISSED", null => "" },
+            f.Scenario, f.Name, f.Value, f.Target, f.Met switch { true => "met", false => "NOT met", null => "" },
         }).ToList();
         string[] head = ["scenario", "figure", "value", "target", "result"];
         var widths = Enumerable.Range(0, head.Length).Select(i => rows.Select(r => r[i].Length).Append(head[i].Length).Max()).ToArray();
@@ -33,7 +33,7 @@ public static class Report
         foreach (var r in rows) Console.WriteLine(Line(r));
         Console.WriteLine();
         var targets = Figures.Where(f => f.Met is not null).ToList();
-        Console.WriteLine($"targets: {targets.Count(f => f.Met == true)} met, {targets.Count(f => f.Met == false)} missed" +
+        Console.WriteLine($"targets: {targets.Count(f => f.Met == true)} met, {targets.Count(f => f.Met == false)} NOT met" +
                           (targets.Any(f => f.Met == false) ? " (" + string.Join("; ", targets.Where(f => f.Met == false).Select(f => f.Scenario + " " + f.Name)) + ")" : ""));
 
         string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();

@@ -16,6 +16,14 @@ public static class ThroughputScenario
     private const string ScenarioName = "throughput";
     private const string GameId = "bench-tp";
     private const string Prefix = "content-generation-tp-";
+    /// <summary>Issue 14's target: events/s into the inboxes of 1,000 clients, every one once.</summary>
+    public const int TargetRate = 10_000;
+    /// <summary>Offered above <see cref="TargetRate"/>, so a relay that keeps up shows it (the offer caps what is measured).</summary>
+    public const int DefaultRate = 12_000;
+    /// <summary>REST batches of 10 (Pusher's most) in flight: enough for <see cref="DefaultRate"/> at a few ms per trigger.</summary>
+    public const int DefaultInFlight = 32;
+    /// <summary>A fresh relay's warm-up round within 20 % of the warm rate (issue 14).</summary>
+    private const double ColdShareOfWarm = 0.8;
 
     public static async Task RunAsync(int clients, int events, int rate, int inFlight, int warmupEvents, Topology? topology = null)
     {
@@ -155,6 +163,7 @@ public static class ThroughputScenario
 
         // A fresh relay is still compiling its hot paths (tiered JIT, PGO) for its first seconds under
         // load; a long-running relay is not. The warm-up round is the same load, reported but not judged.
+        (double Rate, long Got)? cold = null;
         if (warmupEvents > 0)
         {
             Report.Progress(name, $"warm-up round: {warmupEvents} events (not judged)");
@@ -162,7 +171,7 @@ public static class ThroughputScenario
             var (warmSeconds, warmEnd) = await Round(0, warmupEvents);
             var (warmRate, warmGot, _) = Delivery(0, warmupEvents);
             Report.Progress(name, $"warm-up round: {warmGot}/{warmupEvents} delivered at {warmRate:0} events/s; CPU {env.Cpu().Since(warmCpu)}");
-            Report.Add(new Figure(name, "cold relay (warm-up round) into inboxes", $"{warmRate:0} events/s, {warmGot}/{warmupEvents} delivered"));
+            cold = (warmRate, warmGot);
         }
 
         Report.Progress(name, $"measured round: {events} events");
@@ -197,9 +206,14 @@ public static class ThroughputScenario
 
         var exactlyOnce = got == expected && duplicates == 0 && misrouted == 0 && seqBreaks == 0 && publishFailures == 0;
         Report.Add(new Figure(name, "clients / events offered", $"{clients} / {events} at {(rate > 0 ? rate + "/s" : "full speed")}"));
-        Report.Add(new Figure(name, "publish rate achieved (REST batches)", $"{expected / publishSeconds:0} events/s"));
+        var offered = expected / publishSeconds;
+        Report.Add(new Figure(name, "publish rate achieved (REST batches)", $"{offered:0} events/s" +
+            (offered < TargetRate ? $" — below {TargetRate:N0}/s: the offer, not the relay, capped the rate below" : "")));
         Report.Add(new Figure(name, "sustained into inboxes (first→last delivery)", $"{sustained:0} events/s over {deliverySeconds:0.00} s",
-            ">= 5000 events/s", sustained >= 5000));
+            $">= {TargetRate:N0} events/s", sustained >= TargetRate));
+        if (cold is { } c)
+            Report.Add(new Figure(name, "cold relay (warm-up round) into inboxes", $"{c.Rate:0} events/s ({c.Rate / sustained:P0} of warm), {c.Got}/{warmupEvents} delivered",
+                $">= {ColdShareOfWarm:P0} of warm", c.Rate >= ColdShareOfWarm * sustained));
         Report.Add(new Figure(name, "delivered exactly once", $"{got}/{expected}, dup {duplicates}, misrouted {misrouted}, seq breaks {seqBreaks}, gaps {gaps}{(gapReasons.Count > 0 ? " (" + string.Join("/", gapReasons) + ")" : "")}, poll errors {pollErrors}",
             "all, once", exactlyOnce));
         Report.Add(new Figure(name, "all rounds: published / heard by relays / stored (with gaps)", $"{publishedAll} / {heard:0} / {storedAll:0}"));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Newtonsoft.Json.Linq;
 using Prometheus;
@@ -45,9 +46,10 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
         var requested = cursor;
         cursor = resume.From;
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(deadline);
-        IDisposable? held = null; // counted against the client's held polls once it waits
+        // One timed wait per round, on the time left: no linked cancellation source and timer per held
+        // poll (there are tens of thousands; README, "Benchmarks").
+        var waitStarted = Stopwatch.GetTimestamp();
+        HeldRequestLimits.HeldPoll? held = null; // counted against the client's held polls once it waits
         try
         {
             while (true)
@@ -57,14 +59,16 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
                 if (state is null) return Revoked(client, requested);
                 var events = await reader.ReadAfterAsync(client.InboxId, cursor, take);
                 if (resume.Ahead) return Answer(events, state.LastSeq, gap: true);
-                if (events.Count > 0 || timeout.IsCancellationRequested)
+                var left = deadline - Stopwatch.GetElapsedTime(waitStarted);
+                if (events.Count > 0 || left <= TimeSpan.Zero || held is { IsCut: true })
                     return Answer(events, cursor, gap: cursor < state.DroppedThrough);
-                held ??= limits.HoldPoll(client.InboxId, timeout); // a newer poll may end this wait early
+                held ??= limits.HoldPoll(client.InboxId); // a newer poll may end this wait early: it pulses the signal
                 using (WaitingPolls.TrackInProgress())
                 {
-                    try { await changed.WaitAsync(timeout.Token); }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+                    // Woken, timed out or cut: the next round decides. No exception thrown per wait that runs out.
+                    await changed.WaitAsync(left, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
+                ct.ThrowIfCancellationRequested();
             }
         }
         finally

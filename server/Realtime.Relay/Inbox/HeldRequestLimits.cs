@@ -11,10 +11,11 @@ namespace Realtime.Relay.Inbox;
 /// as if its wait had run out (an empty answer the client re-polls after).</item>
 /// </list>
 /// </summary>
-public sealed class HeldRequestLimits(InboxOptions options)
+public sealed class HeldRequestLimits(InboxOptions options, InboxSignals signals)
 {
     private readonly Dictionary<string, int> _streams = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LinkedList<CancellationTokenSource>> _polls = new(StringComparer.Ordinal);
+    /// <summary>Each inbox's oldest held poll; the newer ones follow it (<see cref="HeldPoll.Newer"/>).</summary>
+    private readonly Dictionary<string, HeldPoll> _polls = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private long _pollsCut;
 
@@ -27,7 +28,12 @@ public sealed class HeldRequestLimits(InboxOptions options)
     /// <summary>Polls the inbox holds now.</summary>
     public int HeldPolls(string inboxId)
     {
-        lock (_gate) return _polls.TryGetValue(inboxId, out var held) ? held.Count : 0;
+        lock (_gate)
+        {
+            var count = 0;
+            for (var poll = _polls.GetValueOrDefault(inboxId); poll is not null; poll = poll.Newer) count++;
+            return count;
+        }
     }
 
     /// <summary>A stream slot for the inbox, or null when it holds its maximum; dispose to give it back.</summary>
@@ -50,42 +56,81 @@ public sealed class HeldRequestLimits(InboxOptions options)
     }
 
     /// <summary>
-    /// Holds a poll for the inbox; <paramref name="wait"/> (the poll's own wait) is cancelled if
-    /// newer polls push this one out. Dispose when the poll answers, before disposing <paramref name="wait"/>.
+    /// Holds a poll for the inbox. If newer polls push it out, it is marked <see cref="HeldPoll.IsCut"/>
+    /// and the inbox's signal is pulsed, so a poll waiting on <see cref="InboxSignals.Current"/> wakes
+    /// (its neighbours wake too, find nothing new and wait again). One small object per held poll:
+    /// there are tens of thousands (README, "Benchmarks"). Dispose when the poll answers.
     /// </summary>
-    public IDisposable HoldPoll(string inboxId, CancellationTokenSource wait)
+    public HeldPoll HoldPoll(string inboxId)
     {
-        var mine = wait;
-        CancellationTokenSource? oldest = null;
-        LinkedListNode<CancellationTokenSource> node;
+        var mine = new HeldPoll(this, inboxId);
+        HeldPoll? oldest = null;
         lock (_gate)
         {
-            if (!_polls.TryGetValue(inboxId, out var held)) _polls[inboxId] = held = new LinkedList<CancellationTokenSource>();
-            node = held.AddLast(mine);
-            if (held.Count > Math.Max(1, options.MaxHeldPollsPerClient))
+            if (_polls.TryGetValue(inboxId, out var first))
             {
-                oldest = held.First!.Value;
-                held.RemoveFirst();
-            }
-        }
-        if (oldest is not null)
-        {
-            Interlocked.Increment(ref _pollsCut);
-            PollsCutTotal.Inc();
-        }
-        try { oldest?.Cancel(); } // outside the lock: cancelling runs the cut poll's continuations
-        catch (ObjectDisposedException) { } // that poll answered meanwhile
-        return new Release(() =>
-        {
-            lock (_gate)
-            {
-                if (node.List is { } list)
+                var (newest, count) = (first, 1);
+                while (newest.Newer is { } next) (newest, count) = (next, count + 1);
+                newest.Newer = mine;
+                if (count + 1 > Math.Max(1, options.MaxHeldPollsPerClient))
                 {
-                    list.Remove(node);
-                    if (list.Count == 0) _polls.Remove(inboxId);
+                    oldest = first;
+                    _polls[inboxId] = first.Newer!;
+                    first.Newer = null;
                 }
             }
-        });
+            else _polls[inboxId] = mine;
+        }
+        if (oldest is null) return mine;
+        oldest.MarkCut();
+        Interlocked.Increment(ref _pollsCut);
+        PollsCutTotal.Inc();
+        signals.Pulse(inboxId); // outside the lock: pulsing runs the waiting polls' continuations
+        return mine;
+    }
+
+    private void Unhold(HeldPoll poll)
+    {
+        lock (_gate)
+        {
+            if (!_polls.TryGetValue(poll.InboxId, out var first)) return;
+            if (first == poll)
+            {
+                if (poll.Newer is { } next) _polls[poll.InboxId] = next;
+                else _polls.Remove(poll.InboxId);
+            }
+            else
+            {
+                var before = first;
+                while (before.Newer is { } next && next != poll) before = next;
+                if (before.Newer == poll) before.Newer = poll.Newer;
+            }
+            poll.Newer = null;
+        }
+    }
+
+    /// <summary>One held long-poll (<see cref="HoldPoll"/>); dispose when it answers.</summary>
+    public sealed class HeldPoll : IDisposable
+    {
+        private readonly HeldRequestLimits _limits;
+        private int _cut, _released;
+
+        internal HeldPoll(HeldRequestLimits limits, string inboxId) => (_limits, InboxId) = (limits, inboxId);
+
+        internal string InboxId { get; }
+
+        /// <summary>The next newer held poll of the same inbox (guarded by the limits' lock).</summary>
+        internal HeldPoll? Newer { get; set; }
+
+        /// <summary>Newer polls of the same client pushed this one out: answer it as if its wait had run out.</summary>
+        public bool IsCut => Volatile.Read(ref _cut) == 1;
+
+        internal void MarkCut() => Volatile.Write(ref _cut, 1);
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) _limits.Unhold(this);
+        }
     }
 
     private sealed class Release(Action release) : IDisposable

@@ -6,6 +6,9 @@ namespace Realtime.Relay.Storage.LiteDb;
 /// <summary>
 /// The <c>server_sessions</c> collection. Registering and ending a session write the session,
 /// its token hash and its inbox in one <see cref="StoreWriter"/> write, so one transaction.
+/// The per-game limit is checked against a count of each game's live sessions kept next to the
+/// collection (<see cref="LiveSessionsOf"/>), so a registration costs the same with one session
+/// in its game or 20,000 (README, "Benchmarks").
 /// </summary>
 public sealed class LiteDbServerSessionStore : IServerSessionStore
 {
@@ -13,6 +16,14 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
     private readonly ILiteCollection<SessionRecord> _sessions;
     private readonly LiteDbClientCredentialStore _credentials;
     private readonly LiteDbInboxStore _inboxes;
+
+    /// <summary>
+    /// Live sessions per game: read from the file (the game id index) the first time a write needs a
+    /// game's count, then changed by the writes that add and end sessions. Only writes touch it, and
+    /// the writer runs one group at a time, so no lock. A rolled-back write forgets its game's count
+    /// (read from the file again next time); so does a reopened file.
+    /// </summary>
+    private readonly Dictionary<string, int> _liveByGame = new(StringComparer.Ordinal);
 
     public LiteDbServerSessionStore(RelayDatabase db, StoreWriter writer, LiteDbClientCredentialStore credentials, LiteDbInboxStore inboxes)
     {
@@ -22,15 +33,17 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
         _sessions = db.Collection<SessionRecord>("server_sessions");
         _sessions.EnsureIndex(s => s.LastSeenAt);
         _sessions.EnsureIndex(s => s.GameId);
+        writer.Recovered += _liveByGame.Clear; // raised by the writer, between groups
     }
 
     public Task<SessionRegistration> RegisterAsync(SessionRecord session, string tokenHash, int maxSessionsPerGame) =>
         _writer.WriteAsync(ctx =>
         {
             var existing = Find(session.Id);
-            if (existing is null && CountOf(session.GameId) >= maxSessionsPerGame) return SessionRegistration.TooManySessions;
+            if (existing is null && LiveSessionsOf(session.GameId) >= maxSessionsPerGame) return SessionRegistration.TooManySessions;
             var client = session.ToClient();
             var replaced = _credentials.Revoke(client) > 0 || existing is not null;
+            if (existing is null) CountSessions(ctx, session.GameId, +1);
             _sessions.Upsert(session);
             _credentials.Add(tokenHash, client, session.StartedAt);
             _inboxes.Open(ctx, client);
@@ -41,6 +54,7 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
     {
         if (Find(sessionId) is not { } session) return false;
         if (onlyIfSilentBefore is { } cutoff && session.LastSeenAt >= cutoff) return false;
+        CountSessions(ctx, session.GameId, -1);
         _sessions.Delete(sessionId);
         _credentials.Revoke(session.ToClient());
         _inboxes.Close(ctx, sessionId);
@@ -51,8 +65,19 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
 
     private SessionRecord? Find(string id) => _sessions.FindById(id) is { } s && s.Id == id ? s : null;
 
-    /// <summary>Live sessions of exactly this game (the index compares ignoring case; game ids do not).</summary>
-    private int CountOf(string gameId) => _sessions.Find(s => s.GameId == gameId).Count(s => s.GameId == gameId);
+    /// <summary>Live sessions of exactly this game (ids compare exactly: the file's collation is binary).</summary>
+    private int LiveSessionsOf(string gameId)
+    {
+        if (!_liveByGame.TryGetValue(gameId, out var live)) _liveByGame[gameId] = live = _sessions.Count(s => s.GameId == gameId);
+        return live;
+    }
+
+    /// <summary>Before the write that adds or deletes the session: a first count reads the file as it was.</summary>
+    private void CountSessions(WriteContext ctx, string gameId, int change)
+    {
+        _liveByGame[gameId] = LiveSessionsOf(gameId) + change;
+        ctx.OnRolledBack(() => _liveByGame.Remove(gameId));
+    }
 
     public Task<IReadOnlyList<SessionRecord>> OfGameAsync(string gameId) => Task.FromResult<IReadOnlyList<SessionRecord>>(
         _sessions.Find(s => s.GameId == gameId).Where(s => s.GameId == gameId).OrderBy(s => s.StartedAt).ToList());

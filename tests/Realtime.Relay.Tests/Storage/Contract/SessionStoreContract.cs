@@ -69,6 +69,31 @@ public abstract class SessionStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Ending_a_session_gives_its_place_in_a_full_game_to_a_new_job_and_only_one()
+    {
+        var (a, b, c) = (NewServer("turns"), NewServer("turns"), NewServer("turns"));
+        await RegisterAsync(a, maxPerGame: 2);
+        await RegisterAsync(b, maxPerGame: 2);
+        Assert.True(await Stores.Sessions.EndAsync(a.InboxId));
+        Assert.False(await Stores.Sessions.EndAsync(a.InboxId));
+        Assert.Equal(SessionRegistration.Started, (await RegisterAsync(c, maxPerGame: 2)).Result);
+        Assert.Equal(SessionRegistration.TooManySessions, (await RegisterAsync(NewServer("turns"), maxPerGame: 2)).Result);
+        Assert.Equal(SessionRegistration.Replaced, (await RegisterAsync(b, maxPerGame: 2)).Result);
+        Assert.Equal(SessionRegistration.TooManySessions, (await RegisterAsync(a, maxPerGame: 2)).Result);
+    }
+
+    [Fact]
+    public async Task A_game_full_before_the_store_was_reopened_is_full_after_it()
+    {
+        await RegisterAsync(NewServer("kept"), maxPerGame: 2);
+        await RegisterAsync(NewServer("kept"), maxPerGame: 2);
+        await ReopenAsync();
+        Assert.Equal(SessionRegistration.TooManySessions, (await RegisterAsync(NewServer("kept"), maxPerGame: 2)).Result);
+        Assert.Equal(SessionRegistration.Started, (await RegisterAsync(NewServer("kept"), maxPerGame: 3)).Result);
+        Assert.Equal(3, (await Stores.Sessions.OfGameAsync("kept")).Count);
+    }
+
+    [Fact]
     public async Task Sessions_and_their_tokens_survive_reopening_the_store()
     {
         var server = NewServer();
