@@ -30,7 +30,7 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
             var existing = Find(session.Id);
             if (existing is null && CountOf(session.GameId) >= maxSessionsPerGame) return SessionRegistration.TooManySessions;
             var client = session.ToClient();
-            var replaced = _credentials.Revoke(client) > 0 || existing is not null;
+            var replaced = _credentials.Revoke(ctx, client) > 0 || existing is not null;
             _sessions.Upsert(session);
             _credentials.Add(tokenHash, client, session.StartedAt);
             _inboxes.Open(ctx, client);
@@ -42,7 +42,7 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
         if (Find(sessionId) is not { } session) return false;
         if (onlyIfSilentBefore is { } cutoff && session.LastSeenAt >= cutoff) return false;
         _sessions.Delete(sessionId);
-        _credentials.Revoke(session.ToClient());
+        _credentials.Revoke(ctx, session.ToClient());
         _inboxes.Close(ctx, sessionId);
         return true;
     });
