@@ -37,7 +37,12 @@ public sealed record PusherEvent
     public required string Event { get; init; }
 
     /// <summary>The data as pusher-js would hand it over (JSON strings parsed; see <see cref="PusherMessage.Data"/>). For members: the user info.</summary>
-    public JToken? Data { get; init; }
+    public JToken? Data { get => _data?.Value; init => _data = PusherProtocol.Known(value); }
+
+    private readonly Lazy<JToken?>? _data;
+
+    /// <summary>Where <see cref="Data"/> comes from: the frame's, parsed only if someone reads it.</summary>
+    internal Lazy<JToken?>? DataSource { get => _data; init => _data = value; }
 
     /// <summary>The data exactly as received (string), for storing or forwarding unchanged.</summary>
     public string? RawData { get; init; }

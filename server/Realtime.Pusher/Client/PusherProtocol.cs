@@ -12,12 +12,18 @@ public sealed record PusherMessage
     public required string Event { get; init; }
     public string? Channel { get; init; }
 
+    private readonly Lazy<JToken?>? _data;
+
     /// <summary>
     /// The data as pusher-js hands it to handlers: a string that is valid JSON becomes the parsed
     /// value (object, array, number, bool, null, string); any other string stays a string value;
-    /// non-string data is used as it is. Null when the frame had no <c>data</c>.
+    /// non-string data is used as it is. Null when the frame had no <c>data</c>. A string is parsed
+    /// the first time this is read, so a consumer that only forwards <see cref="RawData"/> never parses it.
     /// </summary>
-    public JToken? Data { get; init; }
+    public JToken? Data { get => _data?.Value; init => _data = PusherProtocol.Known(value); }
+
+    /// <summary>Where <see cref="Data"/> comes from, handed on unread to the events made from this frame.</summary>
+    internal Lazy<JToken?>? DataSource { get => _data; init => _data = value; }
 
     /// <summary>The data as it was on the wire: the string itself, or the JSON text of non-string data.</summary>
     public string? RawData { get; init; }
@@ -45,29 +51,39 @@ public static class PusherProtocol
         var ev = o["event"];
         if (ev is null || ev.Type != JTokenType.String || string.IsNullOrEmpty((string?)ev))
             throw new PusherProtocolException("The server sent a frame without an event name: " + Shorten(frame));
-        var data = DecodeData(o["data"], out var raw);
+        var data = DecodeDataWhenRead(o["data"], out var raw);
         return new PusherMessage
         {
             Event = (string)ev!,
             Channel = o["channel"]?.Type == JTokenType.String ? (string?)o["channel"] : null,
-            Data = data,
+            DataSource = data,
             RawData = raw,
             UserId = ScalarToString(o["user_id"]),
         };
     }
 
     /// <summary>pusher-js's rule for <c>data</c>: if it is a string, try JSON.parse on it and keep the string when that fails.</summary>
-    public static JToken? DecodeData(JToken? data, out string? raw)
+    public static JToken? DecodeData(JToken? data, out string? raw) => DecodeDataWhenRead(data, out raw)?.Value;
+
+    /// <summary>
+    /// <see cref="DecodeData"/>, with a string's JSON.parse put off until the value is first read
+    /// (most events are forwarded as their raw text and never need it).
+    /// </summary>
+    internal static Lazy<JToken?>? DecodeDataWhenRead(JToken? data, out string? raw)
     {
         if (data is null || data.Type == JTokenType.Undefined) { raw = null; return null; }
         if (data.Type == JTokenType.String)
         {
-            raw = (string)data!;
-            return TryParseLikeJsonParse(raw, out var parsed) ? parsed : new JValue(raw);
+            var text = (string)data!;
+            raw = text;
+            return new Lazy<JToken?>(() => TryParseLikeJsonParse(text, out var parsed) ? parsed : new JValue(text));
         }
         raw = JsJson.Stringify(data);
-        return data;
+        return Known(data);
     }
+
+    /// <summary>A value already at hand, in the form <see cref="PusherMessage.Data"/> and <see cref="PusherEvent.Data"/> keep it.</summary>
+    internal static Lazy<JToken?>? Known(JToken? value) => value is null ? null : new Lazy<JToken?>(value);
 
     /// <summary>
     /// Parses <paramref name="text"/> only if JavaScript's strict <c>JSON.parse</c> would accept it

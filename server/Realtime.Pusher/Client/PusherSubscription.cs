@@ -158,7 +158,7 @@ public sealed class PusherSubscription
         _buffer.Write(new PusherEvent
         {
             Kind = PusherEventKind.Event, Channel = Channel, Event = message.Event,
-            Data = message.Data, RawData = message.RawData, UserId = message.UserId, ReceivedAt = now,
+            DataSource = message.DataSource, RawData = message.RawData, UserId = message.UserId, ReceivedAt = now,
         });
 
     internal void OnResumedAfterGap(DateTimeOffset now) =>

@@ -168,8 +168,8 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
     private static InboxEvent CursorAheadGap(RelayClient client, InboxState state) =>
         InboxEnvelope.RelayNotice(null, client.OwnChannel, ChannelRouter.GapEvent, new JObject { ["reason"] = "cursor_ahead", ["lastSeq"] = state.LastSeq });
 
-    private OkObjectResult Answer(List<StoredEvent> events, long cursor, bool gap) =>
-        Ok(new EventsPage(events.Select(InboxEnvelope.From).ToList(), events.Count > 0 ? events[^1].Seq : cursor, gap));
+    private static EventsPageResult Answer(List<StoredEvent> events, long cursor, bool gap) =>
+        new(events, events.Count > 0 ? events[^1].Seq : cursor, gap);
 
     /// <summary>The inbox is gone (the plugin was revoked, the session ended): say so once, in-band.</summary>
     private OkObjectResult Revoked(RelayClient client, long cursor) => Ok(new EventsPage([RevokedEnvelope(client, cursor + 1)], cursor + 1, false));

@@ -52,13 +52,21 @@ public sealed class StoredEvent
     internal SharedPayload? Payload { get; init; }
 }
 
-/// <summary>An event's <see cref="StoredEvent.Data"/> parsed once, however many inboxes and polls answer with it.</summary>
+/// <summary>
+/// An event's <see cref="StoredEvent.Data"/> parsed once, and its envelope serialized once, however
+/// many inboxes and polls answer with it. Shared only by the copies of one append, which have the same
+/// channel, name, data, sender and time; only their seqs differ.
+/// </summary>
 internal sealed class SharedPayload(string data)
 {
     private readonly Lazy<Newtonsoft.Json.Linq.JToken> _parsed = new(() => InboxEnvelope.ParseData(data));
+    private byte[]? _jsonAfterSeq;
 
     /// <summary>Never changed once parsed: answers serialize it, they do not take it into their own documents.</summary>
     public Newtonsoft.Json.Linq.JToken Parsed() => _parsed.Value;
+
+    /// <summary><see cref="InboxEnvelope.JsonAfterSeq"/> of any of the copies (two threads may both make it: the same bytes).</summary>
+    public byte[] JsonAfterSeq(StoredEvent copy) => _jsonAfterSeq ??= InboxEnvelope.JsonAfterSeq(copy);
 }
 
 /// <summary>An event on its way into inboxes: from Pusher, or added by the relay itself.</summary>

@@ -1,13 +1,28 @@
+using System.Text;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Newtonsoft.Json.Serialization;
 
 namespace Realtime.Relay.Inbox;
 
 /// <summary>The event as clients receive it: <c>{seq, channel, event, data, userId?, at}</c>.</summary>
 public static class InboxEnvelope
 {
+    /// <summary>The HTTP API's own JSON settings, as the controllers use them (camelCase, nulls marked to be left out stay out).</summary>
+    public static readonly JsonSerializerSettings Json = new() { ContractResolver = new CamelCasePropertyNamesContractResolver() };
+
     public static InboxEvent From(StoredEvent e) =>
         new(e.Seq, e.Channel, e.Event, e.Payload?.Parsed() ?? ParseData(e.Data), e.UserId, Stamp(DateTime.SpecifyKind(e.At, DateTimeKind.Utc)));
+
+    /// <summary>
+    /// The envelope's JSON after its seq, UTF-8: <c>,"channel":…,"at":"…"}</c>. <c>seq</c> is the
+    /// envelope's first member, so <c>{"seq":N</c> and this are exactly what Newtonsoft writes for it.
+    /// </summary>
+    internal static byte[] JsonAfterSeq(StoredEvent e)
+    {
+        var withoutSeq = JsonConvert.SerializeObject(From(e) with { Seq = null }, Formatting.None, Json);
+        return Encoding.UTF8.GetBytes(string.Concat(",", withoutSeq.AsSpan(1)));
+    }
 
     /// <summary>An event the relay itself adds (<c>relay:gap</c>, <c>relay:revoked</c>), stamped now.</summary>
     public static InboxEvent RelayNotice(long? seq, string channel, string eventName, JObject data) =>

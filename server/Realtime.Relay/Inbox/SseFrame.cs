@@ -1,6 +1,5 @@
 using System.Text;
 using Newtonsoft.Json;
-using Newtonsoft.Json.Serialization;
 using Realtime.Relay.Infrastructure;
 
 namespace Realtime.Relay.Inbox;
@@ -13,9 +12,6 @@ namespace Realtime.Relay.Inbox;
 /// </summary>
 public static class SseFrame
 {
-    // The HTTP API's own JSON settings (camelCase, nulls marked to be left out stay out).
-    private static readonly JsonSerializerSettings Json = new() { ContractResolver = new CamelCasePropertyNamesContractResolver() };
-
     public static string Format(long? id, string eventName, InboxEvent envelope)
     {
         var frame = new StringBuilder();
@@ -24,7 +20,7 @@ public static class SseFrame
         AppendEscaped(frame, eventName);
         frame.Append("\ndata: ");
         // Compact JSON can only hold these characters inside strings, where \uXXXX means the same.
-        AppendEscaped(frame, JsonConvert.SerializeObject(envelope, Formatting.None, Json));
+        AppendEscaped(frame, JsonConvert.SerializeObject(envelope, Formatting.None, InboxEnvelope.Json));
         return frame.Append("\n\n").ToString();
     }
 

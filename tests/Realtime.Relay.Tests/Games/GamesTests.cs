@@ -204,6 +204,23 @@ public sealed class GamesTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_token_that_was_just_used_gets_401_on_its_next_request_once_the_session_ends_or_is_replaced()
+    {
+        var key = await CreateGameAsync("g1");
+        var ended = await SessionTokenAsync("g1", key, "job-1");
+        var replaced = await SessionTokenAsync("g1", key, "job-2");
+        Assert.Equal(HttpStatusCode.OK, (await _relay.WithToken(ended).GetAsync("/api/v1/games/g1/servers/job-1/events?wait=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _relay.WithToken(replaced).GetAsync("/api/v1/games/g1/servers/job-2/events?wait=0")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _relay.WithToken(key).DeleteAsync("/api/v1/games/g1/servers/job-1")).StatusCode);
+        var replacement = await SessionTokenAsync("g1", key, "job-2");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _relay.WithToken(ended).GetAsync("/api/v1/games/g1/servers/job-1/events?wait=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _relay.WithToken(replaced).GetAsync("/api/v1/games/g1/servers/job-2/events?wait=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _relay.WithToken(replacement).GetAsync("/api/v1/games/g1/servers/job-2/events?wait=0")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_session_ends_with_the_server_key_and_an_unknown_session_is_404()
     {
         var key = await CreateGameAsync("g1");

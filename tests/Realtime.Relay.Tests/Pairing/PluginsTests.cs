@@ -79,6 +79,20 @@ public sealed class PluginsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_token_that_was_just_used_gets_401_on_its_next_request_once_its_plugin_is_revoked()
+    {
+        var (pluginId, token) = await _relay.PairAsync("teacher-1");
+        var events = $"/api/v1/plugins/{pluginId}/events?wait=0";
+        Assert.Equal(HttpStatusCode.OK, (await _relay.WithToken(token).GetAsync(events)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _relay.As("teacher-1", "educator").DeleteAsync("/api/v1/plugins/" + pluginId)).StatusCode);
+
+        var after = await _relay.WithToken(token).GetAsync(events);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.Equal("unauthorized", (string?)(await Http.ReadAsync(after))["code"]);
+    }
+
+    [Fact]
     public async Task Another_educator_a_student_and_another_plugins_token_are_refused()
     {
         var (pluginId, _) = await _relay.PairAsync("teacher-1");

@@ -79,7 +79,10 @@ public sealed class LiteDbInboxStore : IInboxStore
         var payload = new SharedPayload(e.Data);
         // An inbox with an event of this group that waits for the commit gets none of its later ones early: readers see seqs in order.
         var heldBack = ctx.PerGroup<HashSet<string>>("inbox-held-back");
-        int position = -1, count = 0;
+        // Every copy gets its seq, and is handed to its readers when it may be, before any of them is written:
+        // an event fanned out to many inboxes wakes all their polls at once, not one per insert.
+        var copies = new List<Copy>(inboxIds.Count);
+        var position = -1;
         foreach (var inboxId in inboxIds)
         {
             position++;
@@ -94,12 +97,6 @@ public sealed class LiteDbInboxStore : IInboxStore
                 Id = KeyOf(inboxId, seq), InboxId = inboxId, Seq = seq,
                 Channel = e.Channel, Event = e.Event, Data = e.Data, UserId = e.UserId, At = now, Payload = payload,
             };
-            _events.Insert(stored);
-            if (state.SeqReservedThrough - seq < SeqReserveBlock / 2) state.SeqReservedThrough = seq + SeqReserveBlock;
-            var excess = state.NextSeq - state.FirstSeq - _options.MaxEventsPerClient;
-            if (excess > 0) Drop(state, state.FirstSeq + excess - 1);
-            Save(ctx, state);
-            count++;
             var early = run is not null && again == 0 && !heldBack.Contains(inboxId)
                         && seq <= _reservedOnDisk.GetValueOrDefault(inboxId) && _tails.Add(inboxId, stored);
             if (early)
@@ -109,10 +106,21 @@ public sealed class LiteDbInboxStore : IInboxStore
                 _signals.Pulse(inboxId);
             }
             else heldBack.Add(inboxId);
+            copies.Add(new Copy(inboxId, state, stored, early));
+        }
+        foreach (var (inboxId, state, stored, early) in copies)
+        {
+            _events.Insert(stored);
+            if (state.SeqReservedThrough - stored.Seq < SeqReserveBlock / 2) state.SeqReservedThrough = stored.Seq + SeqReserveBlock;
+            var excess = state.NextSeq - state.FirstSeq - _options.MaxEventsPerClient;
+            if (excess > 0) Drop(state, state.FirstSeq + excess - 1);
+            Save(ctx, state);
             ctx.OnCommitted(() => Committed(inboxId, state, stored, early));
         }
-        if (count > 0) ctx.OnCommitted(() => Stored.Inc(count));
+        if (copies.Count > 0) ctx.OnCommitted(() => Stored.Inc(copies.Count));
     }
+
+    private readonly record struct Copy(string InboxId, InboxState State, StoredEvent Stored, bool Early);
 
     private void Committed(string inboxId, InboxState state, StoredEvent stored, bool handedOut)
     {

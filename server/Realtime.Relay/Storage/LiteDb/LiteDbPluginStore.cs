@@ -38,7 +38,7 @@ public sealed class LiteDbPluginStore : IPluginStore
     {
         if (Find(pluginId) is not { } plugin) return false;
         var client = plugin.ToClient();
-        _credentials.Revoke(client);
+        _credentials.Revoke(ctx, client);
         _plugins.Delete(pluginId);
         _inboxes.Close(ctx, client.InboxId);
         return true;

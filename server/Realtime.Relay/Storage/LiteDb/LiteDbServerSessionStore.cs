@@ -42,7 +42,7 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
             var existing = Find(session.Id);
             if (existing is null && LiveSessionsOf(session.GameId) >= maxSessionsPerGame) return SessionRegistration.TooManySessions;
             var client = session.ToClient();
-            var replaced = _credentials.Revoke(client) > 0 || existing is not null;
+            var replaced = _credentials.Revoke(ctx, client) > 0 || existing is not null;
             if (existing is null) CountSessions(ctx, session.GameId, +1);
             _sessions.Upsert(session);
             _credentials.Add(tokenHash, client, session.StartedAt);
@@ -56,7 +56,7 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
         if (onlyIfSilentBefore is { } cutoff && session.LastSeenAt >= cutoff) return false;
         CountSessions(ctx, session.GameId, -1);
         _sessions.Delete(sessionId);
-        _credentials.Revoke(session.ToClient());
+        _credentials.Revoke(ctx, session.ToClient());
         _inboxes.Close(ctx, sessionId);
         return true;
     });
