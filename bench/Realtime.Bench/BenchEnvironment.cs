@@ -132,8 +132,17 @@ public sealed class BenchEnvironment : IAsyncDisposable
             env["RELAY_TRUSTED_PROXIES"] = "127.0.0.1";
         }
         var shown = 0;
+        // BENCH_NODE_LOGS=dir keeps each node's whole log (dir/<node id>.log): a figure's story, line by line.
+        var logDir = Environment.GetEnvironmentVariable("BENCH_NODE_LOGS");
+        StreamWriter? fullLog = null;
+        if (!string.IsNullOrEmpty(logDir))
+        {
+            Directory.CreateDirectory(logDir);
+            fullLog = new StreamWriter(Path.Combine(logDir, nodeId + ".log"), append: false) { AutoFlush = true };
+        }
         return new RelayNode(nodeId, $"http://127.0.0.1:{port}", http2Url, new ManagedProcess("dotnet", [dll], env, onStdoutLine: line =>
         {
+            if (fullLog is not null) lock (fullLog) fullLog.WriteLine(line);
             // A relay's warnings and errors explain a figure (a lost event, a slow store): show the first few.
             if (!IsWarningOrError(line) || Interlocked.Increment(ref shown) > 30) return;
             Console.WriteLine($"    {nodeId} log: {(line.Length > 400 ? line[..400] + "…" : line)}");

@@ -32,8 +32,19 @@ public sealed class InboxLifecycle(IInboxStore inboxes, ChannelRouter router, IE
         _routing.Wait();
         try
         {
-            if (await inboxes.StateOfAsync(inboxId) is { } state) router.Update(state);
-            else router.Remove(inboxId);
+            // In a cluster another node may change the inbox right after this read (a subscription set on another node)
+            // and this node route that change (RedisRouteSync) before this read's answer is applied: read again until
+            // two reads agree, so an older state applied last never leaves a route missing until the next reload
+            // (docs/cluster.md, "Routes").
+            var state = await inboxes.StateOfAsync(inboxId);
+            while (true)
+            {
+                if (state is not null) router.Update(state);
+                else router.Remove(inboxId);
+                var again = await inboxes.StateOfAsync(inboxId);
+                if (RoutesOf(again).SequenceEqual(RoutesOf(state))) break;
+                state = again;
+            }
         }
         catch (Exception e) when (Storage.StorageFailures.IsStorageFailure(e))
         {
@@ -45,6 +56,8 @@ public sealed class InboxLifecycle(IInboxStore inboxes, ChannelRouter router, IE
             _routing.Release();
         }
     }
+
+    private static IReadOnlyList<string> RoutesOf(InboxState? state) => state is null ? [] : ChannelRouter.ChannelsOf(state);
 }
 
 /// <summary>

@@ -74,14 +74,20 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
         _ = PumpAsync(subscription);
     }
 
+    // The pool lets go of the channel before this returns (only the unsubscribe frame is sent later): a Subscribe right
+    // after it (an owner that lets a channel go and takes it again in one round) gets a new subscription. Removed on a
+    // queued task instead, it could run after that Subscribe, which had found the old one: the channel owned, its
+    // lease renewed, and nothing subscribed — no event and no relay:gap until the owner changed.
     private void Unsubscribe(string channel)
     {
-        _ = Task.Run(async () =>
-        {
-            try { await _pool.RemoveAsync(channel); }
-            catch (Exception e) when (e is not OperationCanceledException) { _log.LogWarning("Unsubscribing {Channel} failed: {Reason}", channel, e.Message); }
-            Channels.Set(_pool.ChannelCount);
-        });
+        _ = LetGoAsync(_pool.RemoveAsync(channel), channel);
+    }
+
+    private async Task LetGoAsync(Task removal, string channel)
+    {
+        try { await removal; }
+        catch (Exception e) when (e is not OperationCanceledException) { _log.LogWarning("Unsubscribing {Channel} failed: {Reason}", channel, e.Message); }
+        Channels.Set(_pool.ChannelCount);
     }
 
     public string? SocketIdFor(string channel) => _pool.Get(channel)?.Connection.SocketId;
