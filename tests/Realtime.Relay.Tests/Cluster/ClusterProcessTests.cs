@@ -4,6 +4,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Tests.Processes;
 using Realtime.Relay.Tests.Support;
+using Realtime.Pusher.Validation;
 using Realtime.Testing;
 using StackExchange.Redis;
 using Xunit.Abstractions;
@@ -154,7 +155,11 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         }
         Assert.All(clients.Where(c => orphaned.Contains(c.Channel)), c => Assert.True(c.Gaps > 0, $"{c.Name}'s channel was re-owned without a relay:gap"));
         Assert.Empty(missing);
-        Assert.Empty(twice);
+        // The one repeat a kill -9 may cause (docs/cluster.md, "Outbox"): the batch the killed node had in flight, if Pusher
+        // accepted it and the node died before storing that, is published again by the next claim holder. Pusher's HTTP
+        // API has no idempotency key, so no relay can close that window; anything beyond one batch is a defect.
+        Assert.True(twice.Count <= PusherLimits.MaxEventsPerBatch,
+            $"{twice.Count} triggers published twice, more than the one batch a kill may repeat: {string.Join(',', twice)}");
     }
 
     private static async Task TriggerLoopAsync(ClusterClient server, CancellationToken stop)
