@@ -73,12 +73,17 @@ public sealed class ChannelRouter
     /// </summary>
     public event Action<string>? InboxRoutesChanged;
 
-    /// <summary>Makes the routes match the inbox's current channels.</summary>
-    public void Update(InboxState state) => Set(state.InboxId, ChannelsOf(state));
+    /// <summary>
+    /// Makes the routes match the inbox's current channels. <paramref name="announce"/>: this node just changed the
+    /// inbox in storage (opened, closed, subscriptions set), so the other nodes are told even if this router already
+    /// had these routes: it may have routed the change early, from another node's message whose state it read after
+    /// the write, while the others read that message's state before it (docs/cluster.md, "Routes").
+    /// </summary>
+    public void Update(InboxState state, bool announce = false) => Set(state.InboxId, ChannelsOf(state), announce);
 
-    public void Remove(string inboxId) => Set(inboxId, []);
+    public void Remove(string inboxId, bool announce = false) => Set(inboxId, [], announce);
 
-    private void Set(string inboxId, IReadOnlyList<string> channels)
+    private void Set(string inboxId, IReadOnlyList<string> channels, bool announce)
     {
         var subscribe = new List<string>();
         var unsubscribe = new List<string>();
@@ -110,7 +115,7 @@ public sealed class ChannelRouter
             if (channels.Count == 0) _channelsByInbox.Remove(inboxId);
             else _channelsByInbox[inboxId] = channels;
         }
-        if (changed) InboxRoutesChanged?.Invoke(inboxId);
+        if (changed || announce) InboxRoutesChanged?.Invoke(inboxId);
         if (tell is null) return;
         foreach (var channel in unsubscribe) tell(new ChannelDemandChange(channel, Wanted: false));
         foreach (var channel in subscribe) tell(new ChannelDemandChange(channel, Wanted: true));

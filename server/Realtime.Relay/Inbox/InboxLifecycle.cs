@@ -39,8 +39,8 @@ public sealed class InboxLifecycle(IInboxStore inboxes, ChannelRouter router, IE
             var state = await inboxes.StateOfAsync(inboxId);
             while (true)
             {
-                if (state is not null) router.Update(state);
-                else router.Remove(inboxId);
+                if (state is not null) router.Update(state, announce: true);
+                else router.Remove(inboxId, announce: true);
                 var again = await inboxes.StateOfAsync(inboxId);
                 if (RoutesOf(again).SequenceEqual(RoutesOf(state))) break;
                 state = again;

@@ -58,7 +58,7 @@ public sealed class SubscriptionsController(IInboxStore inboxes, SubscriptionPol
         await inboxes.SetSubscriptionsAsync(client.InboxId, extras);
         // Closed meanwhile (revoked, session ended): nothing to route.
         if (await inboxes.StateOfAsync(client.InboxId) is not { } state) return Gone();
-        router.Update(state);
+        router.Update(state, announce: true);
         return Ok(new Subscriptions(ChannelRouter.ChannelsOf(state)));
     }
 

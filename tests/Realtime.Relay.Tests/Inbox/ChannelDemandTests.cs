@@ -44,4 +44,23 @@ public sealed class ChannelDemandTests : IDisposable
         await httpB.PutAsync(b.BasePath + "/subscriptions", Json("{\"channels\":[]}"));
         Assert.Equal([new ChannelDemandChange("system-status", false)], _told);
     }
+
+    [Fact]
+    public async Task Setting_subscriptions_tells_the_other_nodes_even_when_this_router_already_routed_the_change()
+    {
+        // In a cluster this node may have routed the new state early: another node's route message made it read the
+        // inbox after this PUT's write. The other nodes may have read before it, so the PUT must still announce.
+        var router = _relay.Services.GetRequiredService<ChannelRouter>();
+        var inboxes = _relay.Services.GetRequiredService<IInboxStore>();
+        var (a, httpA) = await _inbox.NewClientAsync();
+        await inboxes.SetSubscriptionsAsync(a.InboxId, ["system-status"]);
+        router.Update((await inboxes.StateOfAsync(a.InboxId))!); // the early, remote-triggered refresh
+        var announced = new ConcurrentQueue<string>();
+        router.InboxRoutesChanged += announced.Enqueue;
+
+        var res = await httpA.PutAsync(a.BasePath + "/subscriptions", Json("{\"channels\":[\"system-status\"]}"));
+
+        Assert.True(res.IsSuccessStatusCode, await res.Content.ReadAsStringAsync());
+        Assert.Contains(a.InboxId, announced);
+    }
 }
