@@ -102,7 +102,9 @@ public sealed class ReconnectTests(ITestOutputHelper output)
         output.WriteLine($"3 reconnect attempts took {elapsed.TotalMilliseconds:0} ms");
         // Not a hot loop: retries 1-3 wait at least 125 + 250 + 500 ms (250 ms doubling, jittered to [d/2, d]).
         Assert.True(elapsed >= TimeSpan.FromMilliseconds(875), $"3 retries within {elapsed.TotalMilliseconds:0} ms");
-        Assert.Equal(PusherConnectionState.Unavailable, connection.State);
+        // Between attempts the client says Unavailable; at the instant of an attempt it says Connecting (a clean-clone
+        // run read the state just as the next attempt began): wait for the state it rests in, not a snapshot.
+        await Wait.UntilAsync(() => Task.FromResult(connection.State == PusherConnectionState.Unavailable), Timeout, "the client to say Unavailable");
         var lost = Assert.Single(errors);
         Assert.Equal(PusherErrorKind.ConnectionLost, lost.Kind);
         Assert.Equal(PusherErrorKind.ConnectionLost, connection.LastError!.Kind);
