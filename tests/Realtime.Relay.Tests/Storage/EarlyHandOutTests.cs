@@ -137,4 +137,31 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         await inboxes.AppendAsync([client.InboxId], Event(client, "next"));
         Assert.Equal([(1L, "kept"), (2L, "next")], (await inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
     }
+
+    [Fact]
+    public async Task A_failed_group_that_reloads_an_inbox_from_disk_never_reuses_a_committed_seq()
+    {
+        var (inboxes, writer) = await OpenAsync(_dir);
+        var client = NewPlugin();
+        await inboxes.OpenAsync(client);
+        // Appends do not save the inbox's state each time (only when the reservation is renewed): on disk its next seq is
+        // stale. Appended inside other writes (as session and pairing writes do), these two are not handed out early either.
+        await writer.WriteAsync(ctx => inboxes.Append(ctx, [client.InboxId], Event(client, "e1")));
+        await writer.WriteAsync(ctx => inboxes.Append(ctx, [client.InboxId], Event(client, "e2")));
+
+        using var release = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = Hold(writer, entered, release);
+        await entered.Task;
+        var subscribe = inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]); // rolled back with its neighbour: reloads the state
+        var failing = writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
+        release.Set();
+        await held;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        await subscribe;
+
+        await inboxes.AppendAsync([client.InboxId], Event(client, "e3"));
+        Assert.Equal([(1L, "e1"), (2L, "e2"), (3L, "e3")], (await inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
+        Assert.Equal(["private-other"], inboxes.StateOf(client.InboxId)!.Subscriptions);
+    }
 }

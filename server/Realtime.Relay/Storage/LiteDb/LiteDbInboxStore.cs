@@ -29,6 +29,9 @@ public sealed class LiteDbInboxStore : IInboxStore
     private readonly StoreWriter _writer;
     private readonly ILiteCollection<InboxState> _inboxes;
     private readonly ILiteCollection<StoredEvent> _events;
+    // The same collections, written with hand-made documents on the hot path (InboxBson).
+    private readonly ILiteCollection<BsonDocument> _inboxDocs;
+    private readonly ILiteCollection<BsonDocument> _eventDocs;
     private readonly InboxSignals _signals;
     private readonly InboxOptions _options;
     private readonly TimeProvider _clock;
@@ -36,6 +39,10 @@ public sealed class LiteDbInboxStore : IInboxStore
     // The writer's thread only: each inbox's reservation as committed, and the highest seq handed out before its commit.
     private readonly Dictionary<string, long> _reservedOnDisk = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _handedThrough = new(StringComparer.Ordinal);
+    // The writer's thread only: each inbox's highest committed seq. An append saves the inbox's state only when it
+    // renews the reservation (the next seq after a crash is past the reservation anyway), so a rollback that reloads
+    // the state from disk takes its next seq from here.
+    private readonly Dictionary<string, long> _committedThrough = new(StringComparer.Ordinal);
 
     public LiteDbInboxStore(RelayDatabase db, StoreWriter writer, InboxSignals signals, InboxOptions options, TimeProvider clock)
     {
@@ -45,7 +52,11 @@ public sealed class LiteDbInboxStore : IInboxStore
         _clock = clock;
         _inboxes = db.Collection<InboxState>("inboxes");
         _events = db.Collection<StoredEvent>("inbox_events");
-        _events.EnsureIndex(e => e.At);
+        _inboxDocs = db.Database.GetCollection("inboxes");
+        _eventDocs = db.Database.GetCollection("inbox_events");
+        // Files written before 2026-12-02 have an index on the events' time, which every insert and delete kept up:
+        // retention now reads each inbox's oldest events by key instead (ExpireAsync).
+        _events.DropIndex(nameof(StoredEvent.At));
         foreach (var state in _inboxes.FindAll())
         {
             // After a crash, seqs up to the reservation may have been handed out and not stored: go on past them
@@ -110,11 +121,22 @@ public sealed class LiteDbInboxStore : IInboxStore
         }
         foreach (var (inboxId, state, stored, early) in copies)
         {
-            _events.Insert(stored);
-            if (state.SeqReservedThrough - stored.Seq < SeqReserveBlock / 2) state.SeqReservedThrough = stored.Seq + SeqReserveBlock;
+            _eventDocs.Insert(InboxBson.Of(stored));
+            // The state is saved only when something a restart needs changed: the reservation (the next seq after a
+            // restart is past it) or what retention dropped. The next seq alone is not, so most appends write one document.
+            var changed = false;
+            if (state.SeqReservedThrough - stored.Seq < SeqReserveBlock / 2)
+            {
+                state.SeqReservedThrough = stored.Seq + SeqReserveBlock;
+                changed = true;
+            }
             var excess = state.NextSeq - state.FirstSeq - _options.MaxEventsPerClient;
-            if (excess > 0) Drop(state, state.FirstSeq + excess - 1);
-            Save(ctx, state);
+            if (excess > 0)
+            {
+                Drop(state, state.FirstSeq + excess - 1);
+                changed = true;
+            }
+            if (changed) Save(ctx, state);
             ctx.OnCommitted(() => Committed(inboxId, state, stored, early));
         }
         if (copies.Count > 0) ctx.OnCommitted(() => Stored.Inc(copies.Count));
@@ -127,6 +149,7 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (_states.TryGetValue(inboxId, out var current) && ReferenceEquals(current, state))
         {
             _reservedOnDisk[inboxId] = state.SeqReservedThrough;
+            _committedThrough[inboxId] = stored.Seq;
             if (!handedOut) _tails.Add(inboxId, stored);
         }
         if (!handedOut) _signals.Pulse(inboxId);
@@ -181,6 +204,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             if (_states.ContainsKey(id)) return; // opened again in the same group
             _reservedOnDisk.Remove(id);
             _handedThrough.Remove(id);
+            _committedThrough.Remove(id);
         });
         _events.DeleteMany(Range(id, 0, long.MaxValue));
         _inboxes.Delete(id);
@@ -192,21 +216,30 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (!_states.TryGetValue(inboxId, out var state)) return;
         Track(ctx, inboxId);
         state.Subscriptions = channels.ToList();
-        _inboxes.Update(state);
+        Persist(state);
     });
 
-    /// <summary>Retention by age: drops events older than the retention period.</summary>
+    /// <summary>
+    /// Retention by age: drops events older than the retention period. Each inbox's events are read
+    /// oldest first by key, up to the first one young enough (seqs are handed out in time order).
+    /// </summary>
     public Task ExpireAsync() => _writer.WriteAsync(ctx =>
     {
         var cutoff = _clock.GetUtcNow().UtcDateTime - _options.Retention;
-        var old = _events.Query().Where(e => e.At < cutoff).ToList();
-        foreach (var group in old.GroupBy(e => e.InboxId))
+        foreach (var state in _states.Values)
         {
-            if (!_states.TryGetValue(group.Key, out var state)) continue;
-            Track(ctx, group.Key);
-            Drop(state, group.Max(e => e.Seq));
-            _inboxes.Update(state);
-            Wake(ctx, group.Key);
+            if (state.FirstSeq > state.LastSeq) continue;
+            long expired = 0;
+            foreach (var e in _events.Query().Where(Range(state.InboxId, state.FirstSeq, state.LastSeq)).OrderBy("_id").ToEnumerable())
+            {
+                if (UtcDates.Utc(e.At) >= cutoff) break;
+                expired = e.Seq;
+            }
+            if (expired == 0) continue;
+            Track(ctx, state.InboxId);
+            Drop(state, expired);
+            Persist(state);
+            Wake(ctx, state.InboxId);
         }
     });
 
@@ -269,7 +302,9 @@ public sealed class LiteDbInboxStore : IInboxStore
         BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonDocument { ["0"] = KeyOf(inboxId, from), ["1"] = KeyOf(inboxId, to) });
 
     /// <summary>Saves the state once per group, however many events the group added.</summary>
-    private void Save(WriteContext ctx, InboxState state) => ctx.OnceBeforeCommit("inbox:" + state.InboxId, () => _inboxes.Update(state));
+    private void Save(WriteContext ctx, InboxState state) => ctx.OnceBeforeCommit("inbox:" + state.InboxId, () => Persist(state));
+
+    private void Persist(InboxState state) => _inboxDocs.Update(InboxBson.Of(state));
 
     private void Wake(WriteContext ctx, string inboxId) => ctx.OnCommitted(() => _signals.Pulse(inboxId));
 
@@ -283,6 +318,7 @@ public sealed class LiteDbInboxStore : IInboxStore
         var onDisk = _inboxes.FindById(inboxId);
         if (onDisk is null) { _states.TryRemove(inboxId, out _); return; }
         if (_handedThrough.TryGetValue(inboxId, out var handed) && handed >= onDisk.NextSeq) onDisk.NextSeq = handed + 1;
+        if (_committedThrough.TryGetValue(inboxId, out var committed) && committed >= onDisk.NextSeq) onDisk.NextSeq = committed + 1;
         _states[inboxId] = onDisk;
     });
 
@@ -297,7 +333,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             if (state.SeqReservedThrough <= state.LastSeq) continue;
             Track(ctx, state.InboxId);
             state.SeqReservedThrough = state.LastSeq;
-            _inboxes.Update(state);
+            Persist(state);
         }
     }
 
