@@ -138,21 +138,36 @@ public sealed class ChannelRouter
     /// (<c>relay_pusher_events_dropped_total</c>); the channel's other events flow on. After a
     /// start, nothing is stored before the restart's <c>relay:gap</c>.
     /// </summary>
-    public async Task DeliverAsync(IncomingEvent e)
+    public async Task DeliverAsync(IncomingEvent e) => await await QueueAsync(e);
+
+    /// <summary>
+    /// <see cref="DeliverAsync"/> in two steps: completes once the event is queued for storage, with the task of its
+    /// storing (an event that could not be stored is noted for <c>relay:gap</c> there, not thrown). When the store
+    /// <see cref="IInboxStore.QueuesAppendsInOrder"/>, a channel's next event may be queued before this one is stored.
+    /// </summary>
+    public async Task<Task> QueueAsync(IncomingEvent e)
     {
         if (RefusalOfHeard(e) is { } reason)
         {
             DroppedFromPusher.WithLabels(reason).Inc();
             _log.LogWarning("Dropped an event heard on Pusher ({Reason}): channel '{Channel}', event '{Event}'",
                 reason, WireNames.ForLog(e.Channel), WireNames.ForLog(e.Event));
-            return;
+            return Task.CompletedTask;
         }
         await _restartGapTold.Task;
         // A store that failed without the connection dropping (a Redis timeout, say) raises no Recovered: the next
         // event tells the gaps owed, so they are never held back for good.
         if (_hasMissed) await ReportMissedAsync();
         var inboxes = InboxesFor(e.Channel);
-        if (inboxes.Count == 0) return;
+        if (inboxes.Count == 0) return Task.CompletedTask;
+        return StoreAsync(inboxes, e);
+    }
+
+    /// <summary>Whether a channel's next event may be queued before the one before it is stored.</summary>
+    public bool QueuesAppendsInOrder => _inboxes.QueuesAppendsInOrder;
+
+    private async Task StoreAsync(IReadOnlyList<string> inboxes, IncomingEvent e)
+    {
         try { await _inboxes.AppendAsync(inboxes, e); }
         catch (Exception failure) when (StorageFailures.IsStorageFailure(failure))
         {

@@ -33,6 +33,13 @@ public interface IInboxStore
     /// </summary>
     Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e);
 
+    /// <summary>
+    /// True when <see cref="AppendAsync"/> has queued its event, in call order, by the time it returns (before it
+    /// completes): the events of one channel may then be handed over without waiting for each other to be stored
+    /// (docs/storage.md, "Appends in flight"). False: each append must complete before the channel's next starts.
+    /// </summary>
+    bool QueuesAppendsInOrder => false;
+
     /// <summary>Everything up to <paramref name="seq"/> (at most the last seq) is handled and may be forgotten.</summary>
     Task AcknowledgeAsync(string inboxId, long seq);
 

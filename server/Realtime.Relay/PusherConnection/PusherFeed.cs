@@ -95,9 +95,18 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
     /// <summary>Whether Pusher has confirmed the relay's subscription to <paramref name="channel"/>.</summary>
     public bool IsSubscribed(string channel) => _pool.Get(channel)?.State == SubscriptionState.Subscribed;
 
+    /// <summary>
+    /// How many of a channel's events may be queued for storage before the oldest is stored, when the store keeps
+    /// queue order (LiteDB): a channel's events then share group commits instead of waiting one commit each
+    /// (docs/storage.md, "Appends in flight"). Readers get them in order either way.
+    /// </summary>
+    internal const int StoresInFlightPerChannel = 64;
+
     // Events of one channel are stored in the order heard; channels do not wait for each other.
     private async Task PumpAsync(PusherSubscription subscription)
     {
+        var inFlight = _router.QueuesAppendsInOrder ? StoresInFlightPerChannel : 0;
+        var storing = new Queue<Task>();
         try
         {
             await foreach (var e in subscription.Events.ReadAllAsync(_stopping.Token))
@@ -109,7 +118,7 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
                         case PusherEventKind.Event:
                             Heard.Inc();
                             var heard = new IncomingEvent(e.Channel, e.Event, e.RawData ?? e.Data?.ToString() ?? "", e.UserId) { HeardAt = e.ReceivedAt };
-                            if (await _ownership.AdmitAsync(heard) is { } admitted) await _router.DeliverAsync(admitted);
+                            if (await _ownership.AdmitAsync(heard) is { } admitted) storing.Enqueue(await _router.QueueAsync(admitted));
                             break;
                         case PusherEventKind.Gap when e.GapReason == GapReason.BufferOverflow:
                             // The channel's events came faster than they could be stored and the oldest were dropped.
@@ -120,12 +129,10 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
                 }
                 catch (Exception failure) when (failure is not OperationCanceledException)
                 {
-                    // One event that could not be handled (an unexpected error of the store or the cluster's Redis)
-                    // must not end the channel's pump: the events after it would pile up unheard, with no gap told.
-                    Failed.Inc();
-                    _log.LogError(failure, "An event of {Channel} could not be stored; its inboxes get relay:gap", e.Channel);
-                    await ReportLostAsync(e.Channel);
+                    await ReportFailedAsync(failure, e.Channel);
                 }
+                while (storing.Count > inFlight || (storing.Count > 0 && storing.Peek().IsCompleted))
+                    await SettleAsync(storing.Dequeue(), subscription.Channel);
             }
         }
         catch (OperationCanceledException) { }
@@ -133,6 +140,26 @@ public sealed class PusherFeed : IRelaySocketIds, IReadinessCheck, IHostedServic
         {
             _log.LogError(e, "Delivering events of {Channel} stopped", subscription.Channel);
         }
+        finally
+        {
+            while (storing.TryDequeue(out var stored)) await SettleAsync(stored, subscription.Channel);
+        }
+    }
+
+    private async Task SettleAsync(Task stored, string channel)
+    {
+        try { await stored; }
+        catch (Exception failure) when (failure is not OperationCanceledException) { await ReportFailedAsync(failure, channel); }
+        catch (OperationCanceledException) { }
+    }
+
+    // One event that could not be handled (an unexpected error of the store or the cluster's Redis) must not end the
+    // channel's pump: the events after it would pile up unheard, with no gap told.
+    private async Task ReportFailedAsync(Exception failure, string channel)
+    {
+        Failed.Inc();
+        _log.LogError(failure, "An event of {Channel} could not be stored; its inboxes get relay:gap", channel);
+        await ReportLostAsync(channel);
     }
 
     private async Task ReportLostAsync(string channel)

@@ -74,6 +74,9 @@ public sealed class LiteDbInboxStore : IInboxStore
 
     public Task<IReadOnlyList<InboxState>> AllStatesAsync() => Task.FromResult<IReadOnlyList<InboxState>>(_states.Values.ToList());
 
+    /// <summary>The writer's queue keeps call order, and seqs are given out in queue order.</summary>
+    public bool QueuesAppendsInOrder => true;
+
     /// <summary>Stores the event in each inbox; completes once it is on disk. Readers may have it earlier (see the class).</summary>
     public Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e)
     {
