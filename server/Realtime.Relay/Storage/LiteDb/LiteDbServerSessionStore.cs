@@ -14,6 +14,8 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
 {
     private readonly StoreWriter _writer;
     private readonly ILiteCollection<SessionRecord> _sessions;
+    /// <summary>The same collection as documents: a touch changes one field, without the reflection mapper both ways.</summary>
+    private readonly ILiteCollection<BsonDocument> _sessionDocs;
     private readonly LiteDbClientCredentialStore _credentials;
     private readonly LiteDbInboxStore _inboxes;
 
@@ -31,6 +33,7 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
         _credentials = credentials;
         _inboxes = inboxes;
         _sessions = db.Collection<SessionRecord>("server_sessions");
+        _sessionDocs = db.Database.GetCollection("server_sessions");
         _sessions.EnsureIndex(s => s.LastSeenAt);
         _sessions.EnsureIndex(s => s.GameId);
         writer.Recovered += _liveByGame.Clear; // raised by the writer, between groups
@@ -89,11 +92,13 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
         ? Task.CompletedTask
         : _writer.WriteAsync(_ =>
         {
+            // Every live server is touched every sweep (20,000 every few seconds): one field, as a document.
             foreach (var (id, at) in seen)
             {
-                if (Find(id) is not { } session || at.UtcDateTime <= session.LastSeenAt) continue;
-                session.LastSeenAt = at.UtcDateTime;
-                _sessions.Update(session);
+                if (_sessionDocs.FindById(id) is not { } session || session["_id"].AsString != id) continue;
+                if (at.UtcDateTime <= UtcDates.Utc(session[nameof(SessionRecord.LastSeenAt)].AsDateTime)) continue;
+                session[nameof(SessionRecord.LastSeenAt)] = at.UtcDateTime;
+                _sessionDocs.Update(session);
             }
         });
 }
