@@ -6,13 +6,14 @@ namespace Realtime.Pusher.Client;
 /// channels that were subscribed before and must be subscribed again before the connection reports them
 /// together (<see cref="PusherConnection.ChannelsResumedAfterGap"/>).
 /// <para>
-/// Every member locks the connection's gate (re-entrant), so the connection can make a larger step atomic
+/// Every member but <see cref="Get"/> locks the connection's gate (re-entrant), so the connection can make a larger step atomic
 /// by holding the gate around several calls.
 /// </para>
 /// </summary>
 internal sealed class SubscriptionTable(object gate)
 {
-    private readonly Dictionary<string, PusherSubscription> _subs = new(StringComparer.Ordinal);
+    // Changed only under the gate; read without it by Get, which every frame of the connection asks (README, "Benchmarks").
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PusherSubscription> _subs = new(StringComparer.Ordinal);
     private readonly Dictionary<PusherSubscription, PusherSession> _sentOn = new();
     private readonly HashSet<string> _gapPending = new(StringComparer.Ordinal);
     private readonly List<string> _gapResumed = new();
@@ -21,10 +22,8 @@ internal sealed class SubscriptionTable(object gate)
 
     public List<PusherSubscription> All { get { lock (gate) return _subs.Values.ToList(); } }
 
-    public PusherSubscription? Get(string channel)
-    {
-        lock (gate) return _subs.GetValueOrDefault(channel);
-    }
+    /// <summary>The channel's subscription, without the gate: a caller holding it sees its own changes all the same.</summary>
+    public PusherSubscription? Get(string channel) => _subs.GetValueOrDefault(channel);
 
     /// <summary>The channel's subscription; <paramref name="create"/>d and added when there is none.</summary>
     public PusherSubscription GetOrAdd(string channel, Func<PusherSubscription> create, out bool added)
@@ -34,7 +33,7 @@ internal sealed class SubscriptionTable(object gate)
             added = false;
             if (_subs.TryGetValue(channel, out var existing)) return existing;
             var sub = create();
-            _subs.Add(channel, sub);
+            _subs[channel] = sub;
             added = true;
             return sub;
         }
@@ -46,7 +45,7 @@ internal sealed class SubscriptionTable(object gate)
         lock (gate)
         {
             sentOn = null;
-            if (!_subs.Remove(channel, out sub!)) return false;
+            if (!_subs.TryRemove(channel, out sub!)) return false;
             _sentOn.Remove(sub, out sentOn);
             _gapPending.Remove(channel);
             return true;
