@@ -29,6 +29,9 @@ public static class JsJson
         return sb.ToString();
     }
 
+    /// <summary>Tokens need no line numbers (errors still carry the reader's position).</summary>
+    internal static readonly JsonLoadSettings NoLineInfo = new() { LineInfoHandling = LineInfoHandling.Ignore };
+
     /// <summary>Parses JSON without turning ISO dates into DateTime (values stay as sent).</summary>
     public static JToken Parse(string json)
     {
@@ -36,8 +39,9 @@ public static class JsJson
         {
             DateParseHandling = DateParseHandling.None,
             FloatParseHandling = FloatParseHandling.Double,
+            ArrayPool = JsonCharPool.Shared,
         };
-        var token = JToken.ReadFrom(reader);
+        var token = JToken.ReadFrom(reader, NoLineInfo);
         while (reader.Read())
         {
             if (reader.TokenType != JsonToken.Comment)

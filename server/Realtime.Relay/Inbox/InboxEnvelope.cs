@@ -30,14 +30,19 @@ public static class InboxEnvelope
 
     private static string Stamp(DateTime utc) => utc.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
 
+    private static readonly JsonLoadSettings NoLineInfo = new() { LineInfoHandling = LineInfoHandling.Ignore };
+
     /// <summary>As pusher-js does: JSON text becomes the parsed value, anything else stays a string.</summary>
     public static JToken ParseData(string data)
     {
         if (data.Length == 0) return JValue.CreateString(data);
         try
         {
-            using var reader = new JsonTextReader(new StringReader(data)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double };
-            var token = JToken.ReadFrom(reader);
+            using var reader = new JsonTextReader(new StringReader(data))
+            {
+                DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double, ArrayPool = Realtime.Pusher.Json.JsonCharPool.Shared,
+            };
+            var token = JToken.ReadFrom(reader, NoLineInfo);
             return reader.Read() ? JValue.CreateString(data) : token; // trailing content: not JSON
         }
         catch (JsonException)
