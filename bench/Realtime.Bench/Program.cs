@@ -18,6 +18,7 @@ using Realtime.Bench;
 //     --failover-channels N  channels (one session each) in the failover run (30), a batch of 10 events every --tick-ms (20)
 //     --everysec             also run the three on 3 nodes with Redis' appendfsync everysec
 //   failover: only the cluster's failover run (3 relays, one Redis), --failover-channels and --tick-ms as above
+//   store: the LiteDB inbox store alone in this process (no HTTP, no Pusher): --clients inboxes (1000), --events (60000)
 //   latency|held-polls|throughput|all --redis [--nodes N] [--everysec]: on Redis (N relays behind haproxy) instead of LiteDB
 
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
@@ -27,7 +28,7 @@ int Option(string name, int fallback)
     return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 }
 
-string[] known = ["latency", "held-polls", "held-polls-20k", "throughput", "cluster", "failover", "all"];
+string[] known = ["latency", "held-polls", "held-polls-20k", "throughput", "cluster", "failover", "store", "all"];
 if (!known.Contains(scenario))
 {
     Console.Error.WriteLine($"unknown scenario '{scenario}': use one of {string.Join(", ", known)}");
@@ -52,6 +53,12 @@ if (scenario == "cluster")
     await ClusterScenario.RunAsync(new ClusterScenario.Sizes(Option("latency-events", 300), Option("spacing-ms", 20), Option("polls", 2000),
         Option("clients", 1000), Option("events", 20_000), Option("rate", 6000), Option("in-flight", 16), Option("warmup-events", 10_000),
         Option("failover-channels", 30), Option("tick-ms", 20), args.Contains("--everysec")));
+    Report.PrintTable();
+    return 0;
+}
+if (scenario == "store")
+{
+    await StoreScenario.RunAsync(Option("clients", 1000), Option("events", 60_000));
     Report.PrintTable();
     return 0;
 }
