@@ -36,7 +36,7 @@ public static class StoreScenario
             foreach (var client in clients) await store.OpenAsync(client);
             Report.Progress(Name, $"{inboxes} inboxes open on a fresh LiteDB file; appending {events} events");
 
-            long acknowledged = 0;
+            long acknowledged = 0, breaks = 0;
             var perInbox = events / inboxes;
             var total = perInbox * inboxes;
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,7 +52,15 @@ public static class StoreScenario
                     var changed = signals.Current(client.InboxId);
                     var read = await store.ReadAfterAsync(client.InboxId, cursor, 1000);
                     if (read.Count == 0) { await changed; continue; }
-                    cursor = read[^1].Seq;
+                    foreach (var e in read)
+                    {
+                        // Event n of this inbox has seq n + 1: anything else is a lost, repeated or reordered event.
+                        if (e.Seq != cursor + 1 || e.Data != $$"""{"n":{{cursor}}}""")
+                        {
+                            if (Interlocked.Increment(ref breaks) <= 5) Report.Progress(Name, $"{client.InboxId}: after seq {cursor} came seq {e.Seq} with {e.Data} (read {read.Count} after {read[0].Seq - 1})");
+                        }
+                        cursor = e.Seq;
+                    }
                     var ack = store.AcknowledgeAsync(client.InboxId, cursor);
                     if (cursor >= perInbox)
                     {
@@ -94,6 +102,7 @@ public static class StoreScenario
             Report.Add(new Figure(Name, "inboxes / events", $"{inboxes} / {total}"));
             Report.Add(new Figure(Name, "appended and acknowledged (first append → last ack stored)", $"{total / seconds:0} events/s over {seconds:0.00} s"));
             Report.Add(new Figure(Name, "appends stored", $"{total / appendSeconds:0} events/s"));
+            Report.Add(new Figure(Name, "every event once, in order", $"{Interlocked.Read(ref breaks)} out of place", "0", Interlocked.Read(ref breaks) == 0));
             Report.Add(new Figure(Name, "this process's CPU meanwhile", $"{cpu:0.00} cores (of {Environment.ProcessorCount})"));
         }
         finally

@@ -164,4 +164,32 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         Assert.Equal([(1L, "e1"), (2L, "e2"), (3L, "e3")], (await inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
         Assert.Equal(["private-other"], inboxes.StateOf(client.InboxId)!.Subscriptions);
     }
+
+    [Fact]
+    public async Task More_events_of_one_inbox_in_a_group_than_its_tail_holds_reach_a_reader_behind_in_order_before_the_commit()
+    {
+        var (inboxes, writer) = await OpenAsync(_dir);
+        var client = NewPlugin();
+        await inboxes.OpenAsync(client);
+
+        using var releaseFirst = new ManualResetEventSlim();
+        using var releaseSecond = new ManualResetEventSlim();
+        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Hold(writer, firstEntered, releaseFirst);
+        await firstEntered.Task;
+        // Queued together, as the Pusher feed queues a busy channel's events: one group, twice what an inbox's tail holds.
+        var appends = Enumerable.Range(1, 64).Select(n => inboxes.AppendAsync([client.InboxId], Event(client, "e" + n))).ToList();
+        var second = Hold(writer, secondEntered, releaseSecond);
+        releaseFirst.Set();
+        await secondEntered.Task; // the 64 appends ran, their group has not committed
+
+        var read = await inboxes.ReadAfterAsync(client.InboxId, 0, 1000);
+        Assert.NotEmpty(read);
+        Assert.Equal(Enumerable.Range(1, read.Count).Select(n => ((long)n, "e" + n)), read.Select(e => (e.Seq, e.Event)));
+
+        releaseSecond.Set();
+        await Task.WhenAll(appends.Append(first).Append(second));
+        Assert.Equal(Enumerable.Range(1, 64).Select(n => (long)n), (await inboxes.ReadAfterAsync(client.InboxId, 0, 1000)).Select(e => e.Seq));
+    }
 }

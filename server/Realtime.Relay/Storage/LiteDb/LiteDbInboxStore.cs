@@ -93,6 +93,9 @@ public sealed class LiteDbInboxStore : IInboxStore
         var payload = new SharedPayload(e.Data);
         // An inbox with an event of this group that waits for the commit gets none of its later ones early: readers see seqs in order.
         var heldBack = ctx.PerGroup<HashSet<string>>("inbox-held-back");
+        // Events handed out before their commit must stay in the inbox's tail until then (a reader behind finds the
+        // committed ones in the file and these only in memory): at most a tail's worth per inbox and group.
+        var handedEarly = ctx.PerGroup<Dictionary<string, int>>("inbox-handed-early");
         // Every copy gets its seq, and is handed to its readers when it may be, before any of them is written:
         // an event fanned out to many inboxes wakes all their polls at once, not one per insert.
         var copies = new List<Copy>(inboxIds.Count);
@@ -112,9 +115,11 @@ public sealed class LiteDbInboxStore : IInboxStore
                 Channel = e.Channel, Event = e.Event, Data = e.Data, UserId = e.UserId, At = now, Payload = payload,
             };
             var early = run is not null && again == 0 && !heldBack.Contains(inboxId)
-                        && seq <= _reservedOnDisk.GetValueOrDefault(inboxId) && _tails.Add(inboxId, stored);
+                        && seq <= _reservedOnDisk.GetValueOrDefault(inboxId)
+                        && handedEarly.GetValueOrDefault(inboxId) < TailPerInbox && _tails.Add(inboxId, stored);
             if (early)
             {
+                handedEarly[inboxId] = handedEarly.GetValueOrDefault(inboxId) + 1;
                 run!.HandedOut(position, seq, inboxIds.Count);
                 _handedThrough[inboxId] = seq;
                 _signals.Pulse(inboxId);
