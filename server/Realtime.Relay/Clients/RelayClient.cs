@@ -12,8 +12,11 @@ public enum ClientKind
 /// </summary>
 public sealed record RelayClient(ClientKind Kind, string Id, string? GameId)
 {
-    /// <summary>The inbox's key: <c>plugin:&lt;pluginId&gt;</c> or <c>server:&lt;gameId&gt;:&lt;jobId&gt;</c>.</summary>
-    public string InboxId => Kind == ClientKind.Plugin ? "plugin:" + Id : $"server:{GameId}:{Id}";
+    /// <summary>
+    /// The inbox's key: <c>plugin:&lt;pluginId&gt;</c> or <c>server:&lt;gameId&gt;:&lt;jobId&gt;</c>. Made once: a
+    /// long-poll looks it up several times per round, for tens of thousands of held polls (README, "Benchmarks").
+    /// </summary>
+    public string InboxId { get; } = Kind == ClientKind.Plugin ? "plugin:" + Id : $"server:{GameId}:{Id}";
 
     /// <summary><c>private-plugin-&lt;id&gt;</c> for plugins, <c>private-game-&lt;gameId&gt;</c> for game servers.</summary>
     public string OwnChannel => Kind == ClientKind.Plugin ? "private-plugin-" + Id : "private-game-" + GameId;

@@ -40,10 +40,13 @@ public sealed class RelayClientBinder : IModelBinder, IModelBinderProvider
     /// <summary>
     /// Registers the binder, and marks <see cref="RelayClient"/> as a non-request source (like a
     /// CancellationToken): it is neither read from the body nor listed in the OpenAPI document.
+    /// Nor is it validated: it comes from the relay's own token store, and walking its properties
+    /// on every request (every long-poll round) only made garbage.
     /// </summary>
     public static void Register(MvcOptions options)
     {
         options.ModelBinderProviders.Insert(0, new RelayClientBinder());
         options.ModelMetadataDetailsProviders.Add(new BindingSourceMetadataProvider(typeof(RelayClient), BindingSource.Special));
+        options.ModelMetadataDetailsProviders.Add(new SuppressChildValidationMetadataProvider(typeof(RelayClient)));
     }
 }

@@ -27,14 +27,14 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
     [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/events")]
     [ProducesResponseType<EventsPage>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest)]
-    public async Task<IActionResult> Poll(RelayClient client, [FromQuery] long? after, [FromQuery] int? wait, [FromQuery] int? limit, CancellationToken ct)
+    public async Task<IActionResult> Poll([FromQuery] long? after, [FromQuery] int? wait, [FromQuery] int? limit)
     {
-        var problems = new Dictionary<string, string[]>();
-        if (after < 0) problems["after"] = ["after must be 0 or a seq the relay returned."];
-        if (wait is < 0 || wait > options.MaxWaitSeconds) problems["wait"] = [$"wait must be 0-{options.MaxWaitSeconds} seconds."];
-        if (limit is < 1 || limit > options.MaxLimit) problems["limit"] = [$"limit must be 1-{options.MaxLimit}."];
-        if (problems.Count > 0)
-            return Problems.Result(HttpContext, 400, ErrorCodes.InvalidRequest, string.Join(" ", problems.Values.SelectMany(v => v)), problems);
+        // The client and the cancellation token are taken from the request rather than bound as parameters: MVC binds
+        // and validates each parameter with objects of its own, on every round of tens of thousands of held polls.
+        var client = ClientTokenAuthentication.ClientOf(HttpContext) ?? throw new InvalidOperationException("[RelayClientEndpoint] lets only a relay client in.");
+        var ct = HttpContext.RequestAborted;
+        if (after < 0 || wait < 0 || wait > options.MaxWaitSeconds || limit is < 1 || limit > options.MaxLimit)
+            return InvalidPoll(after, wait, limit);
 
         var cursor = after ?? 0;
         var take = limit ?? options.DefaultLimit;
@@ -75,6 +75,15 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
         {
             held?.Dispose();
         }
+    }
+
+    private IActionResult InvalidPoll(long? after, int? wait, int? limit)
+    {
+        var problems = new Dictionary<string, string[]>();
+        if (after < 0) problems["after"] = ["after must be 0 or a seq the relay returned."];
+        if (wait is < 0 || wait > options.MaxWaitSeconds) problems["wait"] = [$"wait must be 0-{options.MaxWaitSeconds} seconds."];
+        if (limit is < 1 || limit > options.MaxLimit) problems["limit"] = [$"limit must be 1-{options.MaxLimit}."];
+        return Problems.Result(HttpContext, 400, ErrorCodes.InvalidRequest, string.Join(" ", problems.Values.SelectMany(v => v)), problems);
     }
 
     [HttpGet("/api/v1/plugins/{pluginId}/stream")]

@@ -7,6 +7,11 @@ namespace Realtime.Relay.Infrastructure;
 /// Bodies over 64 KB are refused with 413 (docs/api.md, "Conventions"). Kestrel is set for tens of
 /// thousands of held long-polls (README, "Benchmarks"): no cap on connections (each held poll over HTTP/1.1 is one; the open files limit is the cap),
 /// and a listen backlog deep enough for every game server re-polling at once after a restart.
+/// The socket transport continues a read or a send on the thread it completed on instead of queueing it
+/// once more: one event answers every held poll and each re-polls at once, and on two cores those extra
+/// thread-pool hops were a good part of that burst. Socket completions still come on thread-pool threads,
+/// never on the epoll thread (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS stays off), so the relay's own
+/// code runs where it ran before.
 /// </summary>
 public static class RequestLimits
 {
@@ -17,7 +22,11 @@ public static class RequestLimits
 
     public static IWebHostBuilder UseRelayRequestLimits(this IWebHostBuilder web) => web
         .ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes) // connections: uncapped (Kestrel's default)
-        .ConfigureServices(services => services.Configure<SocketTransportOptions>(o => o.Backlog = ListenBacklog));
+        .ConfigureServices(services => services.Configure<SocketTransportOptions>(o =>
+        {
+            o.Backlog = ListenBacklog;
+            o.UnsafePreferInlineScheduling = true;
+        }));
 
     /// <summary>
     /// Refuses a declared over-size body before anything reads it. Chunked bodies with no
