@@ -79,7 +79,29 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
 
     public Task WriteAsync(Action<WriteContext> work) => WriteAsync<bool>(ctx => { work(ctx); return true; });
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// The writer runs on a thread of its own, not the thread pool's: a group is synchronous work (LiteDB, the disk's
+    /// flush) that would hold a pool thread for its whole length, and the pool answers that by starting more threads,
+    /// which then compete with the writer for the cores (README, "Benchmarks").
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(stoppingToken);
+                done.TrySetResult();
+            }
+            catch (Exception e) { done.TrySetException(e); }
+        })
+        { IsBackground = true, Name = "store writer" };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(CancellationToken stoppingToken)
     {
         var group = new List<WorkItem>(MaxGroup);
         try
@@ -89,11 +111,11 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
                 if (db.UnavailableReason is { } reason)
                 {
                     FailQueued(reason);
-                    await Task.Delay(_probeDelay, stoppingToken);
+                    if (stoppingToken.WaitHandle.WaitOne(_probeDelay)) break;
                     Probe();
                     continue;
                 }
-                if (!await _queue.Reader.WaitToReadAsync(stoppingToken)) break;
+                if (!WaitForWork(stoppingToken)) break;
                 while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item)) group.Add(item);
                 try { CommitGroup(group); }
                 catch (Exception e)
@@ -119,6 +141,13 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
             }
             RunLastWrites();
         }
+    }
+
+    /// <summary>Blocks this (dedicated) thread until a write is queued; false once the queue is completed.</summary>
+    private bool WaitForWork(CancellationToken stoppingToken)
+    {
+        var ready = _queue.Reader.WaitToReadAsync(stoppingToken);
+        return ready.IsCompleted ? ready.Result : ready.AsTask().GetAwaiter().GetResult();
     }
 
     private void RunLastWrites()
