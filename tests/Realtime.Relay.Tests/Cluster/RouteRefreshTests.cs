@@ -1,4 +1,5 @@
 using Realtime.Relay.Inbox;
+using Realtime.Relay.Tests.Support;
 using Realtime.Testing;
 
 namespace Realtime.Relay.Tests.Cluster;
@@ -46,7 +47,7 @@ public sealed class RouteRefreshTests : IAsyncLifetime
     }
 
     /// <summary>The shared store, whose first state read answers what it read at once but only when released.</summary>
-    private sealed class FirstReadHeldBack(IInboxStore inner) : IInboxStore
+    private sealed class FirstReadHeldBack(IInboxStore inner) : DelegatingInboxStore(inner)
     {
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _reads;
@@ -55,22 +56,13 @@ public sealed class RouteRefreshTests : IAsyncLifetime
 
         public void Release() => _released.TrySetResult();
 
-        public async Task<InboxState?> StateOfAsync(string inboxId)
+        public override async Task<InboxState?> StateOfAsync(string inboxId)
         {
-            var state = await inner.StateOfAsync(inboxId);
+            var state = await base.StateOfAsync(inboxId);
             if (Interlocked.Increment(ref _reads) != 1) return state;
             FirstReadDone.TrySetResult();
             await _released.Task;
             return state;
         }
-
-        public Task<IReadOnlyList<InboxState>> AllStatesAsync() => inner.AllStatesAsync();
-        public Task OpenAsync(Realtime.Relay.Clients.RelayClient client) => inner.OpenAsync(client);
-        public Task CloseAsync(Realtime.Relay.Clients.RelayClient client) => inner.CloseAsync(client);
-        public Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e) => inner.AppendAsync(inboxIds, e);
-        public Task AcknowledgeAsync(string inboxId, long seq) => inner.AcknowledgeAsync(inboxId, seq);
-        public Task SetSubscriptionsAsync(string inboxId, IReadOnlyList<string> channels) => inner.SetSubscriptionsAsync(inboxId, channels);
-        public Task ExpireAsync() => inner.ExpireAsync();
-        public Task<List<StoredEvent>> ReadAfterAsync(string inboxId, long after, int limit) => inner.ReadAfterAsync(inboxId, after, limit);
     }
 }

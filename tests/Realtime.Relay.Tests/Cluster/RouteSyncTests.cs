@@ -4,6 +4,7 @@ using Realtime.Relay.Cluster;
 using Realtime.Relay.Cluster.Redis;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage;
+using Realtime.Relay.Tests.Support;
 using Realtime.Testing;
 using StackExchange.Redis;
 
@@ -66,7 +67,7 @@ public sealed class RouteSyncTests : IAsyncLifetime
     }
 
     /// <summary>The shared inbox store, except that the first read of one inbox's state is held back (its answer is the state at the time of reading).</summary>
-    private sealed class FirstReadHeldBack(IInboxStore inner, string inboxId) : IInboxStore
+    private sealed class FirstReadHeldBack(IInboxStore inner, string inboxId) : DelegatingInboxStore(inner)
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _reads;
@@ -77,9 +78,9 @@ public sealed class RouteSyncTests : IAsyncLifetime
 
         public void Release() => _release.TrySetResult();
 
-        public async Task<InboxState?> StateOfAsync(string id)
+        public override async Task<InboxState?> StateOfAsync(string id)
         {
-            var state = await inner.StateOfAsync(id);
+            var state = await base.StateOfAsync(id);
             if (id == inboxId && Interlocked.Increment(ref _reads) == 1)
             {
                 Held.TrySetResult();
@@ -87,15 +88,6 @@ public sealed class RouteSyncTests : IAsyncLifetime
             }
             return state;
         }
-
-        public Task<IReadOnlyList<InboxState>> AllStatesAsync() => inner.AllStatesAsync();
-        public Task OpenAsync(RelayClient client) => inner.OpenAsync(client);
-        public Task CloseAsync(RelayClient client) => inner.CloseAsync(client);
-        public Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e) => inner.AppendAsync(inboxIds, e);
-        public Task AcknowledgeAsync(string id, long seq) => inner.AcknowledgeAsync(id, seq);
-        public Task SetSubscriptionsAsync(string id, IReadOnlyList<string> channels) => inner.SetSubscriptionsAsync(id, channels);
-        public Task ExpireAsync() => inner.ExpireAsync();
-        public Task<List<StoredEvent>> ReadAfterAsync(string id, long after, int limit) => inner.ReadAfterAsync(id, after, limit);
     }
 
     private sealed class NeverRecovers : IStorageRecovery

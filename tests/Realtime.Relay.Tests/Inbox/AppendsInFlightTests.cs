@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 using Realtime.Pusher.Rest;
-using Realtime.Relay.Clients;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.PusherConnection;
 using Realtime.Relay.Storage.LiteDb;
+using Realtime.Relay.Tests.Support;
 using Realtime.Testing;
 
 namespace Realtime.Relay.Tests.Inbox;
@@ -75,14 +75,12 @@ public sealed class AppendsInFlightTests : IAsyncLifetime
             return done;
         }
 
-        private sealed class Store(CompletionsHeld held, LiteDbInboxStore inner) : IInboxStore
+        private sealed class Store(CompletionsHeld held, LiteDbInboxStore inner) : DelegatingInboxStore(inner)
         {
-            public bool QueuesAppendsInOrder => inner.QueuesAppendsInOrder;
-
-            public async Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e)
+            public override async Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e)
             {
                 var release = held._release.Task;
-                var stored = inner.AppendAsync(inboxIds, e); // queued now, in call order
+                var stored = base.AppendAsync(inboxIds, e); // queued now, in call order
                 Interlocked.Increment(ref held._waiting);
                 try
                 {
@@ -91,15 +89,6 @@ public sealed class AppendsInFlightTests : IAsyncLifetime
                 }
                 finally { Interlocked.Decrement(ref held._waiting); }
             }
-
-            public Task<InboxState?> StateOfAsync(string inboxId) => inner.StateOfAsync(inboxId);
-            public Task<IReadOnlyList<InboxState>> AllStatesAsync() => inner.AllStatesAsync();
-            public Task OpenAsync(RelayClient client) => inner.OpenAsync(client);
-            public Task CloseAsync(RelayClient client) => inner.CloseAsync(client);
-            public Task AcknowledgeAsync(string inboxId, long seq) => inner.AcknowledgeAsync(inboxId, seq);
-            public Task SetSubscriptionsAsync(string inboxId, IReadOnlyList<string> channels) => inner.SetSubscriptionsAsync(inboxId, channels);
-            public Task ExpireAsync() => inner.ExpireAsync();
-            public Task<List<StoredEvent>> ReadAfterAsync(string inboxId, long after, int limit) => inner.ReadAfterAsync(inboxId, after, limit);
         }
     }
 
