@@ -51,6 +51,46 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     private static Task Hold(StoreWriter writer, TaskCompletionSource entered, ManualResetEventSlim release) =>
         writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
 
+    /// <summary>
+    /// The writes <paramref name="queue"/> starts, run as one group that has not committed yet when this completes: the
+    /// writer is held busy while they are queued, and a write queued after them holds their group open until
+    /// <see cref="OpenGroup.CommitAsync"/>.
+    /// </summary>
+    private static async Task<OpenGroup> RunUncommittedAsync(StoreWriter writer, Func<IEnumerable<Task>> queue)
+    {
+        var group = new OpenGroup();
+        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        group.Writes.Add(Hold(writer, firstEntered, group.ReleaseFirst));
+        await firstEntered.Task; // the writer is busy: what is queued next forms one group
+        group.Writes.AddRange(queue());
+        group.Writes.Add(Hold(writer, secondEntered, group.ReleaseSecond));
+        group.ReleaseFirst.Set();
+        await secondEntered.Task; // the queued writes ran, their group has not committed
+        return group;
+    }
+
+    private sealed class OpenGroup : IDisposable
+    {
+        public ManualResetEventSlim ReleaseFirst { get; } = new();
+        public ManualResetEventSlim ReleaseSecond { get; } = new();
+        public List<Task> Writes { get; } = [];
+
+        public async Task CommitAsync()
+        {
+            ReleaseSecond.Set();
+            await Task.WhenAll(Writes);
+        }
+
+        public void Dispose()
+        {
+            ReleaseFirst.Set();
+            ReleaseSecond.Set();
+            ReleaseFirst.Dispose();
+            ReleaseSecond.Dispose();
+        }
+    }
+
     [Fact]
     public async Task A_reader_gets_an_event_while_its_group_commits_and_the_append_completes_once_it_is_stored()
     {
@@ -58,23 +98,14 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         var client = NewPlugin();
         await inboxes.OpenAsync(client);
 
-        using var releaseFirst = new ManualResetEventSlim();
-        using var releaseSecond = new ManualResetEventSlim();
-        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var secondEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = Hold(writer, firstEntered, releaseFirst);
-        await firstEntered.Task; // the writer is busy: what is queued next forms one group
-        var append = inboxes.AppendAsync([client.InboxId], Event(client, "early"));
-        var second = Hold(writer, secondEntered, releaseSecond);
-        releaseFirst.Set();
-        await secondEntered.Task; // the append ran, its group has not committed
+        Task append = null!;
+        using var group = await RunUncommittedAsync(writer, () => [append = inboxes.AppendAsync([client.InboxId], Event(client, "early"))]);
 
         var read = await inboxes.ReadAfterAsync(client.InboxId, 0, 10);
         Assert.Equal([(1L, "early")], read.Select(e => (e.Seq, e.Event)));
         Assert.False(append.IsCompleted);
 
-        releaseSecond.Set();
-        await Task.WhenAll(first, append, second);
+        await group.CommitAsync();
         Assert.Equal([(1L, "early")], (await inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
     }
 
@@ -172,24 +203,15 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         var client = NewPlugin();
         await inboxes.OpenAsync(client);
 
-        using var releaseFirst = new ManualResetEventSlim();
-        using var releaseSecond = new ManualResetEventSlim();
-        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var secondEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = Hold(writer, firstEntered, releaseFirst);
-        await firstEntered.Task;
         // Queued together, as the Pusher feed queues a busy channel's events: one group, twice what an inbox's tail holds.
-        var appends = Enumerable.Range(1, 64).Select(n => inboxes.AppendAsync([client.InboxId], Event(client, "e" + n))).ToList();
-        var second = Hold(writer, secondEntered, releaseSecond);
-        releaseFirst.Set();
-        await secondEntered.Task; // the 64 appends ran, their group has not committed
+        using var group = await RunUncommittedAsync(writer,
+            () => Enumerable.Range(1, 64).Select(n => inboxes.AppendAsync([client.InboxId], Event(client, "e" + n))).ToList());
 
         var read = await inboxes.ReadAfterAsync(client.InboxId, 0, 1000);
         Assert.NotEmpty(read);
         Assert.Equal(Enumerable.Range(1, read.Count).Select(n => ((long)n, "e" + n)), read.Select(e => (e.Seq, e.Event)));
 
-        releaseSecond.Set();
-        await Task.WhenAll(appends.Append(first).Append(second));
+        await group.CommitAsync();
         Assert.Equal(Enumerable.Range(1, 64).Select(n => (long)n), (await inboxes.ReadAfterAsync(client.InboxId, 0, 1000)).Select(e => e.Seq));
     }
 }
