@@ -30,7 +30,7 @@ public static class JsJson
     }
 
     /// <summary>Tokens need no line numbers (errors still carry the reader's position).</summary>
-    internal static readonly JsonLoadSettings NoLineInfo = new() { LineInfoHandling = LineInfoHandling.Ignore };
+    public static readonly JsonLoadSettings NoLineInfo = new() { LineInfoHandling = LineInfoHandling.Ignore };
 
     /// <summary>Parses JSON without turning ISO dates into DateTime (values stay as sent).</summary>
     public static JToken Parse(string json)

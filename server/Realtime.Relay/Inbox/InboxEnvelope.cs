@@ -30,8 +30,6 @@ public static class InboxEnvelope
 
     private static string Stamp(DateTime utc) => utc.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static readonly JsonLoadSettings NoLineInfo = new() { LineInfoHandling = LineInfoHandling.Ignore };
-
     /// <summary>As pusher-js does: JSON text becomes the parsed value, anything else stays a string.</summary>
     public static JToken ParseData(string data)
     {
@@ -42,7 +40,7 @@ public static class InboxEnvelope
             {
                 DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double, ArrayPool = Realtime.Pusher.Json.JsonCharPool.Shared,
             };
-            var token = JToken.ReadFrom(reader, NoLineInfo);
+            var token = JToken.ReadFrom(reader, Realtime.Pusher.Json.JsJson.NoLineInfo);
             return reader.Read() ? JValue.CreateString(data) : token; // trailing content: not JSON
         }
         catch (JsonException)
