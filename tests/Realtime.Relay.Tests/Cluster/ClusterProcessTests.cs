@@ -91,6 +91,10 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         var beforeKill = backend.Round;
         await Task.WhenAll(clients.Select(c => c.UntilRoundAsync(beforeKill, stop.Token))).WaitAsync(Patience.Bulk);
 
+        // Orphaned means owned by the victim when it dies. A channel in a hand-over (offered by its owner, shares still
+        // evening out after start) may move to its taker without a gap, before or even after the kill (the taker's
+        // compare-and-set finds the lease still the victim's), so the snapshot is taken once no channel is offered.
+        await Wait.UntilAsync(async () => (await OffersAsync(redisClient, clients)).Count == 0, Patience.Bulk, "no channel offered for hand-over");
         var owners = await OwnersAsync(redisClient, clients);
         var victim = nodes[0];
         var victimId = victim.Environment["RELAY_NODE_ID"]!;
@@ -203,6 +207,16 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
             if (owner.HasValue) owners[channel] = owner!;
         }
         return owners;
+    }
+
+    /// <summary>The client channels whose owner offers them for hand-over now (docs/cluster.md, "Hand-over without loss").</summary>
+    private static async Task<List<string>> OffersAsync(IConnectionMultiplexer redis, IEnumerable<ClusterClient> clients)
+    {
+        var db = redis.GetDatabase();
+        var offered = new List<string>();
+        foreach (var channel in clients.Select(c => c.Channel).Distinct())
+            if (await db.KeyExistsAsync("relay:cluster:channel-offer:" + channel)) offered.Add(channel);
+        return offered;
     }
 
     private async Task<List<ClusterClient>> ConnectClientsAsync(string lbUrl)
