@@ -1,5 +1,6 @@
 using Newtonsoft.Json.Linq;
 using Realtime.Relay.Clients;
+using Realtime.Relay.Cluster.Redis;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Tests.Support;
 using Realtime.Testing;
@@ -125,8 +126,10 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         Assert.Contains(moving, a.Ownership.Owned);
 
         b.ConfirmSubscriptions = true;
-        await b.RoundAsync(); // the lease moves to b
-        await a.RoundAsync(); // a's renewal fails: it lets go
+        await b.RoundAsync(); // Pusher confirmed: b says it is ready
+        Assert.Contains(moving, a.Ownership.Owned); // only its owner moves a lease
+        await a.RoundAsync(); // a moves the lease to b and lets go
+        await b.RoundAsync(); // b finds the lease its own
         Assert.Equal([moving], b.Ownership.Owned);
         Assert.DoesNotContain(moving, a.Ownership.Owned);
         Assert.DoesNotContain(moving, a.Subscribed);
@@ -163,9 +166,9 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         var heardByBoth = Heard(moving, "heard-by-both") with { HeardAt = clock.GetUtcNow() };
         await b.HearAsync(heardByBoth);
 
-        await b.RoundAsync(); // the lease moves to node-b
+        await b.RoundAsync(); // node-b's subscription is confirmed: it says it is ready
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        await a.RoundAsync(); // node-a's renewal finds it moved: it lets go and unsubscribes
+        await a.RoundAsync(); // node-a moves the lease to node-b, lets go and unsubscribes
         Assert.DoesNotContain(moving, a.Subscribed);
 
         // node-a's pump reaches what it heard before letting go, and then one it heard after (node-b heard that too).
@@ -197,6 +200,34 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         Assert.DoesNotContain(stored, e => e.Event == "heard-before-the-taker");
         var gap = JObject.Parse(Assert.Single(stored, e => e.Event == ChannelRouter.GapEvent && !e.Data.Contains("relay_restarted")).Data);
         Assert.Equal("relay_overloaded", (string?)gap["reason"]);
+        Assert.Equal([moving], gap["channels"]!.ToObject<string[]>()!);
+    }
+
+    [Fact]
+    public async Task An_owner_killed_before_the_takers_subscription_is_confirmed_hands_nothing_over_and_its_channel_is_taken_over_with_relay_gap()
+    {
+        await _cluster.OpenPluginsAsync(2);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
+        await a.RoundAsync();
+        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        b.ConfirmSubscriptions = false;
+        await a.RoundAsync(); // offers its surplus
+        await b.RoundAsync(); // takes the offer and subscribes
+        var moving = Assert.Single(b.Subscribed);
+        var inbox = (await _cluster.Stores.Inboxes.AllStatesAsync()).Single(s => ChannelRouter.ChannelsOf(s).Contains(moving)).InboxId;
+
+        // Killed before Pusher confirmed node-b's subscription: what is published now reaches nobody.
+        await a.CrashAsync();
+        b.ConfirmSubscriptions = true;
+        await b.RoundAsync(); // ready, but its owner is dead and its lease still runs
+        Assert.DoesNotContain(moving, b.Ownership.Owned);
+        var db = b.Redis.GetDatabase();
+        await Wait.UntilAsync(async () => !await db.KeyExistsAsync(RedisKeys.ChannelLease(moving)), Patience.Step, "node-a's lease on " + moving + " to lapse");
+        await b.RoundAsync(); // free: taken over, its gap told once the subscription is confirmed (it is)
+
+        Assert.Contains(moving, b.Ownership.Owned);
+        var gap = JObject.Parse(Assert.Single(await _cluster.ReadAsync(inbox), e => e.Event == ChannelRouter.GapEvent && !e.Data.Contains("relay_restarted")).Data);
+        Assert.Equal("node_failed", (string?)gap["reason"]);
         Assert.Equal([moving], gap["channels"]!.ToObject<string[]>()!);
     }
 

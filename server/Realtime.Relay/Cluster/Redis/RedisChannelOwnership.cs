@@ -11,7 +11,7 @@ namespace Realtime.Relay.Cluster.Redis;
 /// Redis, held by the node that subscribes it. Every round (<see cref="ClusterOptions.Renew"/>) a node
 /// renews its leases (a lost one is unsubscribed at once), takes free channels up to its share
 /// (ceil(channels / live nodes)), offers channels above its share, and takes offered ones while
-/// under its share: the taker subscribes first and moves the lease only once Pusher confirmed, so
+/// under its share: the taker subscribes first and the owner moves the lease to it only once Pusher confirmed, so
 /// nothing is missed; while both hear the channel they store an event only if no one stored the
 /// same (event, data, user) on that channel within the hand-over window. A channel taken after its
 /// lease expired (its owner died) gets <c>relay:gap</c> once the new owner hears it, and before any
@@ -170,6 +170,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
                 candidates = _wanted.Where(c => !_owned.ContainsKey(c) && !_taking.ContainsKey(c)).Order(StringComparer.Ordinal).ToList();
             }
             await OfferAsync(nodes.Count > 1 ? Math.Max(0, owned - share) : 0);
+            await HandOverToReadyTakersAsync();
             await TakeAsync(candidates, share - owned);
             // Taken-over channels whose subscription is confirmed but that heard no event yet.
             await _takeoverGaps.TellConfirmedAsync(_isSubscribed);
@@ -203,18 +204,30 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         tell?.Invoke(new ChannelDemandChange(channel, Wanted: false));
     }
 
+    /// <summary>
+    /// The taker's side of a hand-over. Once Pusher has confirmed its subscription it says so (<c>channel-ready</c>) and
+    /// waits for the offering node to move the lease (<see cref="HandOverToReadyTakersAsync"/>): only a live owner moves
+    /// it, so an owner that died before the confirmation leaves a lease that lapses, and the channel is taken over
+    /// with relay:gap, covering what was published between the death and this node's subscription.
+    /// </summary>
     private async Task FinishHandOversAsync()
     {
-        List<(string Channel, string From)> ready;
-        lock (_gate) ready = _taking.Where(t => _isSubscribed(t.Key)).Select(t => (t.Key, t.Value)).ToList();
-        foreach (var (channel, from) in ready)
+        List<(string Channel, string From)> confirmed;
+        lock (_gate) confirmed = _taking.Where(t => _isSubscribed(t.Key)).Select(t => (t.Key, t.Value)).ToList();
+        if (confirmed.Count == 0) return;
+        var holders = await _leases.HoldersAsync(confirmed.Select(t => RedisKeys.ChannelLease(t.Channel)).ToList());
+        var offers = await _leases.HoldersAsync(confirmed.Select(t => RedisKeys.ChannelOffer(t.Channel)).ToList());
+        var db = _redis.GetDatabase();
+        for (var i = 0; i < confirmed.Count; i++)
         {
-            var key = RedisKeys.ChannelLease(channel);
-            if (await _leases.HandOverAsync(key, from, NodeId, _options.Lease))
+            var (channel, from) = confirmed[i];
+            if (holders[i] == NodeId)
             {
-                // A hand-over keeps the epoch: both nodes store (deduplicated) until the old owner lets go.
+                // Moved to this node by its owner. A hand-over keeps the epoch: both nodes store (deduplicated) until the
+                // old owner's pump has stored what it heard before letting go.
                 var epoch = (await _fences.CurrentAsync([channel]))[0];
-                await _redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId, TimeSpan.FromDays(1));
+                await db.StringSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId, TimeSpan.FromDays(1));
+                await _leases.ReleaseAsync(RedisKeys.ChannelReady(channel), NodeId);
                 lock (_gate)
                 {
                     if (!_taking.Remove(channel)) continue; // dropped meanwhile
@@ -223,16 +236,45 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
                 }
                 _log.LogInformation("Cluster: {Node} took {Channel} over from {From}", NodeId, channel, from);
             }
-            else if (await AcquireFreeAsync(channel))
+            else if (holders[i] == from && offers[i] == from)
             {
-                // Free instead of handed over: its holder released it (a clean stop past its budget), died, or its lease
-                // lapsed. It may have stopped hearing before this node's subscription was confirmed, so this is a
-                // takeover: a new epoch fences the old holder, and its inboxes get relay:gap.
+                // Renewed each round: it lives one lease, like the offer.
+                await db.StringSetAsync(RedisKeys.ChannelReady(channel), NodeId, _options.Lease);
             }
             else
             {
-                Drop(channel, "the hand-over was withdrawn");
+                await _leases.ReleaseAsync(RedisKeys.ChannelReady(channel), NodeId);
+                if (holders[i] is null && await AcquireFreeAsync(channel))
+                {
+                    // Free instead of handed over: its holder released it (a clean stop past its budget), died, or its
+                    // lease lapsed. It may have stopped hearing before this node's subscription was confirmed, so this is
+                    // a takeover: a new epoch fences the old holder, and its inboxes get relay:gap.
+                }
+                else
+                {
+                    Drop(channel, holders[i] == from ? "the hand-over was withdrawn" : "another node took it");
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// The offering side: each offered channel whose taker is ready (its subscription confirmed) has its lease moved
+    /// to that taker, and this node lets go of it at once (what it heard before still reaches the store:
+    /// RedisChannelOwnership.LetGo.cs).
+    /// </summary>
+    private async Task HandOverToReadyTakersAsync()
+    {
+        List<string> offered;
+        lock (_gate) offered = _offered.Where(_owned.ContainsKey).Order(StringComparer.Ordinal).ToList();
+        if (offered.Count == 0) return;
+        var takers = await _leases.HoldersAsync(offered.Select(RedisKeys.ChannelReady).ToList());
+        for (var i = 0; i < offered.Count; i++)
+        {
+            if (takers[i] is not { } taker || taker == NodeId) continue;
+            if (!await _leases.HandOverAsync(RedisKeys.ChannelLease(offered[i]), NodeId, taker, _options.Lease)) continue; // the renewal finds out why
+            await _redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLastOwner(offered[i]), taker, TimeSpan.FromDays(1));
+            Drop(offered[i], "handed over to " + taker, handedOver: true);
         }
     }
 
