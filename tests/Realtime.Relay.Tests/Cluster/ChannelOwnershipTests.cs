@@ -127,9 +127,10 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
 
         b.ConfirmSubscriptions = true;
         await b.RoundAsync(); // Pusher confirmed: b says it is ready
-        Assert.Contains(moving, a.Ownership.Owned); // only its owner moves a lease
-        await a.RoundAsync(); // a moves the lease to b and lets go
-        await b.RoundAsync(); // b finds the lease its own
+        Assert.Empty(b.Ownership.Owned); // not before its owner has seen that
+        await a.RoundAsync(); // a sees b ready (a is alive and hears the channel after b's confirmation)
+        await b.RoundAsync(); // the lease moves to b
+        await a.RoundAsync(); // a's renewal fails: it lets go
         Assert.Equal([moving], b.Ownership.Owned);
         Assert.DoesNotContain(moving, a.Ownership.Owned);
         Assert.DoesNotContain(moving, a.Subscribed);
@@ -155,6 +156,14 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         return (a, b, Assert.Single(b.Subscribed));
     }
 
+    /// <summary>The taker, its subscription confirmed, says it is ready; the owner sees that; the taker moves the lease.</summary>
+    private static async Task MoveTheLeaseAsync(ClusterHarness.Node owner, ClusterHarness.Node taker)
+    {
+        await taker.RoundAsync();
+        await owner.RoundAsync();
+        await taker.RoundAsync();
+    }
+
     [Fact]
     public async Task Events_the_old_owner_heard_before_the_taker_subscribed_and_stores_after_letting_go_are_stored_once()
     {
@@ -166,9 +175,9 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         var heardByBoth = Heard(moving, "heard-by-both") with { HeardAt = clock.GetUtcNow() };
         await b.HearAsync(heardByBoth);
 
-        await b.RoundAsync(); // node-b's subscription is confirmed: it says it is ready
+        await MoveTheLeaseAsync(a, b); // to node-b
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        await a.RoundAsync(); // node-a moves the lease to node-b, lets go and unsubscribes
+        await a.RoundAsync(); // node-a's renewal finds it moved: it lets go and unsubscribes
         Assert.DoesNotContain(moving, a.Subscribed);
 
         // node-a's pump reaches what it heard before letting go, and then one it heard after (node-b heard that too).
@@ -188,7 +197,7 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         var (a, b, moving) = await HandOverOneChannelAsync(clock);
         var inbox = (await _cluster.Stores.Inboxes.AllStatesAsync()).Single(s => ChannelRouter.ChannelsOf(s).Contains(moving)).InboxId;
         var heardBeforeTaker = Heard(moving, "heard-before-the-taker") with { HeardAt = clock.GetUtcNow() };
-        await b.RoundAsync();
+        await MoveTheLeaseAsync(a, b);
         clock.Advance(TimeSpan.FromMilliseconds(1));
         await a.RoundAsync();
 
@@ -229,6 +238,48 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
         var gap = JObject.Parse(Assert.Single(await _cluster.ReadAsync(inbox), e => e.Event == ChannelRouter.GapEvent && !e.Data.Contains("relay_restarted")).Data);
         Assert.Equal("node_failed", (string?)gap["reason"]);
         Assert.Equal([moving], gap["channels"]!.ToObject<string[]>()!);
+    }
+
+    [Fact]
+    public async Task A_taker_that_stops_before_its_hand_over_finished_is_never_given_the_lease()
+    {
+        await _cluster.OpenPluginsAsync(2);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
+        await a.RoundAsync();
+        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        await a.RoundAsync(); // offers its surplus
+        await b.RoundAsync(); // takes the offer and subscribes
+        await b.RoundAsync(); // confirmed: ready
+        var moving = Assert.Single(b.Subscribed);
+
+        await b.StopCleanlyAsync(); // owns nothing: stops at once, hearing nothing more
+        await a.RoundAsync(); // sees node-b's last ready
+        await a.RoundAsync();
+
+        Assert.Equal("node-a", (string?)await a.Redis.GetDatabase().StringGetAsync(RedisKeys.ChannelLease(moving)));
+        Assert.Contains(moving, a.Ownership.Owned);
+        Assert.Contains(moving, a.Subscribed); // still heard
+    }
+
+    [Fact]
+    public async Task A_taker_restarted_under_the_same_id_does_not_finish_its_earlier_processs_hand_over()
+    {
+        await _cluster.OpenPluginsAsync(2);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
+        await a.RoundAsync();
+        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        await a.RoundAsync();
+        await b.RoundAsync(); // takes the offer and subscribes
+        await b.RoundAsync(); // confirmed: ready
+        var moving = Assert.Single(b.Subscribed);
+
+        await b.CrashAsync();
+        var restarted = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        await a.RoundAsync(); // sees the crashed process's ready
+        await restarted.RoundAsync();
+
+        Assert.Equal("node-a", (string?)await a.Redis.GetDatabase().StringGetAsync(RedisKeys.ChannelLease(moving)));
+        Assert.Contains(moving, a.Subscribed); // still heard by its owner
     }
 
     [Fact]

@@ -4,9 +4,10 @@ namespace Realtime.Relay.Cluster.Redis;
 /// A clean stop (SIGTERM) hands the node's channels over before it stops hearing them (docs/cluster.md, "A clean
 /// stop"). <see cref="StoppingAsync"/> runs before any service stops, so the Pusher feed still hears and stores: the
 /// node leaves the node set (the others' shares grow), offers every channel it owns and keeps renewing them while
-/// the others take them as in any hand-over (subscribe first; once Pusher confirmed, this node moves the lease to the
-/// taker and lets go of the channel); what is still held after <see cref="ClusterOptions.StopHandOver"/> is released in
-/// <see cref="StopAsync"/>, after the feed stopped, and its next owner tells relay:gap as after a lapse.
+/// the others take them as in any hand-over (subscribe first, then move the lease once Pusher confirmed and this node
+/// has seen that). A channel whose lease moved is let go at once; what is still held after
+/// <see cref="ClusterOptions.StopHandOver"/> is released in <see cref="StopAsync"/>, after the feed stopped, and its
+/// next owner tells relay:gap as after a lapse.
 /// </summary>
 public sealed partial class RedisChannelOwnership : IHostedLifecycleService
 {
@@ -42,8 +43,8 @@ public sealed partial class RedisChannelOwnership : IHostedLifecycleService
                     reofferAt = _clock.GetUtcNow() + _options.Renew;
                 }
                 await Task.Delay(poll, _clock, cancellationToken);
-                await HandOverToReadyTakersAsync();
-                await RenewAsync();
+                await SeeReadyTakersAsync();
+                await RenewAsync(); // a channel whose lease moved to its taker is let go here
             }
             await WithdrawOffersAsync();
             var left = OwnedCount();

@@ -11,8 +11,8 @@ namespace Realtime.Relay.Cluster.Redis;
 /// Redis, held by the node that subscribes it. Every round (<see cref="ClusterOptions.Renew"/>) a node
 /// renews its leases (a lost one is unsubscribed at once), takes free channels up to its share
 /// (ceil(channels / live nodes)), offers channels above its share, and takes offered ones while
-/// under its share: the taker subscribes first and the owner moves the lease to it only once Pusher confirmed, so
-/// nothing is missed; while both hear the channel they store an event only if no one stored the
+/// under its share: the taker subscribes first and moves the lease only once Pusher confirmed and the owner has seen
+/// that (so the owner was alive and hearing until then), so nothing is missed; while both hear the channel they store an event only if no one stored the
 /// same (event, data, user) on that channel within the hand-over window. A channel taken after its
 /// lease expired (its owner died) gets <c>relay:gap</c> once the new owner hears it, and before any
 /// event of that channel the new owner stores. Leases are renewed on a thread of their own, so a round busy
@@ -33,6 +33,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     private readonly Dictionary<string, DateTimeOffset> _owned = new(StringComparer.Ordinal); // channel → dedupe until
     private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // channel → node handing it over
+    private readonly Dictionary<string, string> _takeTokens = new(StringComparer.Ordinal); // channel being taken → this take's token
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal); // owned or being taken → lease epoch stored under
     private readonly ChannelRouter _router;
     private readonly TakeoverGaps _takeoverGaps; // taken from a node that never handed them over, gap not stored yet
@@ -145,7 +146,10 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
             {
                 _log.LogError(e, "Cluster: a channel ownership round failed unexpectedly; trying again");
             }
-            try { await demand.WaitAsync(_options.Renew, stoppingToken); }
+            // While a hand-over is under way its steps (ready, seen, lease moved) wait for this node's rounds: a quarter round.
+            bool taking;
+            lock (_gate) taking = _taking.Count > 0;
+            try { await demand.WaitAsync(taking ? _options.Renew / 4 : _options.Renew, stoppingToken); }
             catch (TimeoutException) { }
             catch (OperationCanceledException) { return; }
         }
@@ -170,7 +174,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
                 candidates = _wanted.Where(c => !_owned.ContainsKey(c) && !_taking.ContainsKey(c)).Order(StringComparer.Ordinal).ToList();
             }
             await OfferAsync(nodes.Count > 1 ? Math.Max(0, owned - share) : 0);
-            await HandOverToReadyTakersAsync();
+            await SeeReadyTakersAsync();
             await TakeAsync(candidates, share - owned);
             // Taken-over channels whose subscription is confirmed but that heard no event yet.
             await _takeoverGaps.TellConfirmedAsync(_isSubscribed);
@@ -192,6 +196,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         lock (_gate)
         {
             var wasOwned = _owned.ContainsKey(channel);
+            _takeTokens.Remove(channel);
             if (!(_owned.Remove(channel) | _taking.Remove(channel))) return;
             if (handedOver && wasOwned) RememberHandedOver(channel, _epochs.GetValueOrDefault(channel));
             _epochs.Remove(channel);
@@ -205,31 +210,35 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     }
 
     /// <summary>
-    /// The taker's side of a hand-over. Once Pusher has confirmed its subscription it says so (<c>channel-ready</c>) and
-    /// waits for the offering node to move the lease (<see cref="HandOverToReadyTakersAsync"/>): only a live owner moves
-    /// it, so an owner that died before the confirmation leaves a lease that lapses, and the channel is taken over
-    /// with relay:gap, covering what was published between the death and this node's subscription.
+    /// The taker's side of a hand-over (docs/cluster.md, "Hand-over without loss"). Once Pusher has confirmed its
+    /// subscription it says so (<c>channel-ready</c>, with a token of this take), and moves the lease to itself only
+    /// after the owner has seen that (<c>channel-ready-seen</c>, <see cref="SeeReadyTakersAsync"/>): the owner was
+    /// alive and hearing after the confirmation. An owner that died before leaves a lease that lapses, and the channel
+    /// is taken over with relay:gap, covering what was published between the death and this node's subscription.
     /// </summary>
     private async Task FinishHandOversAsync()
     {
-        List<(string Channel, string From)> confirmed;
-        lock (_gate) confirmed = _taking.Where(t => _isSubscribed(t.Key)).Select(t => (t.Key, t.Value)).ToList();
+        List<(string Channel, string From, string Ready)> confirmed;
+        lock (_gate)
+            confirmed = _taking.Where(t => _isSubscribed(t.Key)).Select(t => (t.Key, t.Value, NodeId + "/" + _takeTokens.GetValueOrDefault(t.Key))).ToList();
         if (confirmed.Count == 0) return;
         var holders = await _leases.HoldersAsync(confirmed.Select(t => RedisKeys.ChannelLease(t.Channel)).ToList());
         var offers = await _leases.HoldersAsync(confirmed.Select(t => RedisKeys.ChannelOffer(t.Channel)).ToList());
+        var seen = await _leases.HoldersAsync(confirmed.Select(t => RedisKeys.ChannelReadySeen(t.Channel)).ToList());
         var db = _redis.GetDatabase();
         for (var i = 0; i < confirmed.Count; i++)
         {
-            var (channel, from) = confirmed[i];
-            if (holders[i] == NodeId)
+            var (channel, from, ready) = confirmed[i];
+            if (holders[i] == from && seen[i] == ready)
             {
-                // Moved to this node by its owner. A hand-over keeps the epoch: both nodes store (deduplicated) until the
-                // old owner's pump has stored what it heard before letting go.
+                if (!await _leases.HandOverAsync(RedisKeys.ChannelLease(channel), from, NodeId, _options.Lease)) continue; // next round sees why
+                // A hand-over keeps the epoch: both nodes store (deduplicated) until the old owner lets go.
                 var epoch = (await _fences.CurrentAsync([channel]))[0];
                 await db.StringSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId, TimeSpan.FromDays(1));
-                await _leases.ReleaseAsync(RedisKeys.ChannelReady(channel), NodeId);
+                await ForgetReadyAsync(channel, ready);
                 lock (_gate)
                 {
+                    _takeTokens.Remove(channel);
                     if (!_taking.Remove(channel)) continue; // dropped meanwhile
                     _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
                     _epochs[channel] = epoch;
@@ -238,12 +247,12 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
             }
             else if (holders[i] == from && offers[i] == from)
             {
-                // Renewed each round: it lives one lease, like the offer.
-                await db.StringSetAsync(RedisKeys.ChannelReady(channel), NodeId, _options.Lease);
+                // Written again each round: it lives one lease, like the offer.
+                await db.StringSetAsync(RedisKeys.ChannelReady(channel), ready, _options.Lease);
             }
             else
             {
-                await _leases.ReleaseAsync(RedisKeys.ChannelReady(channel), NodeId);
+                await ForgetReadyAsync(channel, ready);
                 if (holders[i] is null && await AcquireFreeAsync(channel))
                 {
                     // Free instead of handed over: its holder released it (a clean stop past its budget), died, or its
@@ -258,24 +267,23 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         }
     }
 
+    private Task ForgetReadyAsync(string channel, string ready) => Task.WhenAll(
+        _leases.ReleaseAsync(RedisKeys.ChannelReady(channel), ready), _leases.ReleaseAsync(RedisKeys.ChannelReadySeen(channel), ready));
+
     /// <summary>
-    /// The offering side: each offered channel whose taker is ready (its subscription confirmed) has its lease moved
-    /// to that taker, and this node lets go of it at once (what it heard before still reaches the store:
-    /// RedisChannelOwnership.LetGo.cs).
+    /// The owner's side: for each channel it offers whose taker said it is ready, it answers with the same token. The
+    /// answer only lets that take go on (the taker moves the lease); a taker that stopped, restarted or dropped the
+    /// take meanwhile has no such take any more and ignores it, so no lease is moved to a node that would not hear it.
     /// </summary>
-    private async Task HandOverToReadyTakersAsync()
+    private async Task SeeReadyTakersAsync()
     {
         List<string> offered;
         lock (_gate) offered = _offered.Where(_owned.ContainsKey).Order(StringComparer.Ordinal).ToList();
         if (offered.Count == 0) return;
-        var takers = await _leases.HoldersAsync(offered.Select(RedisKeys.ChannelReady).ToList());
+        var ready = await _leases.HoldersAsync(offered.Select(RedisKeys.ChannelReady).ToList());
+        var db = _redis.GetDatabase();
         for (var i = 0; i < offered.Count; i++)
-        {
-            if (takers[i] is not { } taker || taker == NodeId) continue;
-            if (!await _leases.HandOverAsync(RedisKeys.ChannelLease(offered[i]), NodeId, taker, _options.Lease)) continue; // the renewal finds out why
-            await _redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLastOwner(offered[i]), taker, TimeSpan.FromDays(1));
-            Drop(offered[i], "handed over to " + taker, handedOver: true);
-        }
+            if (ready[i] is { } taker) await db.StringSetAsync(RedisKeys.ChannelReadySeen(offered[i]), taker, _options.Lease);
     }
 
     private async Task OfferAsync(int surplus)
@@ -329,6 +337,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
                 lock (_gate)
                 {
                     _taking[channel] = offeredBy;
+                    _takeTokens[channel] = Guid.NewGuid().ToString("N");
                     _handedOver.Remove(channel);
                     _epochs[channel] = epochs[i];
                 }
@@ -368,6 +377,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         lock (_gate)
         {
             _taking.Remove(channel);
+            _takeTokens.Remove(channel);
             _handedOver.Remove(channel);
             _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
             _epochs[channel] = epoch;

@@ -9,6 +9,7 @@ public static class RedisKeys
     public static string ChannelLastOwner(string channel) => "relay:cluster:channel-owner:" + channel;
     public static string ChannelOffer(string channel) => "relay:cluster:channel-offer:" + channel;
     public static string ChannelReady(string channel) => "relay:cluster:channel-ready:" + channel;
+    public static string ChannelReadySeen(string channel) => "relay:cluster:channel-ready-seen:" + channel;
     public static string Heard(string channel, string hash) => "relay:cluster:heard:" + channel + ":" + hash;
     public static string OutboxClaim(string senderInboxId) => "relay:cluster:outbox-claim:" + senderInboxId;
     public static string PresenceLease(string reporterKey) => "relay:cluster:presence:" + reporterKey;
