@@ -283,6 +283,45 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_owner_that_does_not_hear_the_channel_itself_lets_no_taker_move_its_lease_until_it_does()
+    {
+        await _cluster.OpenPluginsAsync(2);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
+        await a.RoundAsync();
+        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        await a.RoundAsync(); // offers its surplus
+        await b.RoundAsync(); // takes the offer and subscribes
+        var moving = Assert.Single(b.Subscribed);
+
+        a.ConfirmSubscriptions = false; // node-a's connection dropped: its channels wait to be subscribed again
+        await MoveTheLeaseAsync(a, b);
+        Assert.DoesNotContain(moving, b.Ownership.Owned); // what node-a missed must not go unannounced
+
+        a.ConfirmSubscriptions = true; // subscribed again (the feed tells its inboxes of the gap)
+        await MoveTheLeaseAsync(a, b);
+        Assert.Equal([moving], b.Ownership.Owned);
+    }
+
+    [Fact]
+    public async Task A_lease_already_moved_to_the_taker_by_a_round_that_failed_afterwards_is_owned_at_its_next_round()
+    {
+        await _cluster.OpenPluginsAsync(2);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
+        await a.RoundAsync();
+        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        await a.RoundAsync();
+        await b.RoundAsync(); // takes the offer and subscribes
+        var moving = Assert.Single(b.Subscribed);
+
+        // node-b's compare-and-set ran in Redis, then its round failed (a timeout) before it counted the channel as owned.
+        await b.Redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLease(moving), "node-b", TimeSpan.FromSeconds(30));
+        await b.RoundAsync();
+
+        Assert.Equal([moving], b.Ownership.Owned); // renewed from now on, and still heard
+        Assert.Contains(moving, b.Subscribed);
+    }
+
+    [Fact]
     public async Task A_channel_no_inbox_wants_any_more_is_released_and_unsubscribed()
     {
         var plugins = await _cluster.OpenPluginsAsync(2);

@@ -33,7 +33,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     private readonly Dictionary<string, DateTimeOffset> _owned = new(StringComparer.Ordinal); // channel → dedupe until
     private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // channel → node handing it over
-    private readonly Dictionary<string, string> _takeTokens = new(StringComparer.Ordinal); // channel being taken → this take's token
+    private readonly Dictionary<string, Take> _takes = new(StringComparer.Ordinal); // channel being taken → this take
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal); // owned or being taken → lease epoch stored under
     private readonly ChannelRouter _router;
     private readonly TakeoverGaps _takeoverGaps; // taken from a node that never handed them over, gap not stored yet
@@ -148,12 +148,24 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
             }
             // While a hand-over is under way its steps (ready, seen, lease moved) wait for this node's rounds: a quarter round.
             bool taking;
-            lock (_gate) taking = _taking.Count > 0;
+            lock (_gate) taking = HandOverUnderWay();
             try { await demand.WaitAsync(taking ? _options.Renew / 4 : _options.Renew, stoppingToken); }
             catch (TimeoutException) { }
             catch (OperationCanceledException) { return; }
         }
     }
+
+    /// <summary>
+    /// A take whose subscription is confirmed, or was started less than a lease ago (its confirmation is due): a
+    /// subscription Pusher keeps refusing does not keep this node's rounds fast.
+    /// </summary>
+    private bool HandOverUnderWay()
+    {
+        var recent = _clock.GetUtcNow() - _options.Lease;
+        return _taking.Keys.Any(c => _isSubscribed(c) || _takes.GetValueOrDefault(c)?.Since > recent);
+    }
+
+    private sealed record Take(string Token, DateTimeOffset Since);
 
     /// <summary>One round: renew, let go of what is lost or unwanted, finish hand-overs, offer the surplus, take up to the share.</summary>
     public async Task RunRoundAsync()
@@ -196,7 +208,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         lock (_gate)
         {
             var wasOwned = _owned.ContainsKey(channel);
-            _takeTokens.Remove(channel);
+            _takes.Remove(channel);
             if (!(_owned.Remove(channel) | _taking.Remove(channel))) return;
             if (handedOver && wasOwned) RememberHandedOver(channel, _epochs.GetValueOrDefault(channel));
             _epochs.Remove(channel);
@@ -220,7 +232,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     {
         List<(string Channel, string From, string Ready)> confirmed;
         lock (_gate)
-            confirmed = _taking.Where(t => _isSubscribed(t.Key)).Select(t => (t.Key, t.Value, NodeId + "/" + _takeTokens.GetValueOrDefault(t.Key))).ToList();
+            confirmed = _taking.Where(t => _isSubscribed(t.Key)).Select(t => (t.Key, t.Value, NodeId + "/" + _takes.GetValueOrDefault(t.Key)?.Token)).ToList();
         if (confirmed.Count == 0) return;
         var holders = await _leases.HoldersAsync(confirmed.Select(t => RedisKeys.ChannelLease(t.Channel)).ToList());
         var offers = await _leases.HoldersAsync(confirmed.Select(t => RedisKeys.ChannelOffer(t.Channel)).ToList());
@@ -229,16 +241,19 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         for (var i = 0; i < confirmed.Count; i++)
         {
             var (channel, from, ready) = confirmed[i];
-            if (holders[i] == from && seen[i] == ready)
+            // Already this node's: a round that moved the lease failed before it could count the channel as owned (only
+            // this process's take moves a lease to this node while it is taking it).
+            var moved = holders[i] == NodeId;
+            if (moved || (holders[i] == from && seen[i] == ready))
             {
-                if (!await _leases.HandOverAsync(RedisKeys.ChannelLease(channel), from, NodeId, _options.Lease)) continue; // next round sees why
+                if (!moved && !await _leases.HandOverAsync(RedisKeys.ChannelLease(channel), from, NodeId, _options.Lease)) continue; // next round sees why
                 // A hand-over keeps the epoch: both nodes store (deduplicated) until the old owner lets go.
                 var epoch = (await _fences.CurrentAsync([channel]))[0];
                 await db.StringSetAsync(RedisKeys.ChannelLastOwner(channel), NodeId, TimeSpan.FromDays(1));
                 await ForgetReadyAsync(channel, ready);
                 lock (_gate)
                 {
-                    _takeTokens.Remove(channel);
+                    _takes.Remove(channel);
                     if (!_taking.Remove(channel)) continue; // dropped meanwhile
                     _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
                     _epochs[channel] = epoch;
@@ -271,7 +286,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         _leases.ReleaseAsync(RedisKeys.ChannelReady(channel), ready), _leases.ReleaseAsync(RedisKeys.ChannelReadySeen(channel), ready));
 
     /// <summary>
-    /// The owner's side: for each channel it offers whose taker said it is ready, it answers with the same token. The
+    /// The owner's side: for each channel it offers, and hears, whose taker said it is ready, it answers with the same token. The
     /// answer only lets that take go on (the taker moves the lease); a taker that stopped, restarted or dropped the
     /// take meanwhile has no such take any more and ignores it, so no lease is moved to a node that would not hear it.
     /// </summary>
@@ -283,7 +298,12 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         var ready = await _leases.HoldersAsync(offered.Select(RedisKeys.ChannelReady).ToList());
         var db = _redis.GetDatabase();
         for (var i = 0; i < offered.Count; i++)
-            if (ready[i] is { } taker) await db.StringSetAsync(RedisKeys.ChannelReadySeen(offered[i]), taker, _options.Lease);
+        {
+            // Only while this node hears the channel itself: after a reconnect its resume gap covers what it missed, but
+            // a channel let go before the resubscription would leave that window unannounced.
+            if (ready[i] is { } taker && _isSubscribed(offered[i]))
+                await db.StringSetAsync(RedisKeys.ChannelReadySeen(offered[i]), taker, _options.Lease);
+        }
     }
 
     private async Task OfferAsync(int surplus)
@@ -337,7 +357,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
                 lock (_gate)
                 {
                     _taking[channel] = offeredBy;
-                    _takeTokens[channel] = Guid.NewGuid().ToString("N");
+                    _takes[channel] = new Take(Guid.NewGuid().ToString("N"), _clock.GetUtcNow());
                     _handedOver.Remove(channel);
                     _epochs[channel] = epochs[i];
                 }
@@ -377,7 +397,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         lock (_gate)
         {
             _taking.Remove(channel);
-            _takeTokens.Remove(channel);
+            _takes.Remove(channel);
             _handedOver.Remove(channel);
             _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
             _epochs[channel] = epoch;
