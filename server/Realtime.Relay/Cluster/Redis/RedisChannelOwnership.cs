@@ -12,8 +12,8 @@ namespace Realtime.Relay.Cluster.Redis;
 /// renews its leases (a lost one is unsubscribed at once), takes free channels up to its share
 /// (ceil(channels / live nodes)), offers channels above its share, and takes offered ones while
 /// under its share: the taker subscribes first and moves the lease only once Pusher confirmed and the owner has seen
-/// that (so the owner was alive and hearing until then), so nothing is missed; while both hear the channel they store an event only if no one stored the
-/// same (event, data, user) on that channel within the hand-over window. A channel taken after its
+/// that (so the owner was alive and hearing until then), so nothing is missed; while both hear the channel they store
+/// an event only if no one stored the same (event, data, user) on that channel within the hand-over window. A channel taken after its
 /// lease expired (its owner died) gets <c>relay:gap</c> once the new owner hears it, and before any
 /// event of that channel the new owner stores. Leases are renewed on a thread of their own, so a round busy
 /// taking hundreds of channels never starves them; each lease taken raises the channel's epoch, and a node
@@ -32,8 +32,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     private readonly HashSet<string> _wanted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _owned = new(StringComparer.Ordinal); // channel → dedupe until
     private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _taking = new(StringComparer.Ordinal); // channel → node handing it over
-    private readonly Dictionary<string, Take> _takes = new(StringComparer.Ordinal); // channel being taken → this take
+    private readonly Dictionary<string, Take> _taking = new(StringComparer.Ordinal); // channel → this node's take of it
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal); // owned or being taken → lease epoch stored under
     private readonly ChannelRouter _router;
     private readonly TakeoverGaps _takeoverGaps; // taken from a node that never handed them over, gap not stored yet
@@ -162,10 +161,12 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     private bool HandOverUnderWay()
     {
         var recent = _clock.GetUtcNow() - _options.Lease;
-        return _taking.Keys.Any(c => _isSubscribed(c) || _takes.GetValueOrDefault(c)?.Since > recent);
+        return _taking.Any(t => _isSubscribed(t.Key) || t.Value.Since > recent);
     }
 
-    private sealed record Take(string Token, DateTimeOffset Since);
+    /// <param name="From">The node handing the channel over.</param>
+    /// <param name="Ready">What this take writes to <c>channel-ready</c>: this node and a token no other take has.</param>
+    private sealed record Take(string From, string Ready, DateTimeOffset Since);
 
     /// <summary>One round: renew, let go of what is lost or unwanted, finish hand-overs, offer the surplus, take up to the share.</summary>
     public async Task RunRoundAsync()
@@ -208,7 +209,6 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         lock (_gate)
         {
             var wasOwned = _owned.ContainsKey(channel);
-            _takes.Remove(channel);
             if (!(_owned.Remove(channel) | _taking.Remove(channel))) return;
             if (handedOver && wasOwned) RememberHandedOver(channel, _epochs.GetValueOrDefault(channel));
             _epochs.Remove(channel);
@@ -232,7 +232,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
     {
         List<(string Channel, string From, string Ready)> confirmed;
         lock (_gate)
-            confirmed = _taking.Where(t => _isSubscribed(t.Key)).Select(t => (t.Key, t.Value, NodeId + "/" + _takes.GetValueOrDefault(t.Key)?.Token)).ToList();
+            confirmed = _taking.Where(t => _isSubscribed(t.Key)).Select(t => (t.Key, t.Value.From, t.Value.Ready)).ToList();
         if (confirmed.Count == 0) return;
         var holders = await _leases.HoldersAsync(confirmed.Select(t => RedisKeys.ChannelLease(t.Channel)).ToList());
         var offers = await _leases.HoldersAsync(confirmed.Select(t => RedisKeys.ChannelOffer(t.Channel)).ToList());
@@ -253,7 +253,6 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
                 await ForgetReadyAsync(channel, ready);
                 lock (_gate)
                 {
-                    _takes.Remove(channel);
                     if (!_taking.Remove(channel)) continue; // dropped meanwhile
                     _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
                     _epochs[channel] = epoch;
@@ -286,8 +285,8 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         _leases.ReleaseAsync(RedisKeys.ChannelReady(channel), ready), _leases.ReleaseAsync(RedisKeys.ChannelReadySeen(channel), ready));
 
     /// <summary>
-    /// The owner's side: for each channel it offers, and hears, whose taker said it is ready, it answers with the same token. The
-    /// answer only lets that take go on (the taker moves the lease); a taker that stopped, restarted or dropped the
+    /// The owner's side: for each channel it offers, and hears, whose taker said it is ready, it answers with the same
+    /// token. The answer only lets that take go on (the taker moves the lease); a taker that stopped, restarted or dropped the
     /// take meanwhile has no such take any more and ignores it, so no lease is moved to a node that would not hear it.
     /// </summary>
     private async Task SeeReadyTakersAsync()
@@ -356,8 +355,7 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
             {
                 lock (_gate)
                 {
-                    _taking[channel] = offeredBy;
-                    _takes[channel] = new Take(Guid.NewGuid().ToString("N"), _clock.GetUtcNow());
+                    _taking[channel] = new Take(offeredBy, NodeId + "/" + Guid.NewGuid().ToString("N"), _clock.GetUtcNow());
                     _handedOver.Remove(channel);
                     _epochs[channel] = epochs[i];
                 }
@@ -397,7 +395,6 @@ public sealed partial class RedisChannelOwnership : BackgroundService, IChannelO
         lock (_gate)
         {
             _taking.Remove(channel);
-            _takes.Remove(channel);
             _handedOver.Remove(channel);
             _owned[channel] = _clock.GetUtcNow() + _options.HandOverWindow;
             _epochs[channel] = epoch;
