@@ -144,17 +144,26 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
             Assert.DoesNotContain(await _cluster.ReadAsync(plugin.InboxId), e => e.Event == ChannelRouter.GapEvent && e.Data.Contains("node_failed"));
     }
 
-    /// <summary>node-a hands one of its two channels to node-b; node-a's clock is the test's, so its feed's lag is exact.</summary>
-    private async Task<(ClusterHarness.Node A, ClusterHarness.Node B, string Moving)> HandOverOneChannelAsync(FakeTime clock)
+    /// <summary>
+    /// node-a offers one of its two channels and node-b takes the offer and subscribes; Pusher confirms node-b's
+    /// subscription at once unless <paramref name="confirmed"/> is false. Given <paramref name="ownerClock"/> (the
+    /// test's), node-a's feed's lag is exact.
+    /// </summary>
+    private async Task<(ClusterHarness.Node A, ClusterHarness.Node B, string Moving)> HandOverOneChannelAsync(
+        TimeProvider? ownerClock = null, bool confirmed = true)
     {
         await _cluster.OpenPluginsAsync(2);
-        var a = await _cluster.StartNodeAsync("node-a", runLoops: false, clock);
+        var a = await _cluster.StartNodeAsync("node-a", runLoops: false, ownerClock);
         await a.RoundAsync();
         var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
+        b.ConfirmSubscriptions = confirmed;
         await a.RoundAsync(); // offers its surplus
-        await b.RoundAsync(); // takes the offer and subscribes; Pusher confirms at once
+        await b.RoundAsync(); // takes the offer and subscribes
         return (a, b, Assert.Single(b.Subscribed));
     }
+
+    private async Task<string> InboxHearingAsync(string channel) =>
+        (await _cluster.Stores.Inboxes.AllStatesAsync()).Single(s => ChannelRouter.ChannelsOf(s).Contains(channel)).InboxId;
 
     /// <summary>The taker, its subscription confirmed, says it is ready; the owner sees that; the taker moves the lease.</summary>
     private static async Task MoveTheLeaseAsync(ClusterHarness.Node owner, ClusterHarness.Node taker)
@@ -169,7 +178,7 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
     {
         var clock = new FakeTime();
         var (a, b, moving) = await HandOverOneChannelAsync(clock);
-        var inbox = (await _cluster.Stores.Inboxes.AllStatesAsync()).Single(s => ChannelRouter.ChannelsOf(s).Contains(moving)).InboxId;
+        var inbox = await InboxHearingAsync(moving);
         // Heard by node-a alone, before node-b subscribed; node-a's pump is behind and has not stored it yet.
         var heardBeforeTaker = Heard(moving, "heard-before-the-taker") with { HeardAt = clock.GetUtcNow() };
         var heardByBoth = Heard(moving, "heard-by-both") with { HeardAt = clock.GetUtcNow() };
@@ -195,7 +204,7 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
     {
         var clock = new FakeTime();
         var (a, b, moving) = await HandOverOneChannelAsync(clock);
-        var inbox = (await _cluster.Stores.Inboxes.AllStatesAsync()).Single(s => ChannelRouter.ChannelsOf(s).Contains(moving)).InboxId;
+        var inbox = await InboxHearingAsync(moving);
         var heardBeforeTaker = Heard(moving, "heard-before-the-taker") with { HeardAt = clock.GetUtcNow() };
         await MoveTheLeaseAsync(a, b);
         clock.Advance(TimeSpan.FromMilliseconds(1));
@@ -215,15 +224,8 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
     [Fact]
     public async Task An_owner_killed_before_the_takers_subscription_is_confirmed_hands_nothing_over_and_its_channel_is_taken_over_with_relay_gap()
     {
-        await _cluster.OpenPluginsAsync(2);
-        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
-        await a.RoundAsync();
-        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
-        b.ConfirmSubscriptions = false;
-        await a.RoundAsync(); // offers its surplus
-        await b.RoundAsync(); // takes the offer and subscribes
-        var moving = Assert.Single(b.Subscribed);
-        var inbox = (await _cluster.Stores.Inboxes.AllStatesAsync()).Single(s => ChannelRouter.ChannelsOf(s).Contains(moving)).InboxId;
+        var (a, b, moving) = await HandOverOneChannelAsync(confirmed: false);
+        var inbox = await InboxHearingAsync(moving);
 
         // Killed before Pusher confirmed node-b's subscription: what is published now reaches nobody.
         await a.CrashAsync();
@@ -243,14 +245,8 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
     [Fact]
     public async Task A_taker_that_stops_before_its_hand_over_finished_is_never_given_the_lease()
     {
-        await _cluster.OpenPluginsAsync(2);
-        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
-        await a.RoundAsync();
-        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
-        await a.RoundAsync(); // offers its surplus
-        await b.RoundAsync(); // takes the offer and subscribes
+        var (a, b, moving) = await HandOverOneChannelAsync();
         await b.RoundAsync(); // confirmed: ready
-        var moving = Assert.Single(b.Subscribed);
 
         await b.StopCleanlyAsync(); // owns nothing: stops at once, hearing nothing more
         await a.RoundAsync(); // sees node-b's last ready
@@ -264,14 +260,8 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
     [Fact]
     public async Task A_taker_restarted_under_the_same_id_does_not_finish_its_earlier_processs_hand_over()
     {
-        await _cluster.OpenPluginsAsync(2);
-        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
-        await a.RoundAsync();
-        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
-        await a.RoundAsync();
-        await b.RoundAsync(); // takes the offer and subscribes
+        var (a, b, moving) = await HandOverOneChannelAsync();
         await b.RoundAsync(); // confirmed: ready
-        var moving = Assert.Single(b.Subscribed);
 
         await b.CrashAsync();
         var restarted = await _cluster.StartNodeAsync("node-b", runLoops: false);
@@ -285,13 +275,7 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
     [Fact]
     public async Task An_owner_that_does_not_hear_the_channel_itself_lets_no_taker_move_its_lease_until_it_does()
     {
-        await _cluster.OpenPluginsAsync(2);
-        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
-        await a.RoundAsync();
-        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
-        await a.RoundAsync(); // offers its surplus
-        await b.RoundAsync(); // takes the offer and subscribes
-        var moving = Assert.Single(b.Subscribed);
+        var (a, b, moving) = await HandOverOneChannelAsync();
 
         a.ConfirmSubscriptions = false; // node-a's connection dropped: its channels wait to be subscribed again
         await MoveTheLeaseAsync(a, b);
@@ -305,13 +289,7 @@ public sealed class ChannelOwnershipTests : IAsyncLifetime
     [Fact]
     public async Task A_lease_already_moved_to_the_taker_by_a_round_that_failed_afterwards_is_owned_at_its_next_round()
     {
-        await _cluster.OpenPluginsAsync(2);
-        var a = await _cluster.StartNodeAsync("node-a", runLoops: false);
-        await a.RoundAsync();
-        var b = await _cluster.StartNodeAsync("node-b", runLoops: false);
-        await a.RoundAsync();
-        await b.RoundAsync(); // takes the offer and subscribes
-        var moving = Assert.Single(b.Subscribed);
+        var (_, b, moving) = await HandOverOneChannelAsync();
 
         // node-b's compare-and-set ran in Redis, then its round failed (a timeout) before it counted the channel as owned.
         await b.Redis.GetDatabase().StringSetAsync(RedisKeys.ChannelLease(moving), "node-b", TimeSpan.FromSeconds(30));

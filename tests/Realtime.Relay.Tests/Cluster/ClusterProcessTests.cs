@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Realtime.Relay.Cluster.Redis;
 using Realtime.Relay.Tests.Processes;
 using Realtime.Relay.Tests.Support;
 using Realtime.Pusher.Validation;
@@ -215,7 +216,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         var db = redis.GetDatabase();
         var offered = new List<string>();
         foreach (var channel in clients.Select(c => c.Channel).Distinct())
-            if (await db.KeyExistsAsync("relay:cluster:channel-offer:" + channel)) offered.Add(channel);
+            if (await db.KeyExistsAsync(RedisKeys.ChannelOffer(channel))) offered.Add(channel);
         return offered;
     }
 
