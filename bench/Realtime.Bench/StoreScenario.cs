@@ -41,6 +41,10 @@ public static class StoreScenario
             var total = perInbox * inboxes;
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var cpuStart = ProcStats.CpuSeconds(Environment.ProcessId);
+            using var sampler = AllocationSampler.IfAsked();
+            var allocatedStart = GC.GetTotalAllocatedBytes(precise: true);
+            var pauseStart = GC.GetTotalPauseDuration();
+            int[] collectionsStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             var clock = Stopwatch.StartNew();
 
             // Readers: as a long-poll loop does, read what is there after the cursor, then acknowledge it with the next round.
@@ -95,6 +99,10 @@ public static class StoreScenario
             await done.Task;
             var seconds = clock.Elapsed.TotalSeconds;
             var cpu = (ProcStats.CpuSeconds(Environment.ProcessId) - cpuStart) / seconds;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedStart;
+            sampler?.Report(Name);
+            var paused = GC.GetTotalPauseDuration() - pauseStart;
+            var collections = string.Join(" / ", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collectionsStart[g]));
             await Task.WhenAll(readers);
             await progress;
             await writer.StopAsync(CancellationToken.None);
@@ -104,6 +112,9 @@ public static class StoreScenario
             Report.Add(new Figure(Name, "appends stored", $"{total / appendSeconds:0} events/s"));
             Report.Add(new Figure(Name, "every event once, in order", $"{Interlocked.Read(ref breaks)} out of place", "0", Interlocked.Read(ref breaks) == 0));
             Report.Add(new Figure(Name, "this process's CPU meanwhile", $"{cpu:0.00} cores (of {Environment.ProcessorCount})"));
+            // The bench's own appenders and readers allocate too, but little next to LiteDB (README, "Where the time goes").
+            Report.Add(new Figure(Name, "allocated per event (store and bench)", $"{allocated / 1024.0 / total:0.0} KiB"));
+            Report.Add(new Figure(Name, "GC: paused / collections gen0 / gen1 / gen2", $"{paused.TotalSeconds / seconds:P0} of the time / {collections}"));
         }
         finally
         {
