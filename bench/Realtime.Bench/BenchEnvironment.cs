@@ -121,6 +121,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
         }
         else env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         env["ASPNETCORE_ENVIRONMENT"] = "Production"; // as deployed (RelayProcess runs tests in Development)
+        foreach (var (name, value) in DeployedRuntime.Settings()) env[name] = value; // e.g. the GC's gen-0 budget
         env["DOTNET_NOLOGO"] = "1";
         // The scenarios put thousands of sessions in one game; the per-game cap (200 by default) protects a real fleet.
         env["Relay__MaxSessionsPerGame"] = "100000";
@@ -130,6 +131,13 @@ public sealed class BenchEnvironment : IAsyncDisposable
             env["RELAY_REDIS"] = redis.ConfigurationString;
             env["RELAY_NODE_ID"] = nodeId;
             env["RELAY_TRUSTED_PROXIES"] = "127.0.0.1";
+        }
+        // BENCH_RELAY_ENV="NAME=value;NAME2=value" sets variables for the relays only (e.g. a runtime knob compared
+        // against the same build without it), not for the bench's own process.
+        foreach (var pair in (Environment.GetEnvironmentVariable("BENCH_RELAY_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq > 0) env[pair[..eq].Trim()] = pair[(eq + 1)..];
         }
         var shown = 0;
         // BENCH_NODE_LOGS=dir keeps each node's whole log (dir/<node id>.log): a figure's story, line by line.
