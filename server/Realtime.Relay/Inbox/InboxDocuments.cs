@@ -25,6 +25,11 @@ public sealed class InboxState
     /// docs/storage.md "Early hand-out"); after a crash the inbox goes on past it, so no seq is reused.
     /// </summary>
     public long SeqReservedThrough { get; set; }
+    /// <summary>
+    /// LiteDB only: the inbox's number in its events' keys (<c>number &lt;&lt; 40 | seq</c>, docs/storage.md "Event keys");
+    /// 0 in files written before numbers existed, until the store numbers them at start. Unused by Redis.
+    /// </summary>
+    public long Number { get; set; }
     /// <summary>Channels heard besides the client's own.</summary>
     public List<string> Subscriptions { get; set; } = [];
     public DateTime CreatedAt { get; set; }
@@ -36,7 +41,8 @@ public sealed class InboxState
 /// <summary>One stored event of an inbox.</summary>
 public sealed class StoredEvent
 {
-    public string Id { get; set; } = "";
+    /// <summary>LiteDB's key of the copy (its inbox's number and its seq, see <see cref="InboxState.Number"/>); 0 elsewhere.</summary>
+    public long Id { get; set; }
     public string InboxId { get; set; } = "";
     public long Seq { get; set; }
     public string Channel { get; set; } = "";

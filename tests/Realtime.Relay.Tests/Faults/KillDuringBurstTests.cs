@@ -97,7 +97,7 @@ public sealed class KillDuringBurstTests(SoketiAndRelay env) : IClassFixture<Sok
         foreach (var file in Directory.GetFiles(Path.GetDirectoryName(dbPath)!))
             File.Copy(file, Path.Combine(copyDir, Path.GetFileName(file)));
         using var db = new LiteDatabase(new ConnectionString { Filename = Path.Combine(copyDir, Path.GetFileName(dbPath)) });
-        return db.GetCollection("inbox_events").Find(Query.EQ("InboxId", inboxId))
+        return db.GetCollection("events").Find(Query.EQ("InboxId", inboxId))
             .Select(d => (d["Seq"].AsInt64, d["Event"].AsString)).OrderBy(e => e.Item1).ToList();
     }
 }

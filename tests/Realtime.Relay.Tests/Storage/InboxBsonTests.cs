@@ -19,7 +19,7 @@ public sealed class InboxBsonTests
         var state = new InboxState
         {
             InboxId = "srv_1", Kind = ClientKind.GameServer, ClientId = "c1", GameId = "g1", NextSeq = 7, AckedSeq = 3,
-            DroppedThrough = 2, FirstSeq = 4, SeqReservedThrough = 1030, Subscriptions = ["a", "b"], CreatedAt = At,
+            DroppedThrough = 2, FirstSeq = 4, SeqReservedThrough = 1030, Number = 5, Subscriptions = ["a", "b"], CreatedAt = At,
         };
         Assert.Equal(RelayDatabase.Mapper.ToDocument(state).ToString(), InboxBson.Of(state).ToString());
 
@@ -32,12 +32,12 @@ public sealed class InboxBsonTests
     {
         var withUser = new StoredEvent
         {
-            Id = "srv_1/0000000000000000007", InboxId = "srv_1", Seq = 7, Channel = "presence-game-g1", Event = "e",
+            Id = (5L << 40) | 7, InboxId = "srv_1", Seq = 7, Channel = "presence-game-g1", Event = "e",
             Data = "{\"x\":1}", UserId = "u1", At = At, Payload = new SharedPayload("{\"x\":1}"),
         };
         Assert.Equal(RelayDatabase.Mapper.ToDocument(withUser).ToString(), InboxBson.Of(withUser).ToString());
 
-        var withoutUser = new StoredEvent { Id = "k", InboxId = "srv_1", Seq = 1, Channel = "c", Event = "e", Data = "plain", At = At };
+        var withoutUser = new StoredEvent { Id = (5L << 40) | 1, InboxId = "srv_1", Seq = 1, Channel = "c", Event = "e", Data = "plain", At = At };
         Assert.Equal(RelayDatabase.Mapper.ToDocument(withoutUser).ToString(), InboxBson.Of(withoutUser).ToString());
     }
 

@@ -41,6 +41,7 @@ internal static class InboxBson
         doc[nameof(InboxState.DroppedThrough)] = s.DroppedThrough;
         doc[nameof(InboxState.FirstSeq)] = s.FirstSeq;
         doc[nameof(InboxState.SeqReservedThrough)] = s.SeqReservedThrough;
+        doc[nameof(InboxState.Number)] = s.Number;
         var subscriptions = new BsonArray();
         foreach (var channel in s.Subscriptions) subscriptions.Add(channel);
         doc[nameof(InboxState.Subscriptions)] = subscriptions;

@@ -20,6 +20,13 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// <summary>Seqs reserved on disk ahead of use, per inbox; renewed when half is used, in the inbox's own save.</summary>
     internal const long SeqReserveBlock = 1024;
     private const int TailPerInbox = 32;
+    /// <summary>An event's key is its inbox's number above its seq's 40 bits (docs/storage.md, "Event keys").</summary>
+    private const int SeqBits = 40;
+    private const long MaxSeq = (1L << SeqBits) - 1;
+    private const long MaxNumber = (1L << (63 - SeqBits)) - 1;
+    private const string EventsCollection = "events";
+    /// <summary>Files written before 2026-12-03 keep events here, keyed by "inboxId/seq" strings: moved at start.</summary>
+    private const string LegacyEventsCollection = "inbox_events";
     private const int TailTotal = 200_000;
 
     private static readonly Prometheus.Counter Stored = Prometheus.Metrics.CreateCounter(
@@ -43,6 +50,9 @@ public sealed class LiteDbInboxStore : IInboxStore
     // renews the reservation (the next seq after a crash is past the reservation anyway), so a rollback that reloads
     // the state from disk takes its next seq from here.
     private readonly Dictionary<string, long> _committedThrough = new(StringComparer.Ordinal);
+    // The writer's thread only (and the constructor): inbox numbers given back by closed inboxes, and the next never used.
+    private readonly SortedSet<long> _freeNumbers = [];
+    private long _nextNumber = 1;
 
     public LiteDbInboxStore(RelayDatabase db, StoreWriter writer, InboxSignals signals, InboxOptions options, TimeProvider clock)
     {
@@ -51,13 +61,12 @@ public sealed class LiteDbInboxStore : IInboxStore
         _options = options;
         _clock = clock;
         _inboxes = db.Collection<InboxState>("inboxes");
-        _events = db.Collection<StoredEvent>("inbox_events");
+        _events = db.Collection<StoredEvent>(EventsCollection);
         _inboxDocs = db.Database.GetCollection("inboxes");
-        _eventDocs = db.Database.GetCollection("inbox_events");
-        // Files written before 2026-12-02 have an index on the events' time, which every insert and delete kept up:
-        // retention now reads each inbox's oldest events by key instead (ExpireAsync).
-        _events.DropIndex(nameof(StoredEvent.At));
-        foreach (var state in _inboxes.FindAll())
+        _eventDocs = db.Database.GetCollection(EventsCollection);
+        var states = _inboxes.FindAll().ToList();
+        NumberInboxes(db.Database, states);
+        foreach (var state in states)
         {
             // After a crash, seqs up to the reservation may have been handed out and not stored: go on past them
             // (the restart's relay:gap tells the clients). A clean stop gave the unused reservation back (Dispose).
@@ -66,6 +75,61 @@ public sealed class LiteDbInboxStore : IInboxStore
             _states[state.InboxId] = state;
         }
         writer.OnStopping(GiveBackReservations);
+    }
+
+    /// <summary>
+    /// Gives every inbox its number (files written before numbers existed have none) and moves events kept under the
+    /// old string keys to the numbered collection, in one transaction; the old collection is dropped after it commits.
+    /// A crash in between repeats the move at the next start (upserts: the same keys again). Runs before any write.
+    /// </summary>
+    private void NumberInboxes(LiteDatabase database, List<InboxState> states)
+    {
+        var used = states.Where(s => s.Number > 0).Select(s => s.Number).ToHashSet();
+        _nextNumber = used.Count == 0 ? 1 : used.Max() + 1;
+        for (var n = 1L; n < _nextNumber; n++) if (!used.Contains(n)) _freeNumbers.Add(n);
+        var unnumbered = states.Where(s => s.Number == 0).ToList();
+        var legacy = database.CollectionExists(LegacyEventsCollection);
+        if (unnumbered.Count == 0 && !legacy) return;
+        database.BeginTrans();
+        try
+        {
+            foreach (var state in unnumbered)
+            {
+                state.Number = TakeNumber();
+                Persist(state);
+            }
+            if (legacy)
+            {
+                var numbers = states.ToDictionary(s => s.InboxId, s => s.Number, StringComparer.Ordinal);
+                foreach (var doc in database.GetCollection(LegacyEventsCollection).FindAll())
+                {
+                    // An event whose inbox is gone was left behind by a close; it is not moved.
+                    if (!numbers.TryGetValue(doc[nameof(StoredEvent.InboxId)].AsString, out var number)) continue;
+                    doc["_id"] = KeyOf(number, doc[nameof(StoredEvent.Seq)].AsInt64);
+                    _eventDocs.Upsert(doc);
+                }
+            }
+            database.Commit();
+        }
+        catch
+        {
+            database.Rollback();
+            throw;
+        }
+        if (legacy) database.DropCollection(LegacyEventsCollection);
+    }
+
+    /// <summary>The lowest number no open inbox has: numbers stay below the count of inboxes ever open at once.</summary>
+    private long TakeNumber()
+    {
+        if (_freeNumbers.Count > 0)
+        {
+            var free = _freeNumbers.Min;
+            _freeNumbers.Remove(free);
+            return free;
+        }
+        if (_nextNumber > MaxNumber) throw new InvalidOperationException($"More than {MaxNumber} inboxes are open.");
+        return _nextNumber++;
     }
 
     public InboxState? StateOf(string inboxId) => _states.GetValueOrDefault(inboxId);
@@ -111,7 +175,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             if (seq >= state.NextSeq) state.NextSeq = seq + 1;
             var stored = new StoredEvent
             {
-                Id = KeyOf(inboxId, seq), InboxId = inboxId, Seq = seq,
+                Id = KeyOf(state.Number, seq), InboxId = inboxId, Seq = seq,
                 Channel = e.Channel, Event = e.Event, Data = e.Data, UserId = e.UserId, At = now, Payload = payload,
             };
             var early = run is not null && again == 0 && !heldBack.Contains(inboxId)
@@ -174,7 +238,7 @@ public sealed class LiteDbInboxStore : IInboxStore
         _tails.TrimThrough(inboxId, upTo);
         if (upTo >= state.FirstSeq)
         {
-            DeleteRange(inboxId, state.FirstSeq, upTo);
+            DeleteRange(state, state.FirstSeq, upTo);
             state.FirstSeq = upTo + 1;
         }
         Save(ctx, state);
@@ -190,12 +254,16 @@ public sealed class LiteDbInboxStore : IInboxStore
         var fresh = new InboxState
         {
             InboxId = id, Kind = client.Kind, ClientId = client.Id, GameId = client.GameId,
-            CreatedAt = _clock.GetUtcNow().UtcDateTime, SeqReservedThrough = SeqReserveBlock,
+            CreatedAt = _clock.GetUtcNow().UtcDateTime, SeqReservedThrough = SeqReserveBlock, Number = TakeNumber(),
         };
         _inboxes.Insert(fresh);
         _states[id] = fresh;
         ctx.OnCommitted(() => _reservedOnDisk[id] = fresh.SeqReservedThrough);
-        ctx.OnRolledBack(() => _states.TryRemove(id, out _));
+        ctx.OnRolledBack(() =>
+        {
+            _states.TryRemove(id, out _);
+            _freeNumbers.Add(fresh.Number);
+        });
     }
 
     /// <summary>Drops the inbox and its events; its waiting polls wake and see it gone.</summary>
@@ -214,7 +282,9 @@ public sealed class LiteDbInboxStore : IInboxStore
             _handedThrough.Remove(id);
             _committedThrough.Remove(id);
         });
-        _events.DeleteMany(Range(id, 0, long.MaxValue));
+        // Its events go in the same transaction, so its number is free once this commits (even if the id opens again).
+        ctx.OnCommitted(() => _freeNumbers.Add(state.Number));
+        _events.DeleteMany(Range(state.Number, 0, MaxSeq));
         _inboxes.Delete(id);
         Wake(ctx, id);
     }
@@ -238,7 +308,7 @@ public sealed class LiteDbInboxStore : IInboxStore
         {
             if (state.FirstSeq > state.LastSeq) continue;
             long expired = 0;
-            foreach (var e in _events.Query().Where(Range(state.InboxId, state.FirstSeq, state.LastSeq)).OrderBy("_id").ToEnumerable())
+            foreach (var e in _events.Query().Where(Range(state.Number, state.FirstSeq, state.LastSeq)).OrderBy("_id").ToEnumerable())
             {
                 if (UtcDates.Utc(e.At) >= cutoff) break;
                 expired = e.Seq;
@@ -266,18 +336,16 @@ public sealed class LiteDbInboxStore : IInboxStore
     }
 
     private List<StoredEvent> ReadAfter(string inboxId, long after, int limit) =>
-        _events.Query()
-            .Where(Range(inboxId, after + 1, long.MaxValue))
-            .OrderBy("_id")
-            .Limit(limit)
-            .ToList();
+        _states.TryGetValue(inboxId, out var state)
+            ? _events.Query().Where(Range(state.Number, after + 1, MaxSeq)).OrderBy("_id").Limit(limit).ToList()
+            : [];
 
     /// <summary>Forgets events up to <paramref name="throughSeq"/>, noting a gap if any were unacknowledged.</summary>
     private void Drop(InboxState state, long throughSeq)
     {
         if (throughSeq < state.FirstSeq) return;
         _tails.TrimThrough(state.InboxId, throughSeq);
-        DeleteRange(state.InboxId, state.FirstSeq, throughSeq);
+        DeleteRange(state, state.FirstSeq, throughSeq);
         if (throughSeq > state.AckedSeq) state.DroppedThrough = Math.Max(state.DroppedThrough, throughSeq);
         state.FirstSeq = throughSeq + 1;
     }
@@ -287,17 +355,25 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// acknowledgement of one poll's answer) are deleted by key: a range query parses its expression
     /// on every call, which cost more than the deletes themselves (README, "Benchmarks").
     /// </summary>
-    private void DeleteRange(string inboxId, long from, long to)
+    private void DeleteRange(InboxState state, long from, long to)
     {
         if (to - from < 32)
         {
-            for (var seq = from; seq <= to; seq++) _events.Delete(KeyOf(inboxId, seq));
+            for (var seq = from; seq <= to; seq++) _events.Delete(KeyOf(state.Number, seq));
         }
-        else _events.DeleteMany(Range(inboxId, from, to));
+        else _events.DeleteMany(Range(state.Number, from, to));
     }
 
-    /// <summary>An event's id sorts by inbox, then seq, so a range scan of ids reads an inbox in order.</summary>
-    private static string KeyOf(string inboxId, long seq) => inboxId + "/" + seq.ToString("D19");
+    /// <summary>
+    /// An event's key sorts by inbox, then seq, so a range scan of keys reads an inbox in order. A number, not a string:
+    /// LiteDB's skip list reads the key of every node it passes, and a string key is decoded and compared each time
+    /// (docs/storage.md, "Event keys").
+    /// </summary>
+    private static long KeyOf(long number, long seq)
+    {
+        if (seq is < 0 or > MaxSeq) throw new InvalidOperationException($"seq {seq} is beyond what an event key holds ({MaxSeq}).");
+        return (number << SeqBits) | seq;
+    }
 
     /// <summary>
     /// The events of one inbox with <c>from &lt;= seq &lt;= to</c>, in key order. Parameterized on purpose:
@@ -306,8 +382,8 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// cache for good — most of the relay's CPU under load, and memory that only grew. With parameters the
     /// text is always the same and is compiled once.
     /// </summary>
-    private static BsonExpression Range(string inboxId, long from, long to) =>
-        BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonDocument { ["0"] = KeyOf(inboxId, from), ["1"] = KeyOf(inboxId, to) });
+    private static BsonExpression Range(long number, long from, long to) =>
+        BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonDocument { ["0"] = KeyOf(number, from), ["1"] = KeyOf(number, Math.Min(to, MaxSeq)) });
 
     /// <summary>Saves the state once per group, however many events the group added.</summary>
     private void Save(WriteContext ctx, InboxState state) => ctx.OnceBeforeCommit("inbox:" + state.InboxId, () => Persist(state));

@@ -172,7 +172,7 @@ public sealed class RedisInboxStore : IInboxStore
             var seq = long.Parse(entry.Id.ToString().Split('-')[0]);
             return new StoredEvent
             {
-                Id = inboxId + "/" + seq.ToString("D19"), InboxId = inboxId, Seq = seq,
+                InboxId = inboxId, Seq = seq,
                 Channel = f["ch"]!, Event = f["ev"]!, Data = f["data"]!,
                 UserId = f.TryGetValue("user", out var user) ? user.ToString() : null,
                 At = RedisStorage.FromTicks(f["at"]),
