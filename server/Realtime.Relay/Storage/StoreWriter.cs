@@ -242,7 +242,8 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
                 _needsReopen = !db.Reopen(StorageFailures.Describe(e));
                 if (e is not StorageUnavailableException && !StorageFailures.IsStorageFailure(e)) e = new StorageUnavailableException(StorageFailures.Describe(e), e);
             }
-            foreach (var undo in ctx.RolledBack) RunUndo(undo);
+            // Newest first, as an undo log runs: a group that opened and then closed an inbox must end with it not open.
+            for (var i = ctx.RolledBack.Count - 1; i >= 0; i--) RunUndo(ctx.RolledBack[i]);
             foreach (var item in group) item.Reset();
             failure = e;
             return false;

@@ -65,6 +65,24 @@ public sealed class StoreWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rolled_back_group_runs_its_undo_actions_newest_first()
+    {
+        var release = new ManualResetEventSlim();
+        var held = new TaskCompletionSource();
+        var gate = _writer.WriteAsync(_ => { held.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
+        await held.Task; // the writer is busy: the three writes below queue up and run as one group
+        var undone = new List<string>();
+        var first = _writer.WriteAsync(ctx => ctx.OnRolledBack(() => undone.Add("first")));
+        var second = _writer.WriteAsync(ctx => ctx.OnRolledBack(() => undone.Add("second")));
+        var failing = _writer.WriteAsync(_ => throw new InvalidOperationException("bad write"));
+        release.Set();
+        await gate;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        await Task.WhenAll(first, second);
+        Assert.Equal(["second", "first"], undone.Take(2));
+    }
+
+    [Fact]
     public async Task Committed_callbacks_run_after_the_data_is_visible()
     {
         var docs = _db.Collection<Doc>("docs");

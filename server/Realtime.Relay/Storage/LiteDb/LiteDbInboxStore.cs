@@ -20,8 +20,8 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// <summary>Seqs reserved on disk ahead of use, per inbox; renewed when half is used, in the inbox's own save.</summary>
     internal const long SeqReserveBlock = 1024;
     private const int TailPerInbox = 32;
-    /// <summary>An event's key is its inbox's number above its seq's 40 bits (docs/storage.md, "Event keys").</summary>
-    private const int SeqBits = 40;
+    /// <summary>An event's key is its inbox's number above its seq's 32 bits (docs/storage.md, "Event keys").</summary>
+    private const int SeqBits = 32;
     private const long MaxSeq = (1L << SeqBits) - 1;
     private const long MaxNumber = (1L << (63 - SeqBits)) - 1;
     private const string EventsCollection = "events";
@@ -50,8 +50,9 @@ public sealed class LiteDbInboxStore : IInboxStore
     // renews the reservation (the next seq after a crash is past the reservation anyway), so a rollback that reloads
     // the state from disk takes its next seq from here.
     private readonly Dictionary<string, long> _committedThrough = new(StringComparer.Ordinal);
-    // The writer's thread only (and the constructor): inbox numbers given back by closed inboxes, and the next never used.
-    private readonly SortedSet<long> _freeNumbers = [];
+    // The writer's thread only (and the constructor): the next inbox number. Never one given out earlier in this run: a
+    // group rolled back after its close reached the disk, or a reader still holding a closed inbox's number, must not
+    // meet another inbox under it.
     private long _nextNumber = 1;
 
     public LiteDbInboxStore(RelayDatabase db, StoreWriter writer, InboxSignals signals, InboxOptions options, TimeProvider clock)
@@ -84,9 +85,7 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// </summary>
     private void NumberInboxes(LiteDatabase database, List<InboxState> states)
     {
-        var used = states.Where(s => s.Number > 0).Select(s => s.Number).ToHashSet();
-        _nextNumber = used.Count == 0 ? 1 : used.Max() + 1;
-        for (var n = 1L; n < _nextNumber; n++) if (!used.Contains(n)) _freeNumbers.Add(n);
+        _nextNumber = states.Select(s => s.Number).DefaultIfEmpty(0).Max() + 1;
         var unnumbered = states.Where(s => s.Number == 0).ToList();
         var legacy = database.CollectionExists(LegacyEventsCollection);
         if (unnumbered.Count == 0 && !legacy) return;
@@ -100,12 +99,14 @@ public sealed class LiteDbInboxStore : IInboxStore
             }
             if (legacy)
             {
-                var numbers = states.ToDictionary(s => s.InboxId, s => s.Number, StringComparer.Ordinal);
+                var byId = states.ToDictionary(s => s.InboxId, StringComparer.Ordinal);
                 foreach (var doc in database.GetCollection(LegacyEventsCollection).FindAll())
                 {
-                    // An event whose inbox is gone was left behind by a close; it is not moved.
-                    if (!numbers.TryGetValue(doc[nameof(StoredEvent.InboxId)].AsString, out var number)) continue;
-                    doc["_id"] = KeyOf(number, doc[nameof(StoredEvent.Seq)].AsInt64);
+                    // An event whose inbox is gone, or outside its inbox's range, was left behind by a close or a drop: not moved.
+                    if (!byId.TryGetValue(doc[nameof(StoredEvent.InboxId)].AsString, out var state)) continue;
+                    var seq = doc[nameof(StoredEvent.Seq)].AsInt64;
+                    if (seq < state.FirstSeq || seq > state.LastSeq) continue;
+                    doc["_id"] = KeyOf(state.Number, seq);
                     _eventDocs.Upsert(doc);
                 }
             }
@@ -119,16 +120,14 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (legacy) database.DropCollection(LegacyEventsCollection);
     }
 
-    /// <summary>The lowest number no open inbox has: numbers stay below the count of inboxes ever open at once.</summary>
+    /// <summary>
+    /// A number past every number open now and given out in this run. After a restart a number closed in an earlier run
+    /// may come again; <see cref="Open(WriteContext, RelayClient)"/> clears its range first, and reads keep only their
+    /// own inbox's events, so nothing left under it can reach the new inbox.
+    /// </summary>
     private long TakeNumber()
     {
-        if (_freeNumbers.Count > 0)
-        {
-            var free = _freeNumbers.Min;
-            _freeNumbers.Remove(free);
-            return free;
-        }
-        if (_nextNumber > MaxNumber) throw new InvalidOperationException($"More than {MaxNumber} inboxes are open.");
+        if (_nextNumber > MaxNumber) throw new InvalidOperationException($"More than {MaxNumber} inbox numbers were given out; restart the relay.");
         return _nextNumber++;
     }
 
@@ -256,14 +255,11 @@ public sealed class LiteDbInboxStore : IInboxStore
             InboxId = id, Kind = client.Kind, ClientId = client.Id, GameId = client.GameId,
             CreatedAt = _clock.GetUtcNow().UtcDateTime, SeqReservedThrough = SeqReserveBlock, Number = TakeNumber(),
         };
+        _events.DeleteMany(Range(fresh.Number, 0, MaxSeq)); // anything an earlier run left under this number
         _inboxes.Insert(fresh);
         _states[id] = fresh;
         ctx.OnCommitted(() => _reservedOnDisk[id] = fresh.SeqReservedThrough);
-        ctx.OnRolledBack(() =>
-        {
-            _states.TryRemove(id, out _);
-            _freeNumbers.Add(fresh.Number);
-        });
+        ctx.OnRolledBack(() => _states.TryRemove(new KeyValuePair<string, InboxState>(id, fresh)));
     }
 
     /// <summary>Drops the inbox and its events; its waiting polls wake and see it gone.</summary>
@@ -282,8 +278,6 @@ public sealed class LiteDbInboxStore : IInboxStore
             _handedThrough.Remove(id);
             _committedThrough.Remove(id);
         });
-        // Its events go in the same transaction, so its number is free once this commits (even if the id opens again).
-        ctx.OnCommitted(() => _freeNumbers.Add(state.Number));
         _events.DeleteMany(Range(state.Number, 0, MaxSeq));
         _inboxes.Delete(id);
         Wake(ctx, id);
@@ -335,10 +329,15 @@ public sealed class LiteDbInboxStore : IInboxStore
         return Task.FromResult(stored);
     }
 
-    private List<StoredEvent> ReadAfter(string inboxId, long after, int limit) =>
-        _states.TryGetValue(inboxId, out var state)
-            ? _events.Query().Where(Range(state.Number, after + 1, MaxSeq)).OrderBy("_id").Limit(limit).ToList()
-            : [];
+    private List<StoredEvent> ReadAfter(string inboxId, long after, int limit)
+    {
+        if (!_states.TryGetValue(inboxId, out var state) || after >= MaxSeq) return [];
+        var read = _events.Query().Where(Range(state.Number, Math.Max(0, after + 1), MaxSeq)).OrderBy("_id").Limit(limit).ToList();
+        // The key names the inbox by number only: what another inbox stored under it (it cannot happen in one run; see
+        // TakeNumber) is never handed to this one.
+        read.RemoveAll(e => !string.Equals(e.InboxId, inboxId, StringComparison.Ordinal));
+        return read;
+    }
 
     /// <summary>Forgets events up to <paramref name="throughSeq"/>, noting a gap if any were unacknowledged.</summary>
     private void Drop(InboxState state, long throughSeq)
