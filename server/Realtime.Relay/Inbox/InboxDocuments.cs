@@ -26,7 +26,7 @@ public sealed class InboxState
     /// </summary>
     public long SeqReservedThrough { get; set; }
     /// <summary>
-    /// LiteDB only: the inbox's number in its events' keys (<c>number &lt;&lt; 40 | seq</c>, docs/storage.md "Event keys");
+    /// LiteDB only: the inbox's number in its events' keys (<c>number &lt;&lt; 32 | seq</c>, docs/storage.md "Event keys");
     /// 0 in files written before numbers existed, until the store numbers them at start. Unused by Redis.
     /// </summary>
     public long Number { get; set; }

@@ -127,7 +127,7 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// </summary>
     private long TakeNumber()
     {
-        if (_nextNumber > MaxNumber) throw new InvalidOperationException($"More than {MaxNumber} inbox numbers were given out; restart the relay.");
+        if (_nextNumber > MaxNumber) throw new InvalidOperationException($"More than {MaxNumber} inbox numbers were given out (docs/storage.md, \"Event keys\").");
         return _nextNumber++;
     }
 
