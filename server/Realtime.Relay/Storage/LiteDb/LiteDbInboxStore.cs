@@ -322,6 +322,11 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// </summary>
     public Task<List<StoredEvent>> ReadAfterAsync(string inboxId, long after, int limit)
     {
+        // Nothing after the cursor, in memory or in the file: the usual round of a held poll, whose inbox's tail went
+        // with its acknowledgement. Not reading the file saves a query per round (a tenth of the relay's CPU while
+        // 10,000 polls were held). An event given its seq after this check is pulsed after it, and the reader took
+        // its signal before reading.
+        if (!_states.TryGetValue(inboxId, out var state) || after >= state.LastSeq) return Task.FromResult(new List<StoredEvent>());
         var tail = _tails.Snapshot(inboxId);
         if (InboxTails.Read(tail, after, limit) is { } fromMemory) return Task.FromResult(fromMemory);
         var stored = ReadAfter(inboxId, after, limit);
