@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Text;
 using Microsoft.AspNetCore.Mvc;
-using Newtonsoft.Json;
 
 namespace Realtime.Relay.Inbox;
 
@@ -11,7 +9,8 @@ namespace Realtime.Relay.Inbox;
 /// <see cref="EventsPage"/> with the API's settings, put together from parts made once per event.
 /// One event fanned out to many held polls is serialized once (<see cref="SharedPayload.JsonAfterSeq"/>);
 /// each poll writes only its own seq around it. Events without a shared payload (read back from
-/// the file, or from another engine) are serialized here, one by one.
+/// the file, or from another engine) are serialized here, one by one. A payload that is JSON Newtonsoft would write
+/// back unchanged is copied, not parsed and serialized again (<see cref="CanonicalJson"/>).
 /// </summary>
 public sealed class EventsPageResult(IReadOnlyList<StoredEvent> events, long next, bool gap) : IActionResult
 {
@@ -32,40 +31,35 @@ public sealed class EventsPageResult(IReadOnlyList<StoredEvent> events, long nex
         await response.BodyWriter.FlushAsync();
     }
 
-    /// <summary>Per event: the JSON after its seq (shared), or its whole envelope.</summary>
-    private (byte[] Json, bool AfterSeq)[] Parts()
+    /// <summary>Per event: the JSON after its seq (shared by the copies of one append, else made for this one).</summary>
+    private byte[][] Parts()
     {
-        var parts = new (byte[], bool)[events.Count];
+        var parts = new byte[events.Count][];
         for (var i = 0; i < parts.Length; i++)
         {
             var e = events[i];
-            parts[i] = e.Payload is { } shared
-                ? (shared.JsonAfterSeq(e), true)
-                : (Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(InboxEnvelope.From(e), Formatting.None, InboxEnvelope.Json)), false);
+            parts[i] = e.Payload is { } shared ? shared.JsonAfterSeq(e) : InboxEnvelope.JsonAfterSeq(e);
         }
         return parts;
     }
 
-    private long LengthOf((byte[] Json, bool AfterSeq)[] parts)
+    private long LengthOf(byte[][] parts)
     {
         long length = PageStart.Length + NextStart.Length + DigitsOf(next) + (gap ? GapTrue.Length : GapFalse.Length) + Math.Max(0, parts.Length - 1);
         for (var i = 0; i < parts.Length; i++)
-            length += parts[i].Json.Length + (parts[i].AfterSeq ? SeqStart.Length + DigitsOf(events[i].Seq) : 0);
+            length += parts[i].Length + SeqStart.Length + DigitsOf(events[i].Seq);
         return length;
     }
 
-    private void Write(IBufferWriter<byte> body, (byte[] Json, bool AfterSeq)[] parts)
+    private void Write(IBufferWriter<byte> body, byte[][] parts)
     {
         body.Write(PageStart);
         for (var i = 0; i < parts.Length; i++)
         {
             if (i > 0) body.Write(","u8);
-            if (parts[i].AfterSeq)
-            {
-                body.Write(SeqStart);
-                WriteNumber(body, events[i].Seq);
-            }
-            body.Write(parts[i].Json);
+            body.Write(SeqStart);
+            WriteNumber(body, events[i].Seq);
+            body.Write(parts[i]);
         }
         body.Write(NextStart);
         WriteNumber(body, next);

@@ -20,8 +20,20 @@ public static class InboxEnvelope
     /// </summary>
     internal static byte[] JsonAfterSeq(StoredEvent e)
     {
-        var withoutSeq = JsonConvert.SerializeObject(From(e) with { Seq = null }, Formatting.None, Json);
-        return Encoding.UTF8.GetBytes(string.Concat(",", withoutSeq.AsSpan(1)));
+        if (!CanonicalJson.IsCanonical(e.Data))
+        {
+            var withoutSeq = JsonConvert.SerializeObject(From(e) with { Seq = null }, Formatting.None, Json);
+            return Encoding.UTF8.GetBytes(string.Concat(",", withoutSeq.AsSpan(1)));
+        }
+        // The payload is JSON that Newtonsoft would write back unchanged: written as it came, around the other members
+        // written as Newtonsoft writes them (its string escaping, the record's member order, userId left out when null).
+        var json = new StringBuilder(e.Data.Length + e.Channel.Length + e.Event.Length + 96)
+            .Append(",\"channel\":").Append(JsonConvert.ToString(e.Channel))
+            .Append(",\"event\":").Append(JsonConvert.ToString(e.Event))
+            .Append(",\"data\":").Append(e.Data);
+        if (e.UserId is not null) json.Append(",\"userId\":").Append(JsonConvert.ToString(e.UserId));
+        json.Append(",\"at\":\"").Append(Stamp(DateTime.SpecifyKind(e.At, DateTimeKind.Utc))).Append("\"}");
+        return Encoding.UTF8.GetBytes(json.ToString());
     }
 
     /// <summary>An event the relay itself adds (<c>relay:gap</c>, <c>relay:revoked</c>), stamped now.</summary>

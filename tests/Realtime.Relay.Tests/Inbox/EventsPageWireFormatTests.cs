@@ -27,6 +27,9 @@ public sealed class EventsPageWireFormatTests : IDisposable
         ("json-string", "\"a JSON string\"", "user \"quoted\""),
         ("number", "42", null),
         ("empty", "", null),
+        // JSON that Newtonsoft writes back unchanged: copied into the answer rather than parsed (CanonicalJson).
+        ("typical", "{\"id\":7,\"name\":\"Ava \\\"the\\\" \\\\ é 😀\\n\",\"tags\":[\"a\",\"b\"],\"ok\":true,\"none\":null,\"score\":2.5,\"tiny\":1E-07,\"nested\":{\"k\":[],\"o\":{}}}", "player\u2028\"7\""),
+        ("array", "[1,-2,3.25,\"x\"]", null),
     ];
 
     [Fact]
