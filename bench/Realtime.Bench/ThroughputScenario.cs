@@ -55,7 +55,7 @@ public static class ThroughputScenario
         var total = warmupEvents + events;
         var sent = new long[total];
         var received = new long[total];
-        long delivered = 0, duplicates = 0, misrouted = 0, seqBreaks = 0, gaps = 0, warm = 0, pollErrors = 0;
+        long delivered = 0, answers = 0, duplicates = 0, misrouted = 0, seqBreaks = 0, gaps = 0, warm = 0, pollErrors = 0;
         var gapReasons = new HashSet<string>();
         using var stop = new CancellationTokenSource();
 
@@ -74,6 +74,7 @@ public static class ThroughputScenario
                     continue;
                 }
                 var now = Stopwatch.GetTimestamp();
+                Interlocked.Increment(ref answers);
                 if (answer.Gap) Interlocked.Increment(ref gaps);
                 foreach (var e in answer.Events)
                 {
@@ -176,10 +177,12 @@ public static class ThroughputScenario
 
         Report.Progress(name, $"measured round: {events} events");
         var cpuStart = env.Cpu();
+        var answersBefore = Interlocked.Read(ref answers);
         var measuredPublishedBefore = Interlocked.Read(ref published);
         var (publishSeconds, publishEnd) = await Round(warmupEvents, events);
         var expected = Interlocked.Read(ref published) - measuredPublishedBefore;
         var cpu = env.Cpu().Since(cpuStart);
+        var measuredAnswers = Interlocked.Read(ref answers) - answersBefore;
         var (_, peak) = env.RelayMemory();
         await Task.Delay(500); // let a duplicate, if any, show up
         await stop.CancelAsync();
@@ -219,6 +222,9 @@ public static class ThroughputScenario
         Report.Add(new Figure(name, "all rounds: published / heard by relays / stored (with gaps)", $"{publishedAll} / {heard:0} / {storedAll:0}"));
         Report.Add(new Figure(name, "latency under load p50 / p99 / max",
             latencies.Count == 0 ? "none" : $"{Percentiles.Of(latencies, 50):0} / {Percentiles.Of(latencies, 99):0} / {latencies[^1]:0} ms"));
+        // How many events an answer carried: fewer per answer means more requests (and CPU) per event.
+        Report.Add(new Figure(name, "polls answered in the measured round / events per answer",
+            $"{measuredAnswers} / {(measuredAnswers > 0 ? (double)expected / measuredAnswers : double.NaN):0.00}"));
         Report.Add(new Figure(name, "last delivery after last publish", $"{lagAfterPublish:0.00} s"));
         Report.Add(new Figure(name, "relay peak RSS (VmHWM)", ProcStats.MiB(peak)));
 
