@@ -45,6 +45,29 @@ public abstract class SessionStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Registering_again_stops_the_old_token_even_once_looked_up_and_no_other_clients_token()
+    {
+        // Looked up first, so an engine that remembers tokens has them all in memory when one is revoked.
+        var server = NewServer();
+        var sameJobOtherGame = new RelayClient(ClientKind.GameServer, server.Id, "g2");
+        var jobInOtherCase = new RelayClient(ClientKind.GameServer, server.Id.ToUpperInvariant(), server.GameId);
+        var others = new List<(RelayClient Client, string Token)>();
+        foreach (var other in new[] { sameJobOtherGame, jobInOtherCase }.Concat(Enumerable.Range(0, 50).Select(i => NewServer("busy-" + i))))
+            others.Add((other, (await RegisterAsync(other)).Token)); // and unrelated sessions, as a busy relay has
+        var (plugin, pluginToken, _) = await PairAsync();
+        others.Add((plugin, pluginToken));
+        var (first, _) = await RegisterAsync(server);
+        Assert.Equal(server, await ClientOf(first));
+        foreach (var (client, token) in others) Assert.Equal(client, await ClientOf(token));
+
+        var (second, _) = await RegisterAsync(server);
+
+        Assert.Null(await ClientOf(first));
+        Assert.Equal(server, await ClientOf(second));
+        foreach (var (client, token) in others) Assert.Equal(client, await ClientOf(token));
+    }
+
+    [Fact]
     public async Task A_game_with_its_most_sessions_refuses_a_new_job_and_stores_nothing_of_it_but_takes_a_registered_one_again()
     {
         var (a, b) = (NewServer("full"), NewServer("full"));
