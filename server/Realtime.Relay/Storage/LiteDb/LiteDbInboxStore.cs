@@ -54,6 +54,8 @@ public sealed class LiteDbInboxStore : IInboxStore
     // group rolled back after its close reached the disk, or a reader still holding a closed inbox's number, must not
     // meet another inbox under it.
     private long _nextNumber = 1;
+    // The highest inbox number with events in the file at start: an open under a higher number has nothing to clear.
+    private readonly long _highestNumberStored;
 
     public LiteDbInboxStore(RelayDatabase db, StoreWriter writer, InboxSignals signals, InboxOptions options, TimeProvider clock)
     {
@@ -67,6 +69,9 @@ public sealed class LiteDbInboxStore : IInboxStore
         _eventDocs = db.Database.GetCollection(EventsCollection);
         var states = _inboxes.FindAll().ToList();
         NumberInboxes(db.Database, states);
+        _highestNumberStored = _eventDocs.Query().OrderByDescending("_id").Limit(1).ToDocuments().FirstOrDefault()?["_id"] is { IsInt64: true } highestKey
+            ? highestKey.AsInt64 >> SeqBits
+            : 0;
         foreach (var state in states)
         {
             // After a crash, seqs up to the reservation may have been handed out and not stored: go on past them
@@ -255,7 +260,9 @@ public sealed class LiteDbInboxStore : IInboxStore
             InboxId = id, Kind = client.Kind, ClientId = client.Id, GameId = client.GameId,
             CreatedAt = _clock.GetUtcNow().UtcDateTime, SeqReservedThrough = SeqReserveBlock, Number = TakeNumber(),
         };
-        _events.DeleteMany(Range(fresh.Number, 0, MaxSeq)); // anything an earlier run left under this number
+        // Anything an earlier run left under this number (none above the highest number stored at start: numbers given
+        // out in this run are new). Skipping the query saves parsing its expression on every registration.
+        if (fresh.Number <= _highestNumberStored) _events.DeleteMany(Range(fresh.Number, 0, MaxSeq));
         _inboxes.Insert(fresh);
         _states[id] = fresh;
         ctx.OnCommitted(() => _reservedOnDisk[id] = fresh.SeqReservedThrough);
