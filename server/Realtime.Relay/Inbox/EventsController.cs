@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Newtonsoft.Json.Linq;
 using Prometheus;
@@ -68,13 +69,28 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
                     // Woken, timed out or cut: the next round decides. No exception thrown per wait that runs out.
                     await changed.WaitAsync(left, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
-                ct.ThrowIfCancellationRequested();
+                if (ct.IsCancellationRequested) return ClientGone();
             }
         }
         finally
         {
             held?.Dispose();
         }
+    }
+
+    /// <summary>Logged for a poll whose client went away while it was held (nginx's "client closed request").</summary>
+    public const int ClientClosedRequest = 499;
+
+    /// <summary>
+    /// The client went away while its poll was held (a server shutting down, a dropped connection, a client-side
+    /// timeout): nothing can be sent, and it is not a server error. Thrown, it was logged as a 500 with its stack
+    /// trace and counted as one; it is recorded as 499, with no body.
+    /// </summary>
+    private EmptyResult ClientGone()
+    {
+        if (HttpContext.Features.Get<IStatusCodePagesFeature>() is { } pages) pages.Enabled = false;
+        Response.StatusCode = ClientClosedRequest;
+        return new EmptyResult();
     }
 
     private IActionResult InvalidPoll(long? after, int? wait, int? limit)

@@ -53,16 +53,18 @@ public static class LoggingSetup
                 ex is not null ? LogEventLevel.Error
                 : IsProbe(http.Request.Path) ? LogEventLevel.Verbose
                 : http.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : IsAnsweredLongPoll(http) ? LogEventLevel.Debug
+                : IsRoutineLongPoll(http) ? LogEventLevel.Debug
                 : LogEventLevel.Information;
         });
 
     /// <summary>
-    /// A long-poll answered with its events: one per delivered event and client, so at the information
-    /// level it was a console line (and the console's lock) per event (README, "Benchmarks").
+    /// A long-poll answered with its events (one per delivered event and client, so at the information
+    /// level it was a console line and the console's lock per event; README, "Benchmarks"), or one whose
+    /// client went away while it was held (every server that stops).
     /// </summary>
-    private static bool IsAnsweredLongPoll(HttpContext http) =>
-        HttpMethods.IsGet(http.Request.Method) && http.Response.StatusCode == StatusCodes.Status200OK
+    private static bool IsRoutineLongPoll(HttpContext http) =>
+        HttpMethods.IsGet(http.Request.Method)
+        && http.Response.StatusCode is StatusCodes.Status200OK or Inbox.EventsController.ClientClosedRequest
         && http.Request.Path.Value?.EndsWith("/events", StringComparison.Ordinal) == true;
 
     private static bool IsProbe(PathString path) =>

@@ -7,7 +7,7 @@ using Realtime.Relay.Tests.Support;
 
 namespace Realtime.Relay.Tests.Inbox;
 
-/// <summary>A client that goes away is not a server error: no 500, nothing logged as an error.</summary>
+/// <summary>A client that goes away (a stream, a held poll) is not a server error: no 500, nothing logged as an error.</summary>
 public sealed class StreamAbortTests : IDisposable
 {
     private const string ClientGoneHeader = "X-Test-Client-Gone";
@@ -86,6 +86,19 @@ public sealed class StreamAbortTests : IDisposable
         using var res = await http.SendAsync(request); // returns once the pipeline, request log included, is done
 
         Assert.True((int)res.StatusCode < 500, $"answered {(int)res.StatusCode}");
+        Assert.Empty(_log.AtLeast(LogEventLevel.Error));
+    }
+
+    [Fact]
+    public async Task A_poll_whose_client_goes_away_while_it_is_held_is_not_a_server_error()
+    {
+        var (client, http) = await _inbox.NewClientAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, client.BasePath + "/events?wait=20");
+        request.Headers.Add(ClientGoneHeader, "1");
+        using var res = await http.SendAsync(request); // returns once the pipeline, request log included, is done
+
+        Assert.Equal(499, (int)res.StatusCode);
+        Assert.DoesNotContain(_log.AtLeast(LogEventLevel.Information), line => line.Contains("/events -> ", StringComparison.Ordinal)); // routine: Debug
         Assert.Empty(_log.AtLeast(LogEventLevel.Error));
     }
 
