@@ -78,6 +78,10 @@ public sealed class LiteDbClientCredentialStore : IClientCredentialStore
     internal int Revoke(WriteContext ctx, RelayClient client)
     {
         ctx.OnCommitted(() => Forget(client));
+        // Also when the group fails: a commit that reported a failure may still have reached the file (docs/storage.md
+        // "Event keys" allows for it with closes), and a retried plugin removal then finds no plugin and revokes nothing.
+        // Forgetting a token that is still valid only costs a lookup in the file.
+        ctx.OnRolledBack(() => Forget(client));
         // Parameterized expressions rather than lambdas: LiteDB translates a lambda on every call and compiles a
         // delegate to read each captured value (a new dynamic method per registration).
         var kind = RelayDatabase.Mapper.Serialize(typeof(ClientKind), client.Kind);
