@@ -109,7 +109,7 @@ public sealed class LiteDbClientCredentialStore : IClientCredentialStore
         lock (_knownByOwner)
         {
             _known[tokenHash] = client;
-            var key = OwnerKey(client.Id) ?? OtherOwners;
+            var key = BucketOf(client.Id);
             if (!_knownByOwner.TryGetValue(key, out var hashes)) _knownByOwner[key] = hashes = new HashSet<string>(StringComparer.Ordinal);
             hashes.Add(tokenHash);
         }
@@ -120,7 +120,7 @@ public sealed class LiteDbClientCredentialStore : IClientCredentialStore
         lock (_knownByOwner)
         {
             _known.TryRemove(tokenHash, out _);
-            var key = OwnerKey(client.Id) ?? OtherOwners;
+            var key = BucketOf(client.Id);
             if (_knownByOwner.TryGetValue(key, out var hashes) && hashes.Remove(tokenHash) && hashes.Count == 0) _knownByOwner.Remove(key);
         }
     }
@@ -134,6 +134,9 @@ public sealed class LiteDbClientCredentialStore : IClientCredentialStore
     /// the culture's rules may be missed: its tokens are still in the file, so remembering them is right.
     /// </summary>
     private static string? OwnerKey(string id) => RequestRules.IsId(id) ? id.ToUpperInvariant() : null;
+
+    /// <summary>Where a token of the owner <paramref name="id"/> is kept in <see cref="_knownByOwner"/>.</summary>
+    private static string BucketOf(string id) => OwnerKey(id) ?? OtherOwners;
 
     /// <summary>
     /// At least every client whose tokens <see cref="Revoke"/> deleted (the file compares ids exactly); ignoring case

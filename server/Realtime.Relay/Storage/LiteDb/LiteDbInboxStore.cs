@@ -336,18 +336,18 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (!_states.TryGetValue(inboxId, out var state) || after >= state.LastSeq) return Task.FromResult(new List<StoredEvent>());
         var tail = _tails.Snapshot(inboxId);
         if (InboxTails.Read(tail, after, limit) is { } fromMemory) return Task.FromResult(fromMemory);
-        var stored = ReadAfter(inboxId, after, limit);
+        var stored = ReadAfter(state, after, limit);
         InboxTails.Complete(stored, tail, after, limit);
         return Task.FromResult(stored);
     }
 
-    private List<StoredEvent> ReadAfter(string inboxId, long after, int limit)
+    /// <summary>The file's events of <paramref name="state"/>'s inbox after <paramref name="after"/>, which is below its last seq.</summary>
+    private List<StoredEvent> ReadAfter(InboxState state, long after, int limit)
     {
-        if (!_states.TryGetValue(inboxId, out var state) || after >= MaxSeq) return [];
         var read = _events.Query().Where(Range(state.Number, Math.Max(0, after + 1), MaxSeq)).OrderBy("_id").Limit(limit).ToList();
         // The key names the inbox by number only: what another inbox stored under it (it cannot happen in one run; see
         // TakeNumber) is never handed to this one.
-        read.RemoveAll(e => !string.Equals(e.InboxId, inboxId, StringComparison.Ordinal));
+        read.RemoveAll(e => !string.Equals(e.InboxId, state.InboxId, StringComparison.Ordinal));
         return read;
     }
 
