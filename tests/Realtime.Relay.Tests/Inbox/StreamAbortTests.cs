@@ -81,9 +81,7 @@ public sealed class StreamAbortTests : IDisposable
     public async Task A_stream_dropped_before_its_first_flush_is_not_logged_as_an_error()
     {
         var (client, http) = await _inbox.NewClientAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Get, client.BasePath + "/stream");
-        request.Headers.Add(ClientGoneHeader, "1");
-        using var res = await http.SendAsync(request); // returns once the pipeline, request log included, is done
+        using var res = await GetAsAGoneClientAsync(http, client.BasePath + "/stream");
 
         Assert.True((int)res.StatusCode < 500, $"answered {(int)res.StatusCode}");
         Assert.Empty(_log.AtLeast(LogEventLevel.Error));
@@ -93,13 +91,19 @@ public sealed class StreamAbortTests : IDisposable
     public async Task A_poll_whose_client_goes_away_while_it_is_held_is_not_a_server_error()
     {
         var (client, http) = await _inbox.NewClientAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Get, client.BasePath + "/events?wait=20");
-        request.Headers.Add(ClientGoneHeader, "1");
-        using var res = await http.SendAsync(request); // returns once the pipeline, request log included, is done
+        using var res = await GetAsAGoneClientAsync(http, client.BasePath + "/events?wait=20");
 
         Assert.Equal(499, (int)res.StatusCode);
         Assert.DoesNotContain(_log.AtLeast(LogEventLevel.Information), line => line.Contains("/events -> ", StringComparison.Ordinal)); // routine: Debug
         Assert.Empty(_log.AtLeast(LogEventLevel.Error));
+    }
+
+    /// <summary>A GET whose client is gone before the relay answers; returns once the pipeline, request log included, is done.</summary>
+    private static async Task<HttpResponseMessage> GetAsAGoneClientAsync(HttpClient http, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add(ClientGoneHeader, "1");
+        return await http.SendAsync(request);
     }
 
     public void Dispose() => _relay.Dispose();

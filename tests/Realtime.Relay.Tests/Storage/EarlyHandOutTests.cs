@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Realtime.Pusher;
 using Realtime.Relay.Clients;
-using Realtime.Relay.Configuration;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage;
 using Realtime.Relay.Storage.LiteDb;
@@ -18,29 +16,27 @@ namespace Realtime.Relay.Tests.Storage;
 public sealed class EarlyHandOutTests : IAsyncLifetime
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "early-handout-" + Guid.NewGuid().ToString("N"));
-    private readonly List<(RelayDatabase Db, StoreWriter Writer)> _opened = [];
+    private readonly List<LiteDbInboxFile> _opened = [];
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        foreach (var (db, writer) in _opened)
-        {
-            await writer.StopAsync(default);
-            db.Dispose();
-        }
+        foreach (var file in _opened) await file.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 
-    private async Task<(LiteDbInboxStore Inboxes, StoreWriter Writer)> OpenAsync(string dir) => (await OpenWithFileAsync(dir)).Store;
-
-    private async Task<((LiteDbInboxStore, StoreWriter) Store, RelayDatabase Db)> OpenWithFileAsync(string dir)
+    private async Task<(LiteDbInboxStore Inboxes, StoreWriter Writer)> OpenAsync(string dir)
     {
-        var db = new RelayDatabase(new RelaySettings { DatabasePath = Path.Combine(dir, "relay.db") }, NullLogger<RelayDatabase>.Instance);
-        var writer = new StoreWriter(db, NullLogger<StoreWriter>.Instance);
-        await writer.StartAsync(default);
-        _opened.Add((db, writer));
-        return ((new LiteDbInboxStore(db, writer, new InboxSignals(), new InboxOptions(), new FakeTime()), writer), db);
+        var file = await OpenFileAsync(dir);
+        return (file.Inboxes, file.Writer);
+    }
+
+    private async Task<LiteDbInboxFile> OpenFileAsync(string dir)
+    {
+        var file = await LiteDbInboxFile.OpenAsync(Path.Combine(dir, "relay.db"));
+        _opened.Add(file);
+        return file;
     }
 
     private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
@@ -133,13 +129,12 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task After_a_clean_stop_seqs_go_on_without_a_hole()
     {
-        var ((inboxes, writer), db) = await OpenWithFileAsync(_dir);
+        var file = await OpenFileAsync(_dir);
         var client = NewPlugin();
-        await inboxes.OpenAsync(client);
-        for (var i = 1; i <= 3; i++) await inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
-        await writer.StopAsync(default); // a clean stop: the writer's last write gives the reservation back
-        db.Dispose();
-        _opened.RemoveAll(o => o.Db == db);
+        await file.Inboxes.OpenAsync(client);
+        for (var i = 1; i <= 3; i++) await file.Inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
+        await file.DisposeAsync(); // a clean stop: the writer's last write gives the reservation back
+        _opened.Remove(file);
 
         var (restarted, _) = await OpenAsync(_dir);
         await restarted.AppendAsync([client.InboxId], Event(client, "after"));

@@ -1,9 +1,6 @@
 using LiteDB;
-using Microsoft.Extensions.Logging.Abstractions;
 using Realtime.Relay.Clients;
-using Realtime.Relay.Configuration;
 using Realtime.Relay.Inbox;
-using Realtime.Relay.Storage;
 using Realtime.Relay.Storage.LiteDb;
 using Realtime.Relay.Tests.Support;
 
@@ -16,8 +13,7 @@ namespace Realtime.Relay.Tests.Storage;
 public sealed class EventKeyTests : IAsyncLifetime
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "event-keys-" + Guid.NewGuid().ToString("N"));
-    private RelayDatabase? _db;
-    private StoreWriter? _writer;
+    private LiteDbInboxFile? _file;
 
     private string DbPath => Path.Combine(_dir, "relay.db");
 
@@ -35,17 +31,14 @@ public sealed class EventKeyTests : IAsyncLifetime
 
     private async Task<LiteDbInboxStore> OpenAsync()
     {
-        _db = new RelayDatabase(new RelaySettings { DatabasePath = DbPath }, NullLogger<RelayDatabase>.Instance);
-        _writer = new StoreWriter(_db, NullLogger<StoreWriter>.Instance);
-        await _writer.StartAsync(default);
-        return new LiteDbInboxStore(_db, _writer, new InboxSignals(), new InboxOptions(), new FakeTime());
+        _file = await LiteDbInboxFile.OpenAsync(DbPath);
+        return _file.Inboxes;
     }
 
     private async Task CloseAsync()
     {
-        if (_writer is not null) await _writer.StopAsync(default);
-        _db?.Dispose();
-        (_writer, _db) = (null, null);
+        if (_file is not null) await _file.DisposeAsync();
+        _file = null;
     }
 
     private static RelayClient NewServer(string job) => new(ClientKind.GameServer, job, "g1");
@@ -91,7 +84,7 @@ public sealed class EventKeyTests : IAsyncLifetime
         Assert.Equal([(1L, "a1"), (2L, "a2"), (3L, "a3")], await ReadAsync(store, a));
         Assert.Equal([(1L, "b1")], await ReadAsync(store, b));
         Assert.NotEqual(store.StateOf(a.InboxId)!.Number, store.StateOf(b.InboxId)!.Number);
-        Assert.False(_db!.Database.CollectionExists("inbox_events"));
+        Assert.False(_file!.Db.Database.CollectionExists("inbox_events"));
 
         await store.AppendAsync([a.InboxId], new IncomingEvent(a.OwnChannel, "a4", "{}"));
         await CloseAsync();
@@ -142,8 +135,8 @@ public sealed class EventKeyTests : IAsyncLifetime
         Assert.Equal(next, reopened.StateOf(fresh.InboxId)!.Number);
         await reopened.AppendAsync([fresh.InboxId], new IncomingEvent(fresh.OwnChannel, "new", "{}"));
         Assert.Equal([(1L, "new")], await ReadAsync(reopened, fresh));
-        Assert.Equal(1, _db!.Database.GetCollection("events").Count(Query.EQ("InboxId", fresh.InboxId)));
-        Assert.Equal(0, _db.Database.GetCollection("events").Count(Query.EQ("Event", "stale")));
+        Assert.Equal(1, _file!.Db.Database.GetCollection("events").Count(Query.EQ("InboxId", fresh.InboxId)));
+        Assert.Equal(0, _file.Db.Database.GetCollection("events").Count(Query.EQ("Event", "stale")));
     }
 
     [Fact]
@@ -153,11 +146,12 @@ public sealed class EventKeyTests : IAsyncLifetime
         var client = NewServer("job-brief");
         var release = new ManualResetEventSlim();
         var held = new TaskCompletionSource();
-        var gate = _writer!.WriteAsync(_ => { held.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
+        var writer = _file!.Writer;
+        var gate = writer.WriteAsync(_ => { held.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
         await held.Task; // the writes below run as one group, rolled back by the failing one and then run one by one
         var open = store.OpenAsync(client);
         var close = store.CloseAsync(client);
-        var failing = _writer.WriteAsync(_ => throw new InvalidOperationException("bad write"));
+        var failing = writer.WriteAsync(_ => throw new InvalidOperationException("bad write"));
         release.Set();
         await Task.WhenAll(gate, open, close);
         await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
@@ -176,7 +170,7 @@ public sealed class EventKeyTests : IAsyncLifetime
         await store.OpenAsync(client);
         await store.AppendAsync([client.InboxId], new IncomingEvent(client.OwnChannel, "mine", "{}"));
         var number = store.StateOf(client.InboxId)!.Number;
-        await _writer!.WriteAsync(_ => _db!.Database.GetCollection("events").Insert(InboxBson.Of(new StoredEvent
+        await _file!.Writer.WriteAsync(_ => _file.Db.Database.GetCollection("events").Insert(InboxBson.Of(new StoredEvent
         {
             Id = (number << 32) | 2, InboxId = "server:g1:other", Seq = 2, Channel = "c", Event = "theirs", Data = "{}", At = DateTime.UtcNow,
         })));

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Realtime.Relay.Configuration;
+using Realtime.Relay.Inbox;
+using Realtime.Relay.Storage;
+using Realtime.Relay.Storage.LiteDb;
+
+namespace Realtime.Relay.Tests.Support;
+
+/// <summary>
+/// The LiteDB inbox store on a real file, behind a running writer, as the relay opens it. Disposing stops the writer
+/// cleanly and closes the file; a test that restarts the store opens the same path again.
+/// </summary>
+internal sealed class LiteDbInboxFile : IAsyncDisposable
+{
+    private LiteDbInboxFile(RelayDatabase db, StoreWriter writer, LiteDbInboxStore inboxes) => (Db, Writer, Inboxes) = (db, writer, inboxes);
+
+    public RelayDatabase Db { get; }
+    public StoreWriter Writer { get; }
+    public LiteDbInboxStore Inboxes { get; }
+
+    public static async Task<LiteDbInboxFile> OpenAsync(string dbPath)
+    {
+        var db = new RelayDatabase(new RelaySettings { DatabasePath = dbPath }, NullLogger<RelayDatabase>.Instance);
+        var writer = new StoreWriter(db, NullLogger<StoreWriter>.Instance);
+        await writer.StartAsync(default);
+        return new LiteDbInboxFile(db, writer, new LiteDbInboxStore(db, writer, new InboxSignals(), new InboxOptions(), new FakeTime()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Writer.StopAsync(default);
+        Db.Dispose();
+    }
+}
