@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using LiteDB;
+using Microsoft.Extensions.Options;
 using Realtime.Relay.Games;
 
 namespace Realtime.Relay.Storage.LiteDb;
@@ -8,7 +10,9 @@ namespace Realtime.Relay.Storage.LiteDb;
 /// its token hash and its inbox in one <see cref="StoreWriter"/> write, so one transaction.
 /// The per-game limit is checked against a count of each game's live sessions kept next to the
 /// collection (<see cref="LiveSessionsOf"/>), so a registration costs the same with one session
-/// in its game or 20,000 (README, "Benchmarks").
+/// in its game or 20,000 (README, "Benchmarks"). A last-seen time is written only when the file's is at least
+/// half a session timeout older; newer ones are kept in memory and every read here answers with the newer of the two
+/// (docs/storage.md, "Last-seen times").
 /// </summary>
 public sealed class LiteDbServerSessionStore : IServerSessionStore
 {
@@ -27,8 +31,17 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
     /// </summary>
     private readonly Dictionary<string, int> _liveByGame = new(StringComparer.Ordinal);
 
-    public LiteDbServerSessionStore(RelayDatabase db, StoreWriter writer, LiteDbClientCredentialStore credentials, LiteDbInboxStore inboxes)
+    /// <summary>The writer's thread only: each session's last-seen time as the file has it (known once written or read here).</summary>
+    private readonly Dictionary<string, DateTime> _lastSeenInFile = new(StringComparer.Ordinal);
+    /// <summary>Last-seen times newer than the file's, not written yet (set by touches, read by every read).</summary>
+    private readonly ConcurrentDictionary<string, DateTime> _lastSeenInMemory = new(StringComparer.Ordinal);
+    /// <summary>How much older than the newest touch the file's last-seen time may be before a touch writes it.</summary>
+    private readonly TimeSpan _writeLastSeenAfter;
+
+    public LiteDbServerSessionStore(RelayDatabase db, StoreWriter writer, LiteDbClientCredentialStore credentials, LiteDbInboxStore inboxes,
+        IOptions<ServerSessionOptions> options)
     {
+        _writeLastSeenAfter = options.Value.Timeout / 2;
         _writer = writer;
         _credentials = credentials;
         _inboxes = inboxes;
@@ -36,7 +49,12 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
         _sessionDocs = db.Database.GetCollection("server_sessions");
         _sessions.EnsureIndex(s => s.LastSeenAt);
         _sessions.EnsureIndex(s => s.GameId);
-        writer.Recovered += _liveByGame.Clear; // raised by the writer, between groups
+        writer.Recovered += () =>
+        {
+            // Raised by the writer, between groups: what the reopened file holds is read again.
+            _liveByGame.Clear();
+            _lastSeenInFile.Clear();
+        };
     }
 
     public Task<SessionRegistration> RegisterAsync(SessionRecord session, string tokenHash, int maxSessionsPerGame) =>
@@ -50,6 +68,11 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
             _sessions.Upsert(session);
             _credentials.Add(tokenHash, client, session.StartedAt);
             _inboxes.Open(ctx, client);
+            ctx.OnCommitted(() =>
+            {
+                _lastSeenInFile[session.Id] = session.LastSeenAt;
+                _lastSeenInMemory.TryRemove(session.Id, out _);
+            });
             return replaced ? SessionRegistration.Replaced : SessionRegistration.Started;
         });
 
@@ -61,12 +84,24 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
         _sessions.Delete(sessionId);
         _credentials.Revoke(ctx, session.ToClient());
         _inboxes.Close(ctx, sessionId);
+        ctx.OnCommitted(() =>
+        {
+            _lastSeenInFile.Remove(sessionId);
+            _lastSeenInMemory.TryRemove(sessionId, out _);
+        });
         return true;
     });
 
     public Task<SessionRecord?> FindAsync(string sessionId) => Task.FromResult(Find(sessionId));
 
-    private SessionRecord? Find(string id) => _sessions.FindById(id) is { } s && s.Id == id ? s : null;
+    private SessionRecord? Find(string id) => _sessions.FindById(id) is { } s && s.Id == id ? WithLastSeen(s) : null;
+
+    /// <summary>The session with its newest last-seen time: the file's, or a newer one not written yet.</summary>
+    private SessionRecord WithLastSeen(SessionRecord session)
+    {
+        if (_lastSeenInMemory.TryGetValue(session.Id, out var seen) && seen > session.LastSeenAt) session.LastSeenAt = seen;
+        return session;
+    }
 
     /// <summary>Live sessions of exactly this game (ids compare exactly: the file's collation is binary).</summary>
     private int LiveSessionsOf(string gameId)
@@ -83,22 +118,44 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
     }
 
     public Task<IReadOnlyList<SessionRecord>> OfGameAsync(string gameId) => Task.FromResult<IReadOnlyList<SessionRecord>>(
-        _sessions.Find(s => s.GameId == gameId).Where(s => s.GameId == gameId).OrderBy(s => s.StartedAt).ToList());
+        _sessions.Find(s => s.GameId == gameId).Where(s => s.GameId == gameId).Select(WithLastSeen).OrderBy(s => s.StartedAt).ToList());
 
-    public Task<IReadOnlyList<SessionRecord>> SilentSinceAsync(DateTime cutoff) =>
-        Task.FromResult<IReadOnlyList<SessionRecord>>(_sessions.Find(s => s.LastSeenAt < cutoff).ToList());
+    /// <summary>The file's index finds the candidates; one seen since, by a touch not written yet, is not silent.</summary>
+    public Task<IReadOnlyList<SessionRecord>> SilentSinceAsync(DateTime cutoff) => Task.FromResult<IReadOnlyList<SessionRecord>>(
+        _sessions.Find(s => s.LastSeenAt < cutoff).Select(WithLastSeen).Where(s => s.LastSeenAt < cutoff).ToList());
 
+    /// <summary>
+    /// Every live server is touched every sweep (20,000 every few seconds). A time less than
+    /// <see cref="_writeLastSeenAfter"/> after the file's is kept in memory only: the reads above answer with it, and
+    /// after a restart nothing is ended for silence during the first timeout, in which every live server calls again.
+    /// The others are written as one field of the document.
+    /// </summary>
     public Task TouchAsync(IReadOnlyList<KeyValuePair<string, DateTimeOffset>> seen) => seen.Count == 0
         ? Task.CompletedTask
-        : _writer.WriteAsync(_ =>
+        : _writer.WriteAsync(ctx =>
         {
-            // Every live server is touched every sweep (20,000 every few seconds): one field, as a document.
             foreach (var (id, at) in seen)
             {
+                var when = at.UtcDateTime;
+                if (_lastSeenInFile.TryGetValue(id, out var inFile))
+                {
+                    if (when <= inFile) continue;
+                    if (when - inFile < _writeLastSeenAfter)
+                    {
+                        _lastSeenInMemory.AddOrUpdate(id, when, (_, known) => known > when ? known : when);
+                        continue;
+                    }
+                }
                 if (_sessionDocs.FindById(id) is not { } session || session["_id"].AsString != id) continue;
-                if (at.UtcDateTime <= UtcDates.Utc(session[nameof(SessionRecord.LastSeenAt)].AsDateTime)) continue;
-                session[nameof(SessionRecord.LastSeenAt)] = at.UtcDateTime;
+                var stored = UtcDates.Utc(session[nameof(SessionRecord.LastSeenAt)].AsDateTime);
+                if (when <= stored)
+                {
+                    ctx.OnCommitted(() => _lastSeenInFile[id] = stored);
+                    continue;
+                }
+                session[nameof(SessionRecord.LastSeenAt)] = when;
                 _sessionDocs.Update(session);
+                ctx.OnCommitted(() => _lastSeenInFile[id] = when);
             }
         });
 }

@@ -1,6 +1,9 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging.Abstractions;
 using Realtime.Pusher;
+using Realtime.Relay.Clients;
 using Realtime.Relay.Configuration;
+using Realtime.Relay.Games;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage;
 using Realtime.Relay.Storage.LiteDb;
@@ -27,7 +30,7 @@ internal static class LiteDbStores
         var credentials = new LiteDbClientCredentialStore(db);
         var plugins = new LiteDbPluginStore(db, writer, credentials, inboxes);
         return new StoreSet(inboxes, new LiteDbOutboxStore(db, writer, inboxes), credentials, new LiteDbGameStore(db, writer),
-            new LiteDbServerSessionStore(db, writer, credentials, inboxes), plugins,
+            new LiteDbServerSessionStore(db, writer, credentials, inboxes, Options.Create(new ServerSessionOptions())), plugins,
             new LiteDbPairingStore(db, writer, plugins, credentials, inboxes), signals,
             StoredText: () => StoredText(db),
             Close: async () =>
@@ -62,6 +65,35 @@ public sealed class LiteDbOutboxStoreContract : OutboxStoreContract
 public sealed class LiteDbSessionStoreContract : SessionStoreContract
 {
     protected override Task<StoreSet> OpenAsync(InboxOptions options, TimeProvider time) => LiteDbStores.OpenAsync(options, time);
+
+    /// <summary>
+    /// What the file holds (seen after a restart, when nothing is in memory): a touch less than half a session timeout
+    /// (the default, 30 s) after the file's last-seen time is not written; one later is (docs/storage.md, "Last-seen times").
+    /// </summary>
+    [Fact]
+    public async Task The_file_gets_a_last_seen_time_only_half_a_timeout_after_the_one_it_has()
+    {
+        var server = NewServer();
+        await RegisterAsync(server);
+        var registeredAt = Now;
+        await TouchAfterAsync(server, TimeSpan.FromSeconds(29));
+        await ReopenAsync();
+        Assert.Equal(registeredAt, (await Stores.Sessions.FindAsync(server.InboxId))!.LastSeenAt);
+
+        await TouchAfterAsync(server, TimeSpan.FromSeconds(1)); // the first touch after a start reads the file, and writes
+        await TouchAfterAsync(server, TimeSpan.FromSeconds(29));
+        await TouchAfterAsync(server, TimeSpan.FromSeconds(1));
+        var written = Now;
+        await TouchAfterAsync(server, TimeSpan.FromSeconds(1));
+        await ReopenAsync();
+        Assert.Equal(written, (await Stores.Sessions.FindAsync(server.InboxId))!.LastSeenAt);
+    }
+
+    private async Task TouchAfterAsync(RelayClient server, TimeSpan wait)
+    {
+        Time.Advance(wait);
+        await Stores.Sessions.TouchAsync([new(server.InboxId, Time.GetUtcNow())]);
+    }
 }
 
 public sealed class LiteDbGameStoreContract : GameStoreContract

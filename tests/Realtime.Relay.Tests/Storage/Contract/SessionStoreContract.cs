@@ -158,6 +158,24 @@ public abstract class SessionStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task A_touch_soon_after_the_last_is_seen_by_every_read_at_once()
+    {
+        // Seconds after registering: an engine may keep such a touch in memory rather than write it, but no read may miss it.
+        var server = NewServer();
+        await RegisterAsync(server);
+        var registeredAt = Now;
+        Time.Advance(TimeSpan.FromSeconds(10));
+        await Stores.Sessions.TouchAsync([new(server.InboxId, Time.GetUtcNow())]);
+
+        Assert.Equal(Now, (await Stores.Sessions.FindAsync(server.InboxId))!.LastSeenAt);
+        Assert.Equal([Now], (await Stores.Sessions.OfGameAsync(server.GameId!)).Select(s => s.LastSeenAt));
+        Assert.Empty(await Stores.Sessions.SilentSinceAsync(registeredAt + TimeSpan.FromSeconds(5)));
+        Assert.False(await Stores.Sessions.EndAsync(server.InboxId, onlyIfSilentBefore: registeredAt + TimeSpan.FromSeconds(5)));
+        Assert.Equal([server.InboxId], (await Stores.Sessions.SilentSinceAsync(Now + TimeSpan.FromSeconds(1))).Select(s => s.Id));
+        Assert.True(await Stores.Sessions.EndAsync(server.InboxId, onlyIfSilentBefore: Now + TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
     public async Task Last_seen_only_moves_forward_and_unknown_sessions_are_skipped()
     {
         var server = NewServer();
