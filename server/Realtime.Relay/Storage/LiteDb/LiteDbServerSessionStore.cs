@@ -33,7 +33,10 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
 
     /// <summary>The writer's thread only: each session's last-seen time as the file has it (known once written or read here).</summary>
     private readonly Dictionary<string, DateTime> _lastSeenInFile = new(StringComparer.Ordinal);
-    /// <summary>Last-seen times newer than the file's, not written yet (set by touches, read by every read).</summary>
+    /// <summary>
+    /// Last-seen times newer than the file's, not written yet: set by touches, read by every read, dropped when a later
+    /// touch writes the file or the session ends or registers again.
+    /// </summary>
     private readonly ConcurrentDictionary<string, DateTime> _lastSeenInMemory = new(StringComparer.Ordinal);
     /// <summary>How much older than the newest touch the file's last-seen time may be before a touch writes it.</summary>
     private readonly TimeSpan _writeLastSeenAfter;
@@ -142,20 +145,26 @@ public sealed class LiteDbServerSessionStore : IServerSessionStore
                     if (when <= inFile) continue;
                     if (when - inFile < _writeLastSeenAfter)
                     {
-                        _lastSeenInMemory.AddOrUpdate(id, when, (_, known) => known > when ? known : when);
+                        _lastSeenInMemory.AddOrUpdate(id, static (_, seen) => seen, static (_, known, seen) => known > seen ? known : seen, when);
                         continue;
                     }
                 }
                 if (_sessionDocs.FindById(id) is not { } session || session["_id"].AsString != id) continue;
                 var stored = UtcDates.Utc(session[nameof(SessionRecord.LastSeenAt)].AsDateTime);
-                if (when <= stored)
+                if (when > stored)
                 {
-                    ctx.OnCommitted(() => _lastSeenInFile[id] = stored);
-                    continue;
+                    session[nameof(SessionRecord.LastSeenAt)] = when;
+                    _sessionDocs.Update(session);
+                    stored = when;
                 }
-                session[nameof(SessionRecord.LastSeenAt)] = when;
-                _sessionDocs.Update(session);
-                ctx.OnCommitted(() => _lastSeenInFile[id] = when);
+                ctx.OnCommitted(() => InFile(id, stored));
             }
         });
+
+    /// <summary>The file has <paramref name="lastSeen"/> for the session: a time in memory no newer is not needed any more.</summary>
+    private void InFile(string id, DateTime lastSeen)
+    {
+        _lastSeenInFile[id] = lastSeen;
+        if (_lastSeenInMemory.TryGetValue(id, out var seen) && seen <= lastSeen) _lastSeenInMemory.TryRemove(new KeyValuePair<string, DateTime>(id, seen));
+    }
 }
