@@ -56,6 +56,9 @@ public sealed class StoredEvent
     /// it, parsed once for every inbox that got the same event; null when read back from the file.
     /// </summary>
     internal SharedPayload? Payload { get; init; }
+
+    /// <summary>In memory only: a read for a poll's answer or a stream returned it (LiteDB may then postpone its write).</summary>
+    internal volatile bool Fetched;
 }
 
 /// <summary>

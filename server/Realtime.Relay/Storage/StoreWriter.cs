@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace Realtime.Relay.Storage;
@@ -50,6 +51,10 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     private static readonly TimeSpan MaxProbeDelay = TimeSpan.FromSeconds(5);
 
     private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Writes the next group runs before those queued (<see cref="WriteAheadAsync"/>).</summary>
+    private readonly Channel<WorkItem> _ahead = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>The writer's thread only: writes for a group that starts at or after their time (<see cref="WriteLaterAsync"/>), earliest first.</summary>
+    private readonly List<(WorkItem Item, long Due)> _later = [];
     /// <summary>Cache repairs that could not read the disk yet; run before anything else once it answers.</summary>
     private readonly List<Action> _pendingUndo = [];
     private bool _needsReopen;
@@ -78,6 +83,35 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     }
 
     public Task WriteAsync(Action<WriteContext> work) => WriteAsync<bool>(ctx => { work(ctx); return true; });
+
+    /// <summary>
+    /// A write the next group runs before the writes queued so far: an acknowledgement, which lets a write queued for
+    /// the events it covers be skipped (docs/storage.md, "Writes skipped for acknowledged events"). Only for writes
+    /// whose order against the queued ones does not matter.
+    /// </summary>
+    public Task WriteAheadAsync(Action<WriteContext> work)
+    {
+        var item = new WorkItem<bool>(ctx => { work(ctx); return true; });
+        if (db.UnavailableReason is { } reason) item.Fail(new StorageUnavailableException(reason));
+        else if (!_ahead.Writer.TryWrite(item)) item.Fail(new InvalidOperationException("The store writer has stopped."));
+        else _queue.Writer.TryWrite(WakeUp.Instance); // refused only while stopping, and the stop runs what is ahead
+        return item.Task;
+    }
+
+    /// <summary>
+    /// From the writer's thread (a group's <see cref="WriteContext.OnCommitted"/>): a write for the first group that
+    /// starts <paramref name="after"/> from now, run after that group's queued writes. The writer starts a group for it
+    /// when it is due even if nothing else is queued, and a clean stop runs it at once.
+    /// </summary>
+    internal Task WriteLaterAsync(TimeSpan after, Action<WriteContext> work)
+    {
+        var item = new WorkItem<bool>(ctx => { work(ctx); return true; });
+        var due = Stopwatch.GetTimestamp() + (long)(after.TotalSeconds * Stopwatch.Frequency);
+        var at = _later.Count;
+        while (at > 0 && _later[at - 1].Due > due) at--;
+        _later.Insert(at, (item, due));
+        return item.Task;
+    }
 
     /// <summary>
     /// The writer runs on a thread of its own, not the thread pool's: a group is synchronous work (LiteDB, the disk's
@@ -111,12 +145,19 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
                 if (db.UnavailableReason is { } reason)
                 {
                     FailQueued(reason);
+                    FailLater(reason);
                     if (stoppingToken.WaitHandle.WaitOne(_probeDelay)) break;
                     Probe();
                     continue;
                 }
                 if (!WaitForWork(stoppingToken)) break;
-                while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item)) group.Add(item);
+                while (_ahead.Reader.TryRead(out var first)) group.Add(first);
+                while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item))
+                {
+                    if (item is not WakeUp) group.Add(item);
+                }
+                TakeLater(group, Stopwatch.GetTimestamp());
+                if (group.Count == 0) continue;
                 try { CommitGroup(group); }
                 catch (Exception e)
                 {
@@ -131,23 +172,60 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         finally
         {
             // What is queued at shutdown is committed, not dropped.
+            _ahead.Writer.TryComplete(); // first: a write ahead that got in is then also woken for and run below
             _queue.Writer.TryComplete();
             group.Clear();
-            while (_queue.Reader.TryRead(out var item)) group.Add(item);
-            if (group.Count > 0)
+            while (_ahead.Reader.TryRead(out var first)) group.Add(first);
+            while (_queue.Reader.TryRead(out var item))
+            {
+                if (item is not WakeUp) group.Add(item);
+            }
+            // Writes for later are due now; their group's commit may ask for more (none does today): until none is left.
+            TakeLater(group, long.MaxValue);
+            while (group.Count > 0)
             {
                 if (db.UnavailableReason is { } reason) foreach (var item in group) item.Fail(new StorageUnavailableException(reason));
                 else CommitGroup(group);
+                group.Clear();
+                TakeLater(group, long.MaxValue);
             }
             RunLastWrites();
         }
     }
 
-    /// <summary>Blocks this (dedicated) thread until a write is queued; false once the queue is completed.</summary>
+    /// <summary>
+    /// Blocks this (dedicated) thread until a write is queued or the first write for later is due; false once the
+    /// queue is completed.
+    /// </summary>
     private bool WaitForWork(CancellationToken stoppingToken)
     {
         var ready = _queue.Reader.WaitToReadAsync(stoppingToken);
-        return ready.IsCompleted ? ready.Result : ready.AsTask().GetAwaiter().GetResult();
+        if (ready.IsCompleted) return ready.Result;
+        if (_later.Count == 0) return ready.AsTask().GetAwaiter().GetResult();
+        // Whole milliseconds, rounded up: a wait cut short of the due time would spin until it comes.
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _later[0].Due);
+        var milliseconds = (int)Math.Clamp(Math.Ceiling(wait.TotalMilliseconds), 0, int.MaxValue);
+        var task = ready.AsTask();
+        try
+        {
+            if (!task.Wait(milliseconds)) return true; // a write for later is due
+        }
+        catch (AggregateException) { } // stopping: GetResult throws it as it is
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Appends the writes for later that are due by <paramref name="now"/>, after the group's queued ones.</summary>
+    private void TakeLater(List<WorkItem> group, long now)
+    {
+        var due = 0;
+        while (due < _later.Count && _later[due].Due <= now) group.Add(_later[due++].Item);
+        _later.RemoveRange(0, due);
+    }
+
+    private void FailLater(string reason)
+    {
+        foreach (var (item, _) in _later) item.Fail(new StorageUnavailableException(reason));
+        _later.Clear();
     }
 
     private void RunLastWrites()
@@ -161,6 +239,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
 
     private void FailQueued(string reason)
     {
+        while (_ahead.Reader.TryRead(out var first)) first.Fail(new StorageUnavailableException(reason));
         while (_queue.Reader.TryRead(out var item)) item.Fail(new StorageUnavailableException(reason));
     }
 
@@ -259,6 +338,16 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         if (_pendingUndo.Count > 0) { _pendingUndo.Add(undo); return; } // keep their order
         try { undo(); }
         catch (Exception e) when (StorageFailures.IsStorageFailure(e)) { _pendingUndo.Add(undo); }
+    }
+
+    /// <summary>Queued after a write ahead of the queue, so a writer waiting for the queue wakes; not a write.</summary>
+    private sealed class WakeUp : WorkItem
+    {
+        public static readonly WakeUp Instance = new();
+        public override void Run(WriteContext ctx) { }
+        public override void Reset() { }
+        public override void Complete() { }
+        public override void Fail(Exception e) { }
     }
 
     private abstract class WorkItem

@@ -18,13 +18,20 @@ internal sealed class LiteDbInboxFile : IAsyncDisposable
     public StoreWriter Writer { get; }
     public LiteDbInboxStore Inboxes { get; }
 
-    public static async Task<LiteDbInboxFile> OpenAsync(string dbPath)
+    /// <param name="postponeFetchedWrites">How long a fetched copy's write waits (<see cref="LiteDbInboxStore.PostponeFetchedWrites"/>); the relay's own when null.</param>
+    public static async Task<LiteDbInboxFile> OpenAsync(string dbPath, TimeSpan? postponeFetchedWrites = null)
     {
         var db = new RelayDatabase(new RelaySettings { DatabasePath = dbPath }, NullLogger<RelayDatabase>.Instance);
         var writer = new StoreWriter(db, NullLogger<StoreWriter>.Instance);
         await writer.StartAsync(default);
-        return new LiteDbInboxFile(db, writer, new LiteDbInboxStore(db, writer, new InboxSignals(), new InboxOptions(), new FakeTime()));
+        return new LiteDbInboxFile(db, writer, new LiteDbInboxStore(db, writer, new InboxSignals(), new InboxOptions(), new FakeTime())
+        {
+            PostponeFetchedWrites = postponeFetchedWrites ?? LiteDbInboxStore.DefaultPostponeFetchedWrites,
+        });
     }
+
+    /// <summary>The events the file holds (not what memory has).</summary>
+    public int EventsInFile() => Db.Database.GetCollection("events").Count();
 
     public async ValueTask DisposeAsync()
     {

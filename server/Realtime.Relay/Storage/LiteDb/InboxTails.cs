@@ -76,7 +76,11 @@ internal sealed class InboxTails(int perInbox, int total)
         if (tail is null || tail[0].Seq > after + 1) return null;
         var from = (int)Math.Min(tail.Length, after + 1 - tail[0].Seq);
         var result = new List<StoredEvent>(Math.Max(0, Math.Min(limit, tail.Length - from)));
-        for (var i = from; i < tail.Length && result.Count < limit; i++) result.Add(tail[i]);
+        for (var i = from; i < tail.Length && result.Count < limit; i++)
+        {
+            tail[i].Fetched = true;
+            result.Add(tail[i]);
+        }
         return result;
     }
 
@@ -91,7 +95,12 @@ internal sealed class InboxTails(int perInbox, int total)
         foreach (var e in snapshot)
         {
             if (fromFile.Count >= limit) return;
-            if (e.Seq > last) { fromFile.Add(e); last = e.Seq; }
+            if (e.Seq > last)
+            {
+                e.Fetched = true;
+                fromFile.Add(e);
+                last = e.Seq;
+            }
         }
     }
 }

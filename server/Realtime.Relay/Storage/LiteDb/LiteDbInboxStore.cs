@@ -46,6 +46,8 @@ public sealed class LiteDbInboxStore : IInboxStore
     // The writer's thread only: each inbox's reservation as committed, and the highest seq handed out before its commit.
     private readonly Dictionary<string, long> _reservedOnDisk = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _handedThrough = new(StringComparer.Ordinal);
+    // The writer's thread only: per inbox, copies handed out and fetched whose write was postponed (WriteFetchedLater).
+    private readonly Dictionary<string, List<Postponed>> _postponed = new(StringComparer.Ordinal);
     // The writer's thread only: each inbox's highest committed seq. An append saves the inbox's state only when it
     // renews the reservation (the next seq after a crash is past the reservation anyway), so a rollback that reloads
     // the state from disk takes its next seq from here.
@@ -56,6 +58,14 @@ public sealed class LiteDbInboxStore : IInboxStore
     private long _nextNumber = 1;
     // The highest inbox number with events in the file at start: an open under a higher number has nothing to clear.
     private readonly long _highestNumberStored;
+
+    /// <summary>
+    /// How long after its group a copy a reader already fetched is written, unless acknowledged by then
+    /// (docs/storage.md, "Writes skipped for acknowledged events"). Tests set it long, to hold the write back.
+    /// </summary>
+    internal TimeSpan PostponeFetchedWrites { get; init; } = DefaultPostponeFetchedWrites;
+
+    internal static readonly TimeSpan DefaultPostponeFetchedWrites = TimeSpan.FromMilliseconds(10);
 
     public LiteDbInboxStore(RelayDatabase db, StoreWriter writer, InboxSignals signals, InboxOptions options, TimeProvider clock)
     {
@@ -81,6 +91,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             _states[state.InboxId] = state;
         }
         writer.OnStopping(GiveBackReservations);
+        writer.Recovered += ForgetPostponed;
     }
 
     /// <summary>
@@ -146,10 +157,11 @@ public sealed class LiteDbInboxStore : IInboxStore
     public bool QueuesAppendsInOrder => true;
 
     /// <summary>Stores the event in each inbox; completes once it is on disk. Readers may have it earlier (see the class).</summary>
-    public Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e)
+    public async Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e)
     {
         var run = new AppendRun();
-        return _writer.WriteAsync(ctx => Append(ctx, inboxIds, e, run));
+        await _writer.WriteAsync(ctx => Append(ctx, inboxIds, e, run));
+        if (run.WrittenLater is { } later) await later;
     }
 
     /// <summary>The same, inside a write that also does other things (one transaction); readers wake once it is committed.</summary>
@@ -184,7 +196,8 @@ public sealed class LiteDbInboxStore : IInboxStore
             };
             var early = run is not null && again == 0 && !heldBack.Contains(inboxId)
                         && seq <= _reservedOnDisk.GetValueOrDefault(inboxId)
-                        && handedEarly.GetValueOrDefault(inboxId) < TailPerInbox && _tails.Add(inboxId, stored);
+                        && handedEarly.GetValueOrDefault(inboxId) < TailPerInbox && WithinTailOfPostponed(inboxId, seq)
+                        && _tails.Add(inboxId, stored);
             if (early)
             {
                 handedEarly[inboxId] = handedEarly.GetValueOrDefault(inboxId) + 1;
@@ -197,7 +210,14 @@ public sealed class LiteDbInboxStore : IInboxStore
         }
         foreach (var (inboxId, state, stored, early) in copies)
         {
-            _eventDocs.Insert(InboxBson.Of(stored));
+            if (early) DecideAtCommit(ctx, new Postponed(new Copy(inboxId, state, stored, early), run!));
+            else
+            {
+                // It goes into the file and, at the commit, into the tail, where it may push out the oldest copy: the
+                // inbox's postponed copies go into the file with it.
+                if (_postponed.TryGetValue(inboxId, out var waiting)) WritePostponed(ctx, waiting.ToList());
+                _eventDocs.Insert(InboxBson.Of(stored));
+            }
             // The state is saved only when something a restart needs changed: the reservation (the next seq after a
             // restart is past it) or what retention dropped. The next seq alone is not, so most appends write one document.
             var changed = false;
@@ -220,6 +240,116 @@ public sealed class LiteDbInboxStore : IInboxStore
 
     private readonly record struct Copy(string InboxId, InboxState State, StoredEvent Stored, bool Early);
 
+    /// <summary>A copy handed out before its commit, whose write waits for the end of its group (or later).</summary>
+    private sealed class Postponed(Copy copy, AppendRun run)
+    {
+        public Copy Copy { get; } = copy;
+        public AppendRun Run { get; } = run;
+        /// <summary>Written, or found acknowledged, dropped or closed, by a committed group: nothing more to do.</summary>
+        public bool Settled { get; set; }
+    }
+
+    /// <summary>
+    /// After a storage failure every write for later failed (its appends tell their inboxes relay:gap): the copies it
+    /// held will never be in the file, so the tails that hold them go too, or early hand-outs would go on from them and
+    /// a reader would later find the file without them.
+    /// </summary>
+    private void ForgetPostponed()
+    {
+        foreach (var inboxId in _postponed.Keys) _tails.Forget(inboxId);
+        _postponed.Clear();
+    }
+
+    /// <summary>
+    /// A copy handed out early goes into the memory tail, which keeps the newest 32 of the inbox in one run of seqs: it
+    /// may not push a postponed copy out, nor start a new run without it (after a rolled-back group forgot the tail).
+    /// Otherwise it waits for the commit, and its group writes the postponed copies (a reader finding the tail without
+    /// them reads the file, which must then have them).
+    /// </summary>
+    private bool WithinTailOfPostponed(string inboxId, long seq)
+    {
+        if (!_postponed.TryGetValue(inboxId, out var list)) return true;
+        var oldest = list[0].Copy.Stored.Seq;
+        return seq - oldest < TailPerInbox && _tails.Snapshot(inboxId) is { Length: > 0 } tail && tail[0].Seq <= oldest && tail[^1].Seq == seq - 1;
+    }
+
+    /// <summary>A copy handed out early is written when its group ends: now, or later if a reader already has it.</summary>
+    private void DecideAtCommit(WriteContext ctx, Postponed copy)
+    {
+        var early = ctx.PerGroup<List<Postponed>>("inbox-early-copies");
+        if (early.Count == 0) ctx.OnceBeforeCommit("inbox-early-copies", () => WriteOrPostpone(ctx, early));
+        early.Add(copy);
+    }
+
+    /// <summary>
+    /// The end of a group, once every write of it ran. A copy no reader has fetched yet is written now: a client that
+    /// is not waiting keeps the durability it had. A fetched one is written <see cref="PostponeFetchedWrites"/> later,
+    /// unless its acknowledgement (ahead of the queue) came by then, and then never, nor deleted. But the file never
+    /// gets a copy of an inbox while an older one of it waits: a reader that finds the tail gone (a rolled-back group
+    /// forgets it) reads the file and would go on past the one missing. So an inbox with a copy written now (not
+    /// fetched, or waiting for this commit) has all its copies of the group and all its postponed ones written now.
+    /// </summary>
+    private void WriteOrPostpone(WriteContext ctx, List<Postponed> early)
+    {
+        var writeNow = new HashSet<string>(ctx.PerGroup<HashSet<string>>("inbox-held-back"), StringComparer.Ordinal);
+        foreach (var copy in early)
+        {
+            if (!copy.Copy.Stored.Fetched) writeNow.Add(copy.Copy.InboxId);
+        }
+        var later = new List<Postponed>();
+        foreach (var copy in early)
+        {
+            if (!StillWanted(copy.Copy)) continue;
+            if (writeNow.Contains(copy.Copy.InboxId)) _eventDocs.Insert(InboxBson.Of(copy.Copy.Stored));
+            else later.Add(copy);
+        }
+        foreach (var inboxId in writeNow)
+        {
+            if (_postponed.TryGetValue(inboxId, out var waiting)) WritePostponed(ctx, waiting.ToList());
+        }
+        if (later.Count == 0) return;
+        ctx.OnCommitted(() =>
+        {
+            foreach (var copy in later)
+            {
+                if (!_postponed.TryGetValue(copy.Copy.InboxId, out var list)) _postponed[copy.Copy.InboxId] = list = [];
+                list.Add(copy);
+            }
+            var written = _writer.WriteLaterAsync(PostponeFetchedWrites, next => WritePostponed(next, later));
+            foreach (var copy in later) copy.Run.WrittenLater = written;
+        });
+    }
+
+    /// <summary>Writes the copies still wanted (once per group: an inbox held back may have written them already); each is settled once this group commits.</summary>
+    private void WritePostponed(WriteContext ctx, List<Postponed> copies)
+    {
+        var writtenInGroup = ctx.PerGroup<HashSet<Postponed>>("inbox-postponed-written");
+        foreach (var copy in copies)
+        {
+            if (copy.Settled || !writtenInGroup.Add(copy)) continue;
+            var wanted = StillWanted(copy.Copy);
+            if (wanted) _eventDocs.Insert(InboxBson.Of(copy.Copy.Stored));
+            ctx.OnCommitted(() => Settle(copy, written: wanted));
+        }
+    }
+
+    private void Settle(Postponed copy, bool written)
+    {
+        if (copy.Settled) return;
+        copy.Settled = true;
+        var inboxId = copy.Copy.InboxId;
+        if (_postponed.TryGetValue(inboxId, out var list) && list.Remove(copy) && list.Count == 0) _postponed.Remove(inboxId);
+        // A reader behind finds it in the file now; wake one whose tail lost it (a rolled-back group forgets tails).
+        if (written && !(_tails.Snapshot(inboxId) is { Length: > 0 } tail && tail[0].Seq <= copy.Copy.Stored.Seq)) _signals.Pulse(inboxId);
+    }
+
+    /// <summary>
+    /// Its inbox is still open under the same number (a rolled-back group reloads the state object; a closed and
+    /// reopened inbox gets a new number) and has not acknowledged or dropped it.
+    /// </summary>
+    private bool StillWanted(Copy copy) =>
+        _states.TryGetValue(copy.InboxId, out var current) && current.Number == copy.State.Number && copy.Stored.Seq >= current.FirstSeq;
+
     private void Committed(string inboxId, InboxState state, StoredEvent stored, bool handedOut)
     {
         if (_states.TryGetValue(inboxId, out var current) && ReferenceEquals(current, state))
@@ -231,8 +361,11 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (!handedOut) _signals.Pulse(inboxId);
     }
 
-    /// <summary>Everything up to <paramref name="seq"/> is handled: the relay may forget it.</summary>
-    public Task AcknowledgeAsync(string inboxId, long seq) => _writer.WriteAsync(ctx =>
+    /// <summary>
+    /// Everything up to <paramref name="seq"/> is handled: the relay may forget it. Ahead of the writer's queue, so a
+    /// postponed write of what it covers is skipped; it only ever covers seqs already handed out.
+    /// </summary>
+    public Task AcknowledgeAsync(string inboxId, long seq) => _writer.WriteAheadAsync(ctx =>
     {
         if (!_states.TryGetValue(inboxId, out var state)) return;
         var upTo = Math.Min(seq, state.LastSeq);
@@ -440,5 +573,8 @@ public sealed class LiteDbInboxStore : IInboxStore
         public long SeqAt(int position) => _seqs is null ? 0 : _seqs[position];
 
         public void HandedOut(int position, long seq, int inboxes) => (_seqs ??= new long[inboxes])[position] = seq;
+
+        /// <summary>The write of this append's copies that were postponed; null when none was.</summary>
+        public Task? WrittenLater { get; set; }
     }
 }
