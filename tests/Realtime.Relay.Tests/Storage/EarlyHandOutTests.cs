@@ -108,6 +108,15 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     /// <summary>Long enough that a postponed write runs only at the clean stop, so the test sees the file before it.</summary>
     private static readonly TimeSpan Postponed = TimeSpan.FromHours(1);
 
+    /// <summary>A file whose postponed writes wait <see cref="Postponed"/>, with one plugin's inbox open.</summary>
+    private async Task<(LiteDbInboxFile File, RelayClient Client)> OpenPostponingAsync()
+    {
+        var file = await OpenFileAsync(_dir, Postponed);
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        return (file, client);
+    }
+
     /// <summary>
     /// An event handed out early and fetched by a reader before its group commits, in a file whose postponed writes
     /// wait <see cref="Postponed"/>: the group has committed when this returns, the append has not completed.
@@ -127,9 +136,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task An_event_a_reader_fetched_early_and_acknowledged_is_never_written()
     {
-        var file = await OpenFileAsync(_dir, Postponed);
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
+        var (file, client) = await OpenPostponingAsync();
 
         var append = await AppendFetchedAsync(file, client, "fetched");
         Assert.Equal(0, file.EventsInFile()); // committed without it: its write waits
@@ -147,9 +154,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task An_event_a_reader_fetched_early_and_did_not_acknowledge_is_written_by_a_clean_stop()
     {
-        var file = await OpenFileAsync(_dir, Postponed);
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
+        var (file, client) = await OpenPostponingAsync();
 
         var append = await AppendFetchedAsync(file, client, "fetched");
         Assert.Equal(0, file.EventsInFile());
@@ -165,9 +170,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task An_event_no_reader_fetched_is_written_with_its_group()
     {
-        var file = await OpenFileAsync(_dir, Postponed);
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
+        var (file, client) = await OpenPostponingAsync();
 
         await file.Inboxes.AppendAsync([client.InboxId], Event(client, "unread")); // completes: nothing waits an hour
         Assert.Equal(1, file.EventsInFile());
@@ -178,9 +181,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     {
         // The file never has an inbox's newer event while an older one waits in memory only: a reader reading the
         // file would go on past it.
-        var file = await OpenFileAsync(_dir, Postponed);
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
+        var (file, client) = await OpenPostponingAsync();
 
         var first = await AppendFetchedAsync(file, client, "fetched");
         Assert.Equal(0, file.EventsInFile());
@@ -194,9 +195,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task A_tails_worth_of_postponed_events_then_one_more_all_reach_a_reader_from_the_start_in_order()
     {
-        var file = await OpenFileAsync(_dir, Postponed);
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
+        var (file, client) = await OpenPostponingAsync();
         for (var i = 1; i <= 32; i++) await AppendFetchedAsync(file, client, "e" + i);
         Assert.Equal(0, file.EventsInFile());
 
@@ -215,9 +214,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task A_postponed_event_survives_a_rolled_back_group_of_its_inbox_and_is_written()
     {
-        var file = await OpenFileAsync(_dir, Postponed);
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
+        var (file, client) = await OpenPostponingAsync();
         var append = await AppendFetchedAsync(file, client, "fetched");
 
         using var release = new ManualResetEventSlim();
