@@ -119,49 +119,52 @@ public static class ThroughputScenario
             }
         });
 
-        // Waits until the offered rate is due to send the event `offset` events after the start.
-        async Task PaceAsync(long start, int offset)
-        {
-            if (rate <= 0) return;
-            var due = start + (long)(offset * (double)Stopwatch.Frequency / rate);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
-        }
-
-        // Publishes ids [from, from + count) at the offered rate, then waits until all are delivered (or 60 s).
-        async Task<(double Seconds, long End)> Round(int from, int count)
+        // Sends ids [from, from + count) in batches of 10 at the offered rate, `inFlight` at once (each batch's
+        // `send` runs on the pool and the slot is freed when it ends); returns when every batch is done, with the time taken.
+        async Task<(double Seconds, long End)> SendPacedAsync(int from, int count, Func<int[], Task> send)
         {
             var pending = new List<Task>();
             var start = Stopwatch.GetTimestamp();
             for (var first = from; first < from + count; first += 10)
             {
-                await PaceAsync(start, first - from);
+                if (rate > 0)
+                {
+                    var due = start + (long)((first - from) * (double)Stopwatch.Frequency / rate);
+                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                    if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
+                }
                 await slots.WaitAsync();
                 var ids = Enumerable.Range(first, Math.Min(10, from + count - first)).ToArray();
                 pending.Add(Task.Run(async () =>
                 {
-                    try
-                    {
-                        var batch = ids.Select(id => new BatchEvent(Prefix + (id % clients), "bench", $$"""{"id":{{id}}}""")).ToList();
-                        var now = Stopwatch.GetTimestamp();
-                        foreach (var id in ids) sent[id] = now;
-                        await env.Backend.TriggerBatchAsync(batch);
-                        Interlocked.Add(ref published, ids.Length);
-                    }
-                    catch (Exception e) when (e is HttpRequestException or PusherApiException or TaskCanceledException)
-                    {
-                        foreach (var id in ids) sent[id] = 0;
-                        if (Interlocked.Add(ref publishFailures, ids.Length) <= 30) Report.Progress(name, "batch trigger failed: " + e.Message);
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
+                    try { await send(ids); }
+                    finally { slots.Release(); }
                 }));
             }
             await Task.WhenAll(pending);
             var end = Stopwatch.GetTimestamp();
-            var seconds = Stopwatch.GetElapsedTime(start, end).TotalSeconds;
+            return (Stopwatch.GetElapsedTime(start, end).TotalSeconds, end);
+        }
+
+        // Publishes ids [from, from + count) at the offered rate, then waits until all are delivered (or 60 s).
+        async Task<(double Seconds, long End)> Round(int from, int count)
+        {
+            var (seconds, end) = await SendPacedAsync(from, count, async ids =>
+            {
+                try
+                {
+                    var batch = ids.Select(id => new BatchEvent(Prefix + (id % clients), "bench", $$"""{"id":{{id}}}""")).ToList();
+                    var now = Stopwatch.GetTimestamp();
+                    foreach (var id in ids) sent[id] = now;
+                    await env.Backend.TriggerBatchAsync(batch);
+                    Interlocked.Add(ref published, ids.Length);
+                }
+                catch (Exception e) when (e is HttpRequestException or PusherApiException or TaskCanceledException)
+                {
+                    foreach (var id in ids) sent[id] = 0;
+                    if (Interlocked.Add(ref publishFailures, ids.Length) <= 30) Report.Progress(name, "batch trigger failed: " + e.Message);
+                }
+            });
             Report.Progress(name, $"published {count} events in {seconds:0.00} s ({count / seconds:0} events/s); draining");
             var drainDeadline = DateTime.UtcNow.AddSeconds(60);
             while (Interlocked.Read(ref delivered) < Interlocked.Read(ref published) && DateTime.UtcNow < drainDeadline) await Task.Delay(20);
@@ -174,23 +177,11 @@ public static class ThroughputScenario
         // 7,000-10,000 (README, "Benchmarks"). Pusher is never cold: the cold round is about the relay.
         async Task WarmPublisherAsync(int count)
         {
-            var pending = new List<Task>();
-            var start = Stopwatch.GetTimestamp();
-            for (var first = 0; first < count; first += 10)
+            var (seconds, _) = await SendPacedAsync(0, count, async ids =>
             {
-                await PaceAsync(start, first);
-                await slots.WaitAsync();
-                var batch = Enumerable.Range(first, Math.Min(10, count - first))
-                    .Select(i => new BatchEvent(UnheardPrefix + (i % clients), "bench-publisher-warmup", "{}")).ToList();
-                pending.Add(Task.Run(async () =>
-                {
-                    try { await env.Backend.TriggerBatchAsync(batch); }
-                    catch (Exception e) when (e is HttpRequestException or PusherApiException or TaskCanceledException) { }
-                    finally { slots.Release(); }
-                }));
-            }
-            await Task.WhenAll(pending);
-            var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                try { await env.Backend.TriggerBatchAsync(ids.Select(i => new BatchEvent(UnheardPrefix + (i % clients), "bench-publisher-warmup", "{}")).ToList()); }
+                catch (Exception e) when (e is HttpRequestException or PusherApiException or TaskCanceledException) { }
+            });
             Report.Progress(name, $"publisher warmed up: {count} events to channels no relay hears in {seconds:0.00} s ({count / seconds:0} events/s)");
         }
 
