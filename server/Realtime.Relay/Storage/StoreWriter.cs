@@ -151,11 +151,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
                     continue;
                 }
                 if (!WaitForWork(stoppingToken)) break;
-                while (_ahead.Reader.TryRead(out var first)) group.Add(first);
-                while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item))
-                {
-                    if (item is not WakeUp) group.Add(item);
-                }
+                TakeQueued(group, MaxGroup);
                 TakeLater(group, Stopwatch.GetTimestamp());
                 if (group.Count == 0) continue;
                 try { CommitGroup(group); }
@@ -175,11 +171,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
             _ahead.Writer.TryComplete(); // first: a write ahead that got in is then also woken for and run below
             _queue.Writer.TryComplete();
             group.Clear();
-            while (_ahead.Reader.TryRead(out var first)) group.Add(first);
-            while (_queue.Reader.TryRead(out var item))
-            {
-                if (item is not WakeUp) group.Add(item);
-            }
+            TakeQueued(group, int.MaxValue);
             // Writes for later are due now; their group's commit may ask for more (none does today): until none is left.
             TakeLater(group, long.MaxValue);
             while (group.Count > 0)
@@ -212,6 +204,16 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         }
         catch (AggregateException) { } // stopping: GetResult throws it as it is
         return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>The writes ahead of the queue, then the queued ones up to <paramref name="max"/> in all (wake-up markers are no writes).</summary>
+    private void TakeQueued(List<WorkItem> group, int max)
+    {
+        while (_ahead.Reader.TryRead(out var first)) group.Add(first);
+        while (group.Count < max && _queue.Reader.TryRead(out var item))
+        {
+            if (item is not WakeUp) group.Add(item);
+        }
     }
 
     /// <summary>Appends the writes for later that are due by <paramref name="now"/>, after the group's queued ones.</summary>

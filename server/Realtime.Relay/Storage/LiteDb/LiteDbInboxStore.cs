@@ -215,7 +215,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             {
                 // It goes into the file and, at the commit, into the tail, where it may push out the oldest copy: the
                 // inbox's postponed copies go into the file with it.
-                if (_postponed.TryGetValue(inboxId, out var waiting)) WritePostponed(ctx, waiting.ToList());
+                WritePostponedOf(ctx, inboxId);
                 _eventDocs.Insert(InboxBson.Of(stored));
             }
             // The state is saved only when something a restart needs changed: the reservation (the next seq after a
@@ -303,10 +303,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             if (writeNow.Contains(copy.Copy.InboxId)) _eventDocs.Insert(InboxBson.Of(copy.Copy.Stored));
             else later.Add(copy);
         }
-        foreach (var inboxId in writeNow)
-        {
-            if (_postponed.TryGetValue(inboxId, out var waiting)) WritePostponed(ctx, waiting.ToList());
-        }
+        foreach (var inboxId in writeNow) WritePostponedOf(ctx, inboxId);
         if (later.Count == 0) return;
         ctx.OnCommitted(() =>
         {
@@ -318,6 +315,12 @@ public sealed class LiteDbInboxStore : IInboxStore
             var written = _writer.WriteLaterAsync(PostponeFetchedWrites, next => WritePostponed(next, later));
             foreach (var copy in later) copy.Run.WrittenLater = written;
         });
+    }
+
+    /// <summary>Writes the inbox's postponed copies in this group: a newer copy of it is written now.</summary>
+    private void WritePostponedOf(WriteContext ctx, string inboxId)
+    {
+        if (_postponed.TryGetValue(inboxId, out var waiting)) WritePostponed(ctx, waiting.ToList());
     }
 
     /// <summary>Writes the copies still wanted (once per group: an inbox held back may have written them already); each is settled once this group commits.</summary>
