@@ -38,7 +38,14 @@ internal static class RedisStores
         seen?.Invoke(redis);
         var signals = new InboxSignals();
         var inboxes = new RedisInboxStore(redis, signals, options, time);
-        await inboxes.ListenAsync();
+        // A fresh multiplexer may not have its subscription connection up yet, and with FailFast the SUBSCRIBE then fails at
+        // once (1 in 10 runs here): a relay node subscribes again when Redis answers (RedisWakeListener); the harness
+        // tries until it is subscribed.
+        await Wait.UntilAsync(async () =>
+        {
+            await inboxes.ListenAsync();
+            return true;
+        }, TimeSpan.FromSeconds(10), "the store to subscribe to its wake channel");
         return new StoreSet(inboxes, new RedisOutboxStore(redis, inboxes, time), new RedisClientCredentialStore(redis), new RedisGameStore(redis),
             new RedisServerSessionStore(redis), new RedisPluginStore(redis), new RedisPairingStore(redis), signals,
             StoredText: () => StoredText(connection, redis.Prefix),
