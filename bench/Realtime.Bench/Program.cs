@@ -18,6 +18,7 @@ using Realtime.Bench;
 //     --failover-channels N  channels (one session each) in the failover run (30), a batch of 10 events every --tick-ms (20)
 //     --everysec             also run the three on 3 nodes with Redis' appendfsync everysec
 //   failover: only the cluster's failover run (3 relays, one Redis), --failover-channels and --tick-ms as above
+//   poll-cost: the relay's CPU per answered long-poll round (wait=0), --clients inboxes (200) polled by --loops connections (64)
 //   store: the LiteDB inbox store alone in this process (no HTTP, no Pusher): --clients inboxes (1000), --events (60000)
 //   latency|held-polls|throughput|all --redis [--nodes N] [--everysec]: on Redis (N relays behind haproxy) instead of LiteDB
 
@@ -28,7 +29,7 @@ int Option(string name, int fallback)
     return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 }
 
-string[] known = ["latency", "held-polls", "held-polls-20k", "throughput", "cluster", "failover", "store", "all"];
+string[] known = ["latency", "held-polls", "held-polls-20k", "throughput", "cluster", "failover", "store", "poll-cost", "all"];
 if (!known.Contains(scenario))
 {
     Console.Error.WriteLine($"unknown scenario '{scenario}': use one of {string.Join(", ", known)}");
@@ -59,6 +60,12 @@ if (scenario == "cluster")
 if (scenario == "store")
 {
     await StoreScenario.RunAsync(Option("clients", 1000), Option("events", 60_000));
+    Report.PrintTable();
+    return 0;
+}
+if (scenario == PollCostScenario.ScenarioName)
+{
+    await PollCostScenario.RunAsync(Option("clients", 200), Option("loops", 64));
     Report.PrintTable();
     return 0;
 }
