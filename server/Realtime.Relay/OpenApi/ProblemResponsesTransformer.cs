@@ -27,6 +27,7 @@ public sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
         {
             foreach (var authorize in metadata.OfType<IAuthorizeData>())
                 schemes.Add(authorize.AuthenticationSchemes == ClientTokenAuthentication.SchemeName ? SecuritySchemes.RelayClientToken : SecuritySchemes.PlatformJwt);
+            if (metadata.OfType<RelayClientEndpointAttribute>().Any()) schemes.Add(SecuritySchemes.RelayClientToken);
         }
         if (schemes.Count > 0) statuses.UnionWith([StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden]);
         if (metadata.OfType<ServerKeyAttribute>().Any()) schemes.Add(SecuritySchemes.GameServerKey);
