@@ -5,6 +5,7 @@ using Newtonsoft.Json.Linq;
 using Prometheus;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Infrastructure;
+using Realtime.Relay.OpenApi;
 
 namespace Realtime.Relay.Inbox;
 
@@ -26,16 +27,22 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
 
     [HttpGet("/api/v1/plugins/{pluginId}/events")]
     [HttpGet("/api/v1/games/{gameId}/servers/{jobId}/events")]
+    [DocumentedQuery("after", typeof(long))]
+    [DocumentedQuery("wait", typeof(int))]
+    [DocumentedQuery("limit", typeof(int))]
     [ProducesResponseType<EventsPage>(StatusCodes.Status200OK)]
     [ProducesProblem(StatusCodes.Status400BadRequest)]
-    public async Task<IActionResult> Poll([FromQuery] long? after, [FromQuery] int? wait, [FromQuery] int? limit)
+    public async Task<IActionResult> Poll()
     {
-        // The client and the cancellation token are taken from the request rather than bound as parameters: MVC binds
-        // and validates each parameter with objects of its own, on every round of tens of thousands of held polls.
+        // The client, the cancellation token and the query are taken from the request rather than bound as parameters:
+        // MVC binds and validates each parameter with objects of its own, on every round of tens of thousands of held
+        // polls (a tenth of the relay's CPU per round; README, "Benchmarks").
         var client = ClientTokenAuthentication.ClientOf(HttpContext) ?? throw new InvalidOperationException("[RelayClientEndpoint] lets only a relay client in.");
         var ct = HttpContext.RequestAborted;
-        if (after < 0 || wait < 0 || wait > options.MaxWaitSeconds || limit is < 1 || limit > options.MaxLimit)
-            return InvalidPoll(after, wait, limit);
+        var query = PollQuery.Read(Request.Query);
+        var (after, wait, limit) = (query.After, query.Wait, query.Limit);
+        if (query.Unreadable.Count > 0 || after < 0 || wait < 0 || wait > options.MaxWaitSeconds || limit is < 1 || limit > options.MaxLimit)
+            return InvalidPoll(query);
 
         var cursor = after ?? 0;
         var take = limit ?? options.DefaultLimit;
@@ -93,12 +100,12 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
         return new EmptyResult();
     }
 
-    private IActionResult InvalidPoll(long? after, int? wait, int? limit)
+    private IActionResult InvalidPoll(PollQuery query)
     {
-        var problems = new Dictionary<string, string[]>();
-        if (after < 0) problems["after"] = ["after must be 0 or a seq the relay returned."];
-        if (wait is < 0 || wait > options.MaxWaitSeconds) problems["wait"] = [$"wait must be 0-{options.MaxWaitSeconds} seconds."];
-        if (limit is < 1 || limit > options.MaxLimit) problems["limit"] = [$"limit must be 1-{options.MaxLimit}."];
+        var problems = query.Unreadable.ToDictionary();
+        if (query.After < 0) problems["after"] = ["after must be 0 or a seq the relay returned."];
+        if (query.Wait is < 0 || query.Wait > options.MaxWaitSeconds) problems["wait"] = [$"wait must be 0-{options.MaxWaitSeconds} seconds."];
+        if (query.Limit is < 1 || query.Limit > options.MaxLimit) problems["limit"] = [$"limit must be 1-{options.MaxLimit}."];
         return Problems.Result(HttpContext, 400, ErrorCodes.InvalidRequest, string.Join(" ", problems.Values.SelectMany(v => v)), problems);
     }
 

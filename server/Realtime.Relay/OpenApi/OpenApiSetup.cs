@@ -18,6 +18,7 @@ public static class OpenApiSetup
             options.AddSchemaTransformer<NewtonsoftSchemaTransformer>();
             options.AddOperationTransformer<ConsumedContentTypes>();
             options.AddOperationTransformer<DocumentedBodies>();
+            options.AddOperationTransformer<DocumentedQueries>();
             options.AddOperationTransformer<ProblemResponsesTransformer>();
             options.AddDocumentTransformer<SecuritySchemes>();
         });

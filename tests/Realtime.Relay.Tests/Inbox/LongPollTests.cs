@@ -127,12 +127,27 @@ public sealed class LongPollTests : IDisposable
     [InlineData("limit=0")]
     [InlineData("limit=100000")]
     [InlineData("after=abc")]
+    [InlineData("wait=2.5")]
+    [InlineData("limit=99999999999")]
+    [InlineData("after=1&wait=x")]
     public async Task Bad_query_values_are_400(string query)
     {
         var (client, http) = await _inbox.NewClientAsync();
         var res = await http.GetAsync($"{client.BasePath}/events?{query}");
         Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
-        Assert.Equal("invalid_request", (string?)JObject.Parse(await res.Content.ReadAsStringAsync())["code"]);
+        var problem = JObject.Parse(await res.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_request", (string?)problem["code"]);
+        // The field named is the one that is wrong.
+        var wrong = query.Split('&').Last().Split('=')[0];
+        Assert.NotNull(problem["errors"]?[wrong]);
+    }
+
+    [Fact]
+    public async Task Empty_query_values_are_taken_as_absent()
+    {
+        var (client, http) = await _inbox.NewClientAsync();
+        var res = await http.GetAsync($"{client.BasePath}/events?after=&wait=0&limit=");
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
     }
 
     [Fact]
