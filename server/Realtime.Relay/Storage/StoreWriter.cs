@@ -50,7 +50,8 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     private static readonly TimeSpan FirstProbeDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxProbeDelay = TimeSpan.FromSeconds(5);
 
-    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    // Not SingleReader: that channel cannot count what it holds, and a write begins on its caller's thread only when nothing is queued.
+    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>();
     /// <summary>Writes the next group runs before those queued (<see cref="WriteAheadAsync"/>).</summary>
     private readonly Channel<WorkItem> _ahead = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     /// <summary>The writer's thread only: writes for a group that starts at or after their time (<see cref="WriteLaterAsync"/>), earliest first.</summary>
@@ -61,6 +62,25 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     private TimeSpan _probeDelay = FirstProbeDelay;
 
     private readonly List<Action<WriteContext>> _lastWrites = [];
+
+    /// <summary>
+    /// Held by the writer while it takes and runs a group (and while it fails, probes or stops), and by a caller that
+    /// begins the next group on its own thread (<see cref="WriteAsync(Action{WriteContext}, Action{WriteContext})"/>).
+    /// What the stores call "the writer's thread only" is touched only under it.
+    /// </summary>
+    private readonly object _groupLock = new();
+    /// <summary>
+    /// Under the group lock: the next group's context, begun on a caller's thread, and that caller's write. The write
+    /// runs first in that group (after the writes ahead): it holds the earliest seqs of anything queued by then.
+    /// </summary>
+    private WriteContext? _begunContext;
+    private WorkItem? _begunItem; // until the writer takes it into a group
+    private WorkItem? _begunContextOf; // until that group's first try
+    private int _writerThreadId;
+    private long _writesBegunByCaller;
+
+    /// <summary>How many two-part writes began on their caller's thread (diagnostics and tests).</summary>
+    internal long WritesBegunByCaller => Interlocked.Read(ref _writesBegunByCaller);
 
     /// <summary>
     /// A write run once more when the writer stops cleanly, after everything queued (e.g. giving back
@@ -83,6 +103,65 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     }
 
     public Task WriteAsync(Action<WriteContext> work) => WriteAsync<bool>(ctx => { work(ctx); return true; });
+
+    /// <summary>
+    /// A write in two parts, the first of which may run at once on the caller's thread, as the beginning of the next
+    /// group, when the writer is between groups and nothing is queued: an event is then handed to waiting readers
+    /// without waiting for the writer's thread to wake (docs/storage.md, "Early hand-out"). Otherwise both run in the
+    /// group, as <see cref="WriteAsync(Action{WriteContext})"/>. <paramref name="begin"/> may change only memory (no
+    /// file access: the group's transaction is not open yet), and must register in the context how to undo it; it runs
+    /// again if its group fails and the write is retried alone.
+    /// </summary>
+    public Task WriteAsync(Action<WriteContext> begin, Action<WriteContext> work)
+    {
+        var item = new WorkItem<bool>(ctx => { work(ctx); return true; }, begin);
+        if (db.UnavailableReason is { } reason)
+        {
+            item.Fail(new StorageUnavailableException(reason));
+            return item.Task;
+        }
+        // Never on the writer's thread (a write's work or a commit callback that appends): the lock is reentrant, and a
+        // group begun inside a group would give its context to the wrong one.
+        if (_queue.Reader.Count == 0 && Environment.CurrentManagedThreadId != _writerThreadId && Monitor.TryEnter(_groupLock))
+        {
+            try
+            {
+                // Between groups, with nothing queued: this write begins the next group. Other callers may queue writes
+                // before the writer takes it; it still runs first in that group (TakeQueued).
+                if (_queue.Reader.Count == 0 && _begunContext is null && db.UnavailableReason is null && BeginOnCallersThread(item))
+                    return item.Task;
+            }
+            finally { Monitor.Exit(_groupLock); }
+        }
+        if (!_queue.Writer.TryWrite(item)) item.Fail(new InvalidOperationException("The store writer has stopped."));
+        return item.Task;
+    }
+
+    /// <summary>
+    /// Under the group lock: queues the write, then runs its first part in a new group context. Queued first, so a writer
+    /// that has stopped hands nothing out, and a first part that throws leaves the write in its place in the queue (its
+    /// group runs both parts, failing there as any write does). True once the write is queued or has failed.
+    /// </summary>
+    private bool BeginOnCallersThread(WorkItem item)
+    {
+        if (!_queue.Writer.TryWrite(item))
+        {
+            item.Fail(new InvalidOperationException("The store writer has stopped."));
+            return true;
+        }
+        var ctx = new WriteContext();
+        try { item.Begin(ctx); }
+        catch (Exception)
+        {
+            for (var i = ctx.RolledBack.Count - 1; i >= 0; i--) RunUndo(ctx.RolledBack[i]);
+            item.Reset();
+            return true;
+        }
+        _begunContext = ctx;
+        _begunItem = _begunContextOf = item;
+        Interlocked.Increment(ref _writesBegunByCaller);
+        return true;
+    }
 
     /// <summary>
     /// A write the next group runs before the writes queued so far: an acknowledgement, which lets a write queued for
@@ -123,6 +202,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            _writerThreadId = Environment.CurrentManagedThreadId;
             try
             {
                 Run(stoppingToken);
@@ -144,44 +224,55 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
             {
                 if (db.UnavailableReason is { } reason)
                 {
-                    FailQueued(reason);
-                    FailLater(reason);
+                    lock (_groupLock)
+                    {
+                        FailQueued(reason);
+                        FailLater(reason);
+                    }
                     if (stoppingToken.WaitHandle.WaitOne(_probeDelay)) break;
-                    Probe();
+                    lock (_groupLock) Probe();
                     continue;
                 }
                 if (!WaitForWork(stoppingToken)) break;
-                TakeQueued(group, MaxGroup);
-                TakeLater(group, Stopwatch.GetTimestamp());
-                if (group.Count == 0) continue;
-                try { CommitGroup(group); }
-                catch (Exception e)
+                lock (_groupLock)
                 {
-                    // Never let the writer stop: every later write would wait forever.
-                    log.LogError(e, "The store writer failed on a group of {Count} writes", group.Count);
-                    foreach (var item in group) item.Fail(e);
+                    TakeQueued(group, MaxGroup);
+                    TakeLater(group, Stopwatch.GetTimestamp());
+                    if (group.Count == 0) continue;
+                    try { CommitGroup(group); }
+                    catch (Exception e)
+                    {
+                        // Never let the writer stop: every later write would wait forever.
+                        log.LogError(e, "The store writer failed on a group of {Count} writes", group.Count);
+                        foreach (var item in group) item.Fail(e);
+                    }
+                    group.Clear();
                 }
-                group.Clear();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
         finally
         {
-            // What is queued at shutdown is committed, not dropped.
-            _ahead.Writer.TryComplete(); // first: a write ahead that got in is then also woken for and run below
-            _queue.Writer.TryComplete();
-            group.Clear();
-            TakeQueued(group, int.MaxValue);
-            // Writes for later are due now; their group's commit may ask for more (none does today): until none is left.
-            TakeLater(group, long.MaxValue);
-            while (group.Count > 0)
+            // Held to the end: a write begun on a caller's thread is either queued before the queue completes (and committed
+            // below) or not begun at all.
+            lock (_groupLock)
             {
-                if (db.UnavailableReason is { } reason) foreach (var item in group) item.Fail(new StorageUnavailableException(reason));
-                else CommitGroup(group);
+                // What is queued at shutdown is committed, not dropped.
+                _ahead.Writer.TryComplete(); // first: a write ahead that got in is then also woken for and run below
+                _queue.Writer.TryComplete();
                 group.Clear();
+                TakeQueued(group, int.MaxValue);
+                // Writes for later are due now; their group's commit may ask for more (none does today): until none is left.
                 TakeLater(group, long.MaxValue);
+                while (group.Count > 0)
+                {
+                    if (db.UnavailableReason is { } reason) foreach (var item in group) item.Fail(new StorageUnavailableException(reason));
+                    else CommitGroup(group);
+                    group.Clear();
+                    TakeLater(group, long.MaxValue);
+                }
+                RunLastWrites();
             }
-            RunLastWrites();
         }
     }
 
@@ -210,9 +301,17 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     private void TakeQueued(List<WorkItem> group, int max)
     {
         while (_ahead.Reader.TryRead(out var first)) group.Add(first);
-        while (group.Count < max && _queue.Reader.TryRead(out var item))
+        // A write begun on a caller's thread runs first among the queued ones, however many other callers queued ahead of
+        // it meanwhile: its seqs were given out before theirs, and its context is this group's.
+        var begunAt = group.Count;
+        while ((group.Count < max || _begunItem is not null) && _queue.Reader.TryRead(out var item))
         {
-            if (item is not WakeUp) group.Add(item);
+            if (ReferenceEquals(item, _begunItem))
+            {
+                group.Insert(begunAt, item);
+                _begunItem = null;
+            }
+            else if (item is not WakeUp) group.Add(item);
         }
     }
 
@@ -241,6 +340,13 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
 
     private void FailQueued(string reason)
     {
+        if (_begunContext is { } begun)
+        {
+            // Its group never runs: undo what its first write changed in memory, as a rolled-back group does.
+            for (var i = begun.RolledBack.Count - 1; i >= 0; i--) RunUndo(begun.RolledBack[i]);
+            _begunContext = null;
+            _begunItem = _begunContextOf = null;
+        }
         while (_ahead.Reader.TryRead(out var first)) first.Fail(new StorageUnavailableException(reason));
         while (_queue.Reader.TryRead(out var item)) item.Fail(new StorageUnavailableException(reason));
     }
@@ -293,7 +399,14 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
 
     private bool TryCommit(List<WorkItem> group, out Exception? failure)
     {
+        // The first try of the group a caller began uses that context; a retry of its writes one by one gets new ones.
         var ctx = new WriteContext();
+        if (_begunContext is { } begun && group.Contains(_begunContextOf!))
+        {
+            ctx = begun;
+            _begunContext = null;
+            _begunContextOf = null;
+        }
         try
         {
             db.Database.BeginTrans();
@@ -354,20 +467,40 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
 
     private abstract class WorkItem
     {
+        /// <summary>The first part of a write begun on its caller's thread (<see cref="WriteAsync(Action{WriteContext}, Action{WriteContext})"/>).</summary>
+        public virtual void Begin(WriteContext ctx) { }
         public abstract void Run(WriteContext ctx);
         public abstract void Reset();
         public abstract void Complete();
         public abstract void Fail(Exception e);
     }
 
-    private sealed class WorkItem<T>(Func<WriteContext, T> work) : WorkItem
+    private sealed class WorkItem<T>(Func<WriteContext, T> work, Action<WriteContext>? begin = null) : WorkItem
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
+        /// <summary>The context its first part ran in; any other (its group failed, and it is retried alone) runs it again.</summary>
+        private WriteContext? _begunIn;
 
         public Task<T> Task => _done.Task;
-        public override void Run(WriteContext ctx) => _result = work(ctx);
-        public override void Reset() => _result = default;
+
+        public override void Begin(WriteContext ctx)
+        {
+            begin?.Invoke(ctx);
+            _begunIn = ctx;
+        }
+
+        public override void Run(WriteContext ctx)
+        {
+            if (begin is not null && !ReferenceEquals(ctx, _begunIn)) begin(ctx);
+            _result = work(ctx);
+        }
+
+        public override void Reset()
+        {
+            _result = default;
+            _begunIn = null;
+        }
         public override void Complete() => _done.TrySetResult(_result!);
         public override void Fail(Exception e) => _done.TrySetException(e);
     }

@@ -105,6 +105,33 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         Assert.Equal([(1L, "early")], (await inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
     }
 
+    [Fact]
+    public async Task An_event_appended_while_the_writer_waits_is_handed_out_before_the_append_returns_and_then_stored()
+    {
+        var file = await OpenFileAsync(_dir);
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        // The writer leaves a group a moment after its writes complete: try until an append finds it between groups.
+        for (var i = 1; i <= 50; i++)
+        {
+            var begunBefore = file.Writer.WritesBegunByCaller;
+            var signal = file.Signals.Current(client.InboxId);
+            var append = file.Inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
+            if (file.Writer.WritesBegunByCaller == begunBefore)
+            {
+                await append;
+                continue;
+            }
+            Assert.True(signal.IsCompleted); // the waiting reader was woken on this thread, before the writer's group
+            var read = await file.Inboxes.ReadAfterAsync(client.InboxId, i - 1, 10);
+            Assert.Equal([((long)i, "e" + i)], read.Select(e => (e.Seq, e.Event)));
+            await append;
+            Assert.Equal(i, file.EventsInFile()); // fetched, not acknowledged: written once its postponement ran out
+            return;
+        }
+        Assert.Fail("no append began on its caller's thread in 50 tries");
+    }
+
     /// <summary>Long enough that a postponed write runs only at the clean stop, so the test sees the file before it.</summary>
     private static readonly TimeSpan Postponed = TimeSpan.FromHours(1);
 

@@ -29,6 +29,74 @@ public sealed class StoreWriterTests : IAsyncLifetime
         await _writer.StartAsync(default);
     }
 
+    /// <summary>
+    /// A two-part write, tried until one finds the writer between groups (it leaves a group a moment after its writes
+    /// complete) and begins on this thread; <paramref name="begin"/> gets the try's number.
+    /// </summary>
+    private async Task<Task> BeginOnThisThreadAsync(Func<int, Action<WriteContext>> begin, Action<WriteContext> work)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var before = _writer.WritesBegunByCaller;
+            var write = _writer.WriteAsync(begin(i), work);
+            if (_writer.WritesBegunByCaller > before) return write;
+            await write;
+        }
+        throw new Xunit.Sdk.XunitException("no write began on its caller's thread in 50 tries");
+    }
+
+    [Fact]
+    public async Task A_write_begun_on_its_callers_thread_finishes_in_the_next_group_with_the_same_context()
+    {
+        var docs = _db.Collection<Doc>("docs");
+        List<int> seenInGroup = [];
+        var begins = new int[50];
+        var begun = -1;
+        var write = await BeginOnThisThreadAsync(
+            i => ctx =>
+            {
+                begins[i]++;
+                if (Thread.CurrentThread.Name != "store writer") begun = i;
+                ctx.PerGroup<List<int>>("begun").Add(i);
+            },
+            ctx =>
+            {
+                seenInGroup = ctx.PerGroup<List<int>>("begun").ToList();
+                docs.Insert(new Doc { Id = 1, Text = "begun" });
+            });
+        await write;
+        Assert.Equal([begun], seenInGroup);
+        Assert.Equal(1, begins[begun]); // not run again in the group: the group had its context
+        Assert.Equal("begun", docs.FindById(1).Text);
+    }
+
+    [Fact]
+    public async Task When_the_group_of_a_begun_write_fails_its_first_part_is_undone_and_runs_again_for_the_retry()
+    {
+        var docs = _db.Collection<Doc>("docs");
+        var begins = new int[50];
+        var undone = new int[50];
+        Task? failing = null;
+        var begun = -1;
+        var write = await BeginOnThisThreadAsync(
+            i => ctx =>
+            {
+                begins[i]++;
+                ctx.OnRolledBack(() => undone[i]++);
+                if (Thread.CurrentThread.Name == "store writer") return; // in a group: not the try that begins on this thread
+                begun = i;
+                // Queued ahead of the begun write (as another caller may in the moment before it is queued): the writer
+                // must take both into the group the context belongs to, and that group fails.
+                failing = _writer.WriteAsync(_ => throw new InvalidOperationException("a bad write"));
+            },
+            _ => docs.Insert(new Doc { Id = 2, Text = "kept" }));
+        await write;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing!);
+        Assert.Equal(1, undone[begun]);
+        Assert.Equal(2, begins[begun]); // the retry alone ran the first part again, in its own context
+        Assert.Equal("kept", docs.FindById(2).Text);
+    }
+
     [Fact]
     public async Task Many_writes_queued_together_are_all_committed()
     {

@@ -12,11 +12,13 @@ namespace Realtime.Relay.Tests.Support;
 /// </summary>
 internal sealed class LiteDbInboxFile : IAsyncDisposable
 {
-    private LiteDbInboxFile(RelayDatabase db, StoreWriter writer, LiteDbInboxStore inboxes) => (Db, Writer, Inboxes) = (db, writer, inboxes);
+    private LiteDbInboxFile(RelayDatabase db, StoreWriter writer, LiteDbInboxStore inboxes, InboxSignals signals) =>
+        (Db, Writer, Inboxes, Signals) = (db, writer, inboxes, signals);
 
     public RelayDatabase Db { get; }
     public StoreWriter Writer { get; }
     public LiteDbInboxStore Inboxes { get; }
+    public InboxSignals Signals { get; }
 
     /// <param name="postponeFetchedWrites">How long a fetched copy's write waits (<see cref="LiteDbInboxStore.PostponeFetchedWrites"/>); the relay's own when null.</param>
     public static async Task<LiteDbInboxFile> OpenAsync(string dbPath, TimeSpan? postponeFetchedWrites = null)
@@ -24,10 +26,11 @@ internal sealed class LiteDbInboxFile : IAsyncDisposable
         var db = new RelayDatabase(new RelaySettings { DatabasePath = dbPath }, NullLogger<RelayDatabase>.Instance);
         var writer = new StoreWriter(db, NullLogger<StoreWriter>.Instance);
         await writer.StartAsync(default);
-        return new LiteDbInboxFile(db, writer, new LiteDbInboxStore(db, writer, new InboxSignals(), new InboxOptions(), new FakeTime())
+        var signals = new InboxSignals();
+        return new LiteDbInboxFile(db, writer, new LiteDbInboxStore(db, writer, signals, new InboxOptions(), new FakeTime())
         {
             PostponeFetchedWrites = postponeFetchedWrites ?? LiteDbInboxStore.DefaultPostponeFetchedWrites,
-        });
+        }, signals);
     }
 
     /// <summary>The events the file holds (not what memory has).</summary>

@@ -7,13 +7,13 @@ namespace Realtime.Relay.Storage.LiteDb;
 /// The newest events of each inbox, kept in memory so a poll or stream is answered without reading
 /// the file, and so an event can be handed to readers while its group commits (docs/storage.md,
 /// "Early hand-out"). Per inbox a run of consecutive seqs ending at the newest event a reader may
-/// have; anything older is read from the file. Changed only on the store writer's thread; readers
+/// have; anything older is read from the file. Changed only under the store writer's group lock; readers
 /// take the current array, which is never changed once published.
 /// </summary>
 internal sealed class InboxTails(int perInbox, int total)
 {
     private readonly ConcurrentDictionary<string, StoredEvent[]> _tails = new(StringComparer.Ordinal);
-    private int _count; // the writer's thread only
+    private int _count; // under the writer's group lock only
 
     /// <summary>
     /// Adds the inbox's next event. False when it cannot (over the memory budget): the inbox's tail

@@ -43,16 +43,17 @@ public sealed class LiteDbInboxStore : IInboxStore
     private readonly InboxOptions _options;
     private readonly TimeProvider _clock;
     private readonly InboxTails _tails = new(TailPerInbox, TailTotal);
-    // The writer's thread only: each inbox's reservation as committed, and the highest seq handed out before its commit.
+    // Under the writer's group lock only (the writer's thread, or an appending thread beginning the next group; StoreWriter):
+    // each inbox's reservation as committed, and the highest seq handed out before its commit.
     private readonly Dictionary<string, long> _reservedOnDisk = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _handedThrough = new(StringComparer.Ordinal);
-    // The writer's thread only: per inbox, copies handed out and fetched whose write was postponed (WriteFetchedLater).
+    // Under the writer's group lock only: per inbox, copies handed out and fetched whose write was postponed (WriteFetchedLater).
     private readonly Dictionary<string, List<Postponed>> _postponed = new(StringComparer.Ordinal);
-    // The writer's thread only: each inbox's highest committed seq. An append saves the inbox's state only when it
+    // Under the writer's group lock only: each inbox's highest committed seq. An append saves the inbox's state only when it
     // renews the reservation (the next seq after a crash is past the reservation anyway), so a rollback that reloads
     // the state from disk takes its next seq from here.
     private readonly Dictionary<string, long> _committedThrough = new(StringComparer.Ordinal);
-    // The writer's thread only (and the constructor): the next inbox number. Never one given out earlier in this run: a
+    // Under the writer's group lock only (and the constructor): the next inbox number. Never one given out earlier in this run: a
     // group rolled back after its close reached the disk, or a reader still holding a closed inbox's number, must not
     // meet another inbox under it.
     private long _nextNumber = 1;
@@ -156,18 +157,26 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// <summary>The writer's queue keeps call order, and seqs are given out in queue order.</summary>
     public bool QueuesAppendsInOrder => true;
 
-    /// <summary>Stores the event in each inbox; completes once it is on disk. Readers may have it earlier (see the class).</summary>
+    /// <summary>
+    /// Stores the event in each inbox; completes once it is on disk. Readers may have it earlier (see the class): when the
+    /// writer is between groups, the seqs are given out and the event handed out on this thread, as the beginning of
+    /// the next group (<see cref="StoreWriter.WriteAsync(Action{WriteContext}, Action{WriteContext})"/>).
+    /// </summary>
     public async Task AppendAsync(IReadOnlyCollection<string> inboxIds, IncomingEvent e)
     {
         var run = new AppendRun();
-        await _writer.WriteAsync(ctx => Append(ctx, inboxIds, e, run));
+        await _writer.WriteAsync(ctx => run.Copies = HandOut(ctx, inboxIds, e, run), ctx => Write(ctx, run.Copies!, run));
         if (run.WrittenLater is { } later) await later;
     }
 
     /// <summary>The same, inside a write that also does other things (one transaction); readers wake once it is committed.</summary>
-    internal void Append(WriteContext ctx, IReadOnlyCollection<string> inboxIds, IncomingEvent e) => Append(ctx, inboxIds, e, run: null);
+    internal void Append(WriteContext ctx, IReadOnlyCollection<string> inboxIds, IncomingEvent e) => Write(ctx, HandOut(ctx, inboxIds, e, run: null), run: null);
 
-    private void Append(WriteContext ctx, IReadOnlyCollection<string> inboxIds, IncomingEvent e, AppendRun? run)
+    /// <summary>
+    /// An append's first part, in memory only: each copy gets its seq and is handed to its readers when it may be.
+    /// Changes nothing in the file: it may run on the appending thread before the group's transaction opens.
+    /// </summary>
+    private List<Copy> HandOut(WriteContext ctx, IReadOnlyCollection<string> inboxIds, IncomingEvent e, AppendRun? run)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         var payload = new SharedPayload(e.Data);
@@ -208,8 +217,16 @@ public sealed class LiteDbInboxStore : IInboxStore
             else heldBack.Add(inboxId);
             copies.Add(new Copy(inboxId, state, stored, early));
         }
+        return copies;
+    }
+
+    /// <summary>An append's second part, in the group: the copies into the file (or postponed), the states saved when they must be.</summary>
+    private void Write(WriteContext ctx, List<Copy> copies, AppendRun? run)
+    {
         foreach (var (inboxId, state, stored, early) in copies)
         {
+            // Closed (or closed and opened again) by a write of the group that ran after the first part: nothing to store.
+            if (!_states.TryGetValue(inboxId, out var current) || !ReferenceEquals(current, state)) continue;
             if (early) DecideAtCommit(ctx, new Postponed(new Copy(inboxId, state, stored, early), run!));
             else
             {
@@ -358,7 +375,7 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (_states.TryGetValue(inboxId, out var current) && ReferenceEquals(current, state))
         {
             _reservedOnDisk[inboxId] = state.SeqReservedThrough;
-            _committedThrough[inboxId] = stored.Seq;
+            _committedThrough[inboxId] = Math.Max(stored.Seq, _committedThrough.GetValueOrDefault(inboxId));
             if (!handedOut) _tails.Add(inboxId, stored);
         }
         if (!handedOut) _signals.Pulse(inboxId);
@@ -576,6 +593,9 @@ public sealed class LiteDbInboxStore : IInboxStore
         public long SeqAt(int position) => _seqs is null ? 0 : _seqs[position];
 
         public void HandedOut(int position, long seq, int inboxes) => (_seqs ??= new long[inboxes])[position] = seq;
+
+        /// <summary>What <see cref="HandOut"/> gave out, for the write's second part.</summary>
+        public List<Copy>? Copies { get; set; }
 
         /// <summary>The write of this append's copies that were postponed; null when none was.</summary>
         public Task? WrittenLater { get; set; }
