@@ -266,7 +266,11 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
                 TakeLater(group, long.MaxValue);
                 while (group.Count > 0)
                 {
-                    if (db.UnavailableReason is { } reason) foreach (var item in group) item.Fail(new StorageUnavailableException(reason));
+                    if (db.UnavailableReason is { } reason)
+                    {
+                        UndoBegun();
+                        foreach (var item in group) item.Fail(new StorageUnavailableException(reason));
+                    }
                     else CommitGroup(group);
                     group.Clear();
                     TakeLater(group, long.MaxValue);
@@ -340,15 +344,18 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
 
     private void FailQueued(string reason)
     {
-        if (_begunContext is { } begun)
-        {
-            // Its group never runs: undo what its first write changed in memory, as a rolled-back group does.
-            for (var i = begun.RolledBack.Count - 1; i >= 0; i--) RunUndo(begun.RolledBack[i]);
-            _begunContext = null;
-            _begunItem = _begunContextOf = null;
-        }
+        UndoBegun();
         while (_ahead.Reader.TryRead(out var first)) first.Fail(new StorageUnavailableException(reason));
         while (_queue.Reader.TryRead(out var item)) item.Fail(new StorageUnavailableException(reason));
+    }
+
+    /// <summary>A begun group that never runs (its writes fail): what its first write changed in memory is undone, as a rolled-back group's is.</summary>
+    private void UndoBegun()
+    {
+        if (_begunContext is not { } begun) return;
+        for (var i = begun.RolledBack.Count - 1; i >= 0; i--) RunUndo(begun.RolledBack[i]);
+        _begunContext = null;
+        _begunItem = _begunContextOf = null;
     }
 
     /// <summary>Reopens if needed, repairs caches, and tries one tiny write; success ends the outage.</summary>

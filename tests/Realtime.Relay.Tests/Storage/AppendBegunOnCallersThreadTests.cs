@@ -62,8 +62,8 @@ public sealed class AppendBegunOnCallersThreadTests : IAsyncLifetime
             await file.Inboxes.OpenAsync(client);
             var id = client.InboxId;
             Task? other = null;
-            // Another caller (here: an outbox delivery's internal append) queues a write in the moment between the
-            // begun append's queue check and its TryWrite.
+            // Another caller (here: an outbox delivery's internal append) queues a write while the append begins: it holds
+            // a later seq, and must run after the append in their group.
             var ids = new IdsWithHook([id, "no-such-inbox"], () =>
             {
                 if (!OnWriter && other is null) other = file.Writer.WriteAsync(ctx => file.Inboxes.Append(ctx, [id], Event(client, "other")));
@@ -138,7 +138,7 @@ public sealed class AppendBegunOnCallersThreadTests : IAsyncLifetime
                 throw new InvalidOperationException("a bad write");
             }));
             if (first.IsCompleted) continue; // e1 was written with its group: not the case under test
-            // 3. seq 2 begun on this thread; another caller's write (seq 3) is queued ahead of it meanwhile.
+            // 3. seq 2 begun on this thread; another caller's write (seq 3) is queued meanwhile.
             Task? other = null;
             before = file.Writer.WritesBegunByCaller;
             var second = file.Inboxes.AppendAsync(new IdsWithHook([id, "none"], () =>
@@ -151,6 +151,51 @@ public sealed class AppendBegunOnCallersThreadTests : IAsyncLifetime
             Assert.Equal([(2L, "e2"), (3L, "e3")], (await file.Inboxes.ReadAfterAsync(id, 1, 10)).Select(e => (e.Seq, e.Event)));
             // A reader that has seq 2 must find seq 3 (committed, in the file).
             Assert.Equal([(3L, "e3")], (await file.Inboxes.ReadAfterAsync(id, 2, 10)).Select(e => (e.Seq, e.Event)));
+            return;
+        }
+        Assert.Fail("no append began on its caller's thread in 50 tries");
+    }
+
+    [Fact]
+    public async Task An_acknowledgement_in_the_begun_group_of_a_held_back_seq_leaves_no_event_below_FirstSeq_in_the_file()
+    {
+        var file = await OpenFileAsync(TimeSpan.FromHours(1));
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var client = NewPlugin();
+            await file.Inboxes.OpenAsync(client);
+            var id = client.InboxId;
+            // 1. seq 1 handed out early and fetched: its write is postponed (1 h).
+            var before = file.Writer.WritesBegunByCaller;
+            var first = file.Inboxes.AppendAsync(new IdsWithHook([id, "none"], () => { if (!OnWriter) _ = file.Inboxes.ReadAfterAsync(id, 0, 10).Result; }), Event(client, "e1"));
+            if (file.Writer.WritesBegunByCaller == before) continue;
+            await file.Writer.WriteAsync(_ => { });
+            // 2. a rolled-back group forgets the tail: the next append is held back (waits for its commit).
+            await Assert.ThrowsAsync<InvalidOperationException>(() => file.Writer.WriteAsync(ctx =>
+            {
+                file.Inboxes.Append(ctx, [id], Event(client, "rolled back"));
+                throw new InvalidOperationException("a bad write");
+            }));
+            if (first.IsCompleted) continue;
+            // 3. seq 2 begun on this thread; meanwhile a poll with cursor 2 (a stale cursor the check lets through)
+            // acknowledges it: the acknowledgement runs ahead of the queue, between the append's two parts.
+            Task? ack = null;
+            before = file.Writer.WritesBegunByCaller;
+            var second = file.Inboxes.AppendAsync(new IdsWithHook([id, "none"], () =>
+            {
+                if (OnWriter || ack is not null) return;
+                var resume = InboxCursor.Resume(file.Inboxes.StateOf(id)!, 2);
+                if (resume.Acknowledge is { } upTo) ack = file.Inboxes.AcknowledgeAsync(id, upTo);
+            }), Event(client, "e2"));
+            if (file.Writer.WritesBegunByCaller == before) { await second; continue; }
+            await second;
+            Assert.NotNull(ack);
+            await ack!;
+            Assert.Equal(3L, file.Inboxes.StateOf(id)!.FirstSeq);
+            var inFile = file.Db.Database.GetCollection("events").FindAll()
+                .Where(d => d["InboxId"].AsString == id).Select(d => (d["Seq"].AsInt64, d["Event"].AsString)).ToList();
+            Assert.Equal([], inFile);
+            Assert.Empty(await file.Inboxes.ReadAfterAsync(id, 1, 10)); // nor served again from memory
             return;
         }
         Assert.Fail("no append began on its caller's thread in 50 tries");

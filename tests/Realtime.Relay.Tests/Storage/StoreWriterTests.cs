@@ -85,8 +85,8 @@ public sealed class StoreWriterTests : IAsyncLifetime
                 ctx.OnRolledBack(() => undone[i]++);
                 if (Thread.CurrentThread.Name == "store writer") return; // in a group: not the try that begins on this thread
                 begun = i;
-                // Queued ahead of the begun write (as another caller may in the moment before it is queued): the writer
-                // must take both into the group the context belongs to, and that group fails.
+                // Queued while the write begins (as another caller may): the writer takes both into the group the context
+                // belongs to, the begun write first, and that group fails.
                 failing = _writer.WriteAsync(_ => throw new InvalidOperationException("a bad write"));
             },
             _ => docs.Insert(new Doc { Id = 2, Text = "kept" }));

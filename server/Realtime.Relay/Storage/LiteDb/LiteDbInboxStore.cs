@@ -228,7 +228,9 @@ public sealed class LiteDbInboxStore : IInboxStore
             // Closed (or closed and opened again) by a write of the group that ran after the first part: nothing to store.
             if (!_states.TryGetValue(inboxId, out var current) || !ReferenceEquals(current, state)) continue;
             if (early) DecideAtCommit(ctx, new Postponed(new Copy(inboxId, state, stored, early), run!));
-            else
+            // Acknowledged already by a write ahead of this one in a group begun on the caller's thread (a cursor may name
+            // a seq given out but not handed out yet): the client says it has it, so it is not stored.
+            else if (stored.Seq >= state.FirstSeq)
             {
                 // It goes into the file and, at the commit, into the tail, where it may push out the oldest copy: the
                 // inbox's postponed copies go into the file with it.
@@ -376,14 +378,15 @@ public sealed class LiteDbInboxStore : IInboxStore
         {
             _reservedOnDisk[inboxId] = state.SeqReservedThrough;
             _committedThrough[inboxId] = Math.Max(stored.Seq, _committedThrough.GetValueOrDefault(inboxId));
-            if (!handedOut) _tails.Add(inboxId, stored);
+            if (!handedOut && stored.Seq >= state.FirstSeq) _tails.Add(inboxId, stored);
         }
         if (!handedOut) _signals.Pulse(inboxId);
     }
 
     /// <summary>
     /// Everything up to <paramref name="seq"/> is handled: the relay may forget it. Ahead of the writer's queue, so a
-    /// postponed write of what it covers is skipped; it only ever covers seqs already handed out.
+    /// postponed write of what it covers is skipped. It covers at most the inbox's last seq, which may be one given out but
+    /// not handed out yet (a group begun on the caller's thread); that copy is then not stored (<see cref="Write"/>).
     /// </summary>
     public Task AcknowledgeAsync(string inboxId, long seq) => _writer.WriteAheadAsync(ctx =>
     {
