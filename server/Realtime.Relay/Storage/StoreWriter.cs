@@ -97,10 +97,18 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     public Task<T> WriteAsync<T>(Func<WriteContext, T> work)
     {
         var item = new WorkItem<T>(work);
-        if (db.UnavailableReason is { } reason) item.Fail(new StorageUnavailableException(reason));
-        else if (!_queue.Writer.TryWrite(item)) item.Fail(new InvalidOperationException("The store writer has stopped."));
+        Queue(item);
         return item.Task;
     }
+
+    /// <summary>Queues the write for the writer's thread, or fails it at once while storage is unavailable or after the stop.</summary>
+    private void Queue(WorkItem item)
+    {
+        if (db.UnavailableReason is { } reason) item.Fail(new StorageUnavailableException(reason));
+        else if (!_queue.Writer.TryWrite(item)) item.Fail(Stopped());
+    }
+
+    private static InvalidOperationException Stopped() => new("The store writer has stopped.");
 
     public Task WriteAsync(Action<WriteContext> work) => WriteAsync<bool>(ctx => { work(ctx); return true; });
 
@@ -115,14 +123,9 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     public Task WriteAsync(Action<WriteContext> begin, Action<WriteContext> work)
     {
         var item = new WorkItem<bool>(ctx => { work(ctx); return true; }, begin);
-        if (db.UnavailableReason is { } reason)
-        {
-            item.Fail(new StorageUnavailableException(reason));
-            return item.Task;
-        }
         // Never on the writer's thread (a write's work or a commit callback that appends): the lock is reentrant, and a
         // group begun inside a group would give its context to the wrong one.
-        if (_queue.Reader.Count == 0 && Environment.CurrentManagedThreadId != _writerThreadId && Monitor.TryEnter(_groupLock))
+        if (db.UnavailableReason is null && _queue.Reader.Count == 0 && Environment.CurrentManagedThreadId != _writerThreadId && Monitor.TryEnter(_groupLock))
         {
             try
             {
@@ -133,7 +136,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
             }
             finally { Monitor.Exit(_groupLock); }
         }
-        if (!_queue.Writer.TryWrite(item)) item.Fail(new InvalidOperationException("The store writer has stopped."));
+        Queue(item);
         return item.Task;
     }
 
@@ -146,14 +149,14 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     {
         if (!_queue.Writer.TryWrite(item))
         {
-            item.Fail(new InvalidOperationException("The store writer has stopped."));
+            item.Fail(Stopped());
             return true;
         }
         var ctx = new WriteContext();
         try { item.Begin(ctx); }
         catch (Exception)
         {
-            for (var i = ctx.RolledBack.Count - 1; i >= 0; i--) RunUndo(ctx.RolledBack[i]);
+            Undo(ctx);
             item.Reset();
             return true;
         }
@@ -172,7 +175,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     {
         var item = new WorkItem<bool>(ctx => { work(ctx); return true; });
         if (db.UnavailableReason is { } reason) item.Fail(new StorageUnavailableException(reason));
-        else if (!_ahead.Writer.TryWrite(item)) item.Fail(new InvalidOperationException("The store writer has stopped."));
+        else if (!_ahead.Writer.TryWrite(item)) item.Fail(Stopped());
         else _queue.Writer.TryWrite(WakeUp.Instance); // refused only while stopping, and the stop runs what is ahead
         return item.Task;
     }
@@ -353,7 +356,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     private void UndoBegun()
     {
         if (_begunContext is not { } begun) return;
-        for (var i = begun.RolledBack.Count - 1; i >= 0; i--) RunUndo(begun.RolledBack[i]);
+        Undo(begun);
         _begunContext = null;
         _begunItem = _begunContextOf = null;
     }
@@ -443,8 +446,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
                 _needsReopen = !db.Reopen(StorageFailures.Describe(e));
                 if (e is not StorageUnavailableException && !StorageFailures.IsStorageFailure(e)) e = new StorageUnavailableException(StorageFailures.Describe(e), e);
             }
-            // Newest first, as an undo log runs: a group that opened and then closed an inbox must end with it not open.
-            for (var i = ctx.RolledBack.Count - 1; i >= 0; i--) RunUndo(ctx.RolledBack[i]);
+            Undo(ctx);
             foreach (var item in group) item.Reset();
             failure = e;
             return false;
@@ -453,6 +455,15 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         foreach (var item in group) item.Complete();
         failure = null;
         return true;
+    }
+
+    /// <summary>
+    /// A context's undo actions, newest first, as an undo log runs: a group that opened and then closed an inbox must end
+    /// with it not open.
+    /// </summary>
+    private void Undo(WriteContext ctx)
+    {
+        for (var i = ctx.RolledBack.Count - 1; i >= 0; i--) RunUndo(ctx.RolledBack[i]);
     }
 
     private void RunUndo(Action undo)
