@@ -14,23 +14,13 @@ namespace Realtime.Relay.Tests.Storage;
 /// </summary>
 public sealed class AppendBegunOnCallersThreadTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "append-begun-" + Guid.NewGuid().ToString("N"));
-    private readonly List<LiteDbInboxFile> _opened = [];
+    private readonly LiteDbInboxFiles _files = new("append-begun");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var file in _opened) { try { await file.DisposeAsync(); } catch (ObjectDisposedException) { } }
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _files.DisposeAsync();
 
-    private async Task<LiteDbInboxFile> OpenFileAsync(TimeSpan? postpone = null)
-    {
-        var file = await LiteDbInboxFile.OpenAsync(Path.Combine(_dir, "relay.db"), postpone);
-        _opened.Add(file);
-        return file;
-    }
+    private Task<LiteDbInboxFile> OpenFileAsync(TimeSpan? postpone = null) => _files.OpenAsync(postponeFetchedWrites: postpone);
 
     private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
     private static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{}");
@@ -51,6 +41,30 @@ public sealed class AppendBegunOnCallersThreadTests : IAsyncLifetime
     }
 
     private static bool OnWriter => Thread.CurrentThread.Name == "store writer";
+
+    /// <summary>
+    /// A new inbox whose seq 1 was begun on this thread, handed out early and fetched (its write postponed by the file's
+    /// hour), and whose tail a rolled-back group then forgot, so its next append waits for its commit (not early). Null
+    /// when this try did not get there: the append did not begin on this thread, or seq 1 was written with its group.
+    /// </summary>
+    private static async Task<RelayClient?> FetchedThenTailForgottenAsync(LiteDbInboxFile file)
+    {
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        var id = client.InboxId;
+        // 1. seq 1 handed out early and fetched by a reader: its write is postponed.
+        var before = file.Writer.WritesBegunByCaller;
+        var first = file.Inboxes.AppendAsync(new IdsWithHook([id, "none"], () => { if (!OnWriter) _ = file.Inboxes.ReadAfterAsync(id, 0, 10).Result; }), Event(client, "e1"));
+        if (file.Writer.WritesBegunByCaller == before) return null;
+        await file.Writer.WriteAsync(_ => { }); // e1's group committed (e1 postponed), apart from the failing one below
+        // 2. a rolled-back group forgets the inbox's tail: the next append waits for its commit (not early).
+        await Assert.ThrowsAsync<InvalidOperationException>(() => file.Writer.WriteAsync(ctx =>
+        {
+            file.Inboxes.Append(ctx, [id], Event(client, "rolled back"));
+            throw new InvalidOperationException("a bad write");
+        }));
+        return first.IsCompleted ? null : client; // completed: e1 was written with its group, not the case under test
+    }
 
     [Fact]
     public async Task A_write_queued_by_another_caller_while_an_append_begins_does_not_make_a_seq_come_again_after_a_rollback()
@@ -105,8 +119,7 @@ public sealed class AppendBegunOnCallersThreadTests : IAsyncLifetime
         await Assert.ThrowsAsync<InvalidOperationException>(() => file.Inboxes.AppendAsync(ids, Event(client, "after the stop")));
         var pulsed = signal.IsCompleted;
 
-        await file.DisposeAsync();
-        _opened.Remove(file);
+        await _files.CloseAsync(file);
         var reopened = await OpenFileAsync();
         await reopened.Inboxes.AppendAsync([id], Event(client, "next run"));
         var stored = (await reopened.Inboxes.ReadAfterAsync(id, 0, 10)).Select(e => (e.Seq, e.Event)).ToList();
@@ -123,24 +136,11 @@ public sealed class AppendBegunOnCallersThreadTests : IAsyncLifetime
         var file = await OpenFileAsync(TimeSpan.FromHours(1));
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var client = NewPlugin();
-            await file.Inboxes.OpenAsync(client);
+            if (await FetchedThenTailForgottenAsync(file) is not { } client) continue;
             var id = client.InboxId;
-            // 1. seq 1 handed out early and fetched by a reader: its write is postponed.
-            var before = file.Writer.WritesBegunByCaller;
-            var first = file.Inboxes.AppendAsync(new IdsWithHook([id, "none"], () => { if (!OnWriter) _ = file.Inboxes.ReadAfterAsync(id, 0, 10).Result; }), Event(client, "e1"));
-            if (file.Writer.WritesBegunByCaller == before) continue;
-            await file.Writer.WriteAsync(_ => { }); // e1's group committed (e1 postponed), apart from the failing one below
-            // 2. a rolled-back group forgets the inbox's tail: the next append waits for its commit (not early).
-            await Assert.ThrowsAsync<InvalidOperationException>(() => file.Writer.WriteAsync(ctx =>
-            {
-                file.Inboxes.Append(ctx, [id], Event(client, "rolled back"));
-                throw new InvalidOperationException("a bad write");
-            }));
-            if (first.IsCompleted) continue; // e1 was written with its group: not the case under test
             // 3. seq 2 begun on this thread; another caller's write (seq 3) is queued meanwhile.
             Task? other = null;
-            before = file.Writer.WritesBegunByCaller;
+            var before = file.Writer.WritesBegunByCaller;
             var second = file.Inboxes.AppendAsync(new IdsWithHook([id, "none"], () =>
             {
                 if (!OnWriter && other is null) other = file.Writer.WriteAsync(ctx => file.Inboxes.Append(ctx, [id], Event(client, "e3")));
@@ -162,25 +162,12 @@ public sealed class AppendBegunOnCallersThreadTests : IAsyncLifetime
         var file = await OpenFileAsync(TimeSpan.FromHours(1));
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var client = NewPlugin();
-            await file.Inboxes.OpenAsync(client);
+            if (await FetchedThenTailForgottenAsync(file) is not { } client) continue;
             var id = client.InboxId;
-            // 1. seq 1 handed out early and fetched: its write is postponed (1 h).
-            var before = file.Writer.WritesBegunByCaller;
-            var first = file.Inboxes.AppendAsync(new IdsWithHook([id, "none"], () => { if (!OnWriter) _ = file.Inboxes.ReadAfterAsync(id, 0, 10).Result; }), Event(client, "e1"));
-            if (file.Writer.WritesBegunByCaller == before) continue;
-            await file.Writer.WriteAsync(_ => { });
-            // 2. a rolled-back group forgets the tail: the next append is held back (waits for its commit).
-            await Assert.ThrowsAsync<InvalidOperationException>(() => file.Writer.WriteAsync(ctx =>
-            {
-                file.Inboxes.Append(ctx, [id], Event(client, "rolled back"));
-                throw new InvalidOperationException("a bad write");
-            }));
-            if (first.IsCompleted) continue;
             // 3. seq 2 begun on this thread; meanwhile a poll with cursor 2 (a stale cursor the check lets through)
             // acknowledges it: the acknowledgement runs ahead of the queue, between the append's two parts.
             Task? ack = null;
-            before = file.Writer.WritesBegunByCaller;
+            var before = file.Writer.WritesBegunByCaller;
             var second = file.Inboxes.AppendAsync(new IdsWithHook([id, "none"], () =>
             {
                 if (OnWriter || ack is not null) return;

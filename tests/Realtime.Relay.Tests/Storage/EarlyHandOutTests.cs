@@ -15,16 +15,11 @@ namespace Realtime.Relay.Tests.Storage;
 /// </summary>
 public sealed class EarlyHandOutTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "early-handout-" + Guid.NewGuid().ToString("N"));
-    private readonly List<LiteDbInboxFile> _opened = [];
+    private readonly LiteDbInboxFiles _files = new("early-handout");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var file in _opened) await file.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _files.DisposeAsync();
 
     private async Task<(LiteDbInboxStore Inboxes, StoreWriter Writer)> OpenAsync(string dir)
     {
@@ -32,12 +27,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         return (file.Inboxes, file.Writer);
     }
 
-    private async Task<LiteDbInboxFile> OpenFileAsync(string dir, TimeSpan? postponeFetchedWrites = null)
-    {
-        var file = await LiteDbInboxFile.OpenAsync(Path.Combine(dir, "relay.db"), postponeFetchedWrites);
-        _opened.Add(file);
-        return file;
-    }
+    private Task<LiteDbInboxFile> OpenFileAsync(string dir, TimeSpan? postponeFetchedWrites = null) => _files.OpenAsync(dir, postponeFetchedWrites);
 
     private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
 
@@ -90,7 +80,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task A_reader_gets_an_event_while_its_group_commits_and_the_append_completes_once_it_is_stored()
     {
-        var (inboxes, writer) = await OpenAsync(_dir);
+        var (inboxes, writer) = await OpenAsync(_files.Dir);
         var client = NewPlugin();
         await inboxes.OpenAsync(client);
 
@@ -108,7 +98,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task An_event_appended_while_the_writer_waits_is_handed_out_before_the_append_returns_and_then_stored()
     {
-        var file = await OpenFileAsync(_dir);
+        var file = await OpenFileAsync(_files.Dir);
         var client = NewPlugin();
         await file.Inboxes.OpenAsync(client);
         // The writer leaves a group a moment after its writes complete: try until an append finds it between groups.
@@ -138,7 +128,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     /// <summary>A file whose postponed writes wait <see cref="Postponed"/>, with one plugin's inbox open.</summary>
     private async Task<(LiteDbInboxFile File, RelayClient Client)> OpenPostponingAsync()
     {
-        var file = await OpenFileAsync(_dir, Postponed);
+        var file = await OpenFileAsync(_files.Dir, Postponed);
         var client = NewPlugin();
         await file.Inboxes.OpenAsync(client);
         return (file, client);
@@ -169,11 +159,10 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         Assert.Equal(0, file.EventsInFile()); // committed without it: its write waits
         Assert.False(append.IsCompleted);
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 1);
-        await file.DisposeAsync(); // the clean stop runs the postponed write: acknowledged, nothing to write
-        _opened.Remove(file);
+        await _files.CloseAsync(file); // the clean stop runs the postponed write: acknowledged, nothing to write
         await append;
 
-        var reopened = await OpenFileAsync(_dir);
+        var reopened = await OpenFileAsync(_files.Dir);
         Assert.Equal(0, reopened.EventsInFile());
         Assert.Empty(await reopened.Inboxes.ReadAfterAsync(client.InboxId, 1, 10));
     }
@@ -185,11 +174,10 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
 
         var append = await AppendFetchedAsync(file, client, "fetched");
         Assert.Equal(0, file.EventsInFile());
-        await file.DisposeAsync();
-        _opened.Remove(file);
+        await _files.CloseAsync(file);
         await append;
 
-        var reopened = await OpenFileAsync(_dir);
+        var reopened = await OpenFileAsync(_files.Dir);
         Assert.Equal(1, reopened.EventsInFile());
         Assert.Equal([(1L, "fetched")], (await reopened.Inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
     }
@@ -263,25 +251,24 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
             await next.CommitAsync();
         }
         Assert.Equal([(1L, "fetched"), (2L, "next")], (await file.Inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
-        await file.DisposeAsync();
-        _opened.Remove(file);
+        await _files.CloseAsync(file);
         await append;
-        var reopened = await OpenFileAsync(_dir);
+        var reopened = await OpenFileAsync(_files.Dir);
         Assert.Equal(2, reopened.EventsInFile());
     }
 
     [Fact]
     public async Task After_a_crash_the_inbox_goes_on_past_every_seq_it_may_have_handed_out_and_keeps_what_was_stored()
     {
-        var (inboxes, _) = await OpenAsync(_dir);
+        var (inboxes, _) = await OpenAsync(_files.Dir);
         var client = NewPlugin();
         await inboxes.OpenAsync(client);
         for (var i = 1; i <= 3; i++) await inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
 
         // A crash: the file as it is now, opened by a new relay; no shutdown code ran.
-        var crashed = Path.Combine(_dir, "crashed");
+        var crashed = Path.Combine(_files.Dir, "crashed");
         Directory.CreateDirectory(crashed);
-        foreach (var file in Directory.GetFiles(_dir)) File.Copy(file, Path.Combine(crashed, Path.GetFileName(file)));
+        foreach (var file in Directory.GetFiles(_files.Dir)) File.Copy(file, Path.Combine(crashed, Path.GetFileName(file)));
         var (restarted, _) = await OpenAsync(crashed);
         await restarted.AppendAsync([client.InboxId], Event(client, "after"));
 
@@ -294,14 +281,13 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task After_a_clean_stop_seqs_go_on_without_a_hole()
     {
-        var file = await OpenFileAsync(_dir);
+        var file = await OpenFileAsync(_files.Dir);
         var client = NewPlugin();
         await file.Inboxes.OpenAsync(client);
         for (var i = 1; i <= 3; i++) await file.Inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
-        await file.DisposeAsync(); // a clean stop: the writer's last write gives the reservation back
-        _opened.Remove(file);
+        await _files.CloseAsync(file); // a clean stop: the writer's last write gives the reservation back
 
-        var (restarted, _) = await OpenAsync(_dir);
+        var (restarted, _) = await OpenAsync(_files.Dir);
         await restarted.AppendAsync([client.InboxId], Event(client, "after"));
 
         Assert.Equal([1L, 2L, 3L, 4L], (await restarted.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => e.Seq));
@@ -310,7 +296,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task An_event_handed_out_in_a_group_that_failed_keeps_its_seq_when_it_is_stored_after_all()
     {
-        var (inboxes, writer) = await OpenAsync(_dir);
+        var (inboxes, writer) = await OpenAsync(_files.Dir);
         var client = NewPlugin();
         await inboxes.OpenAsync(client);
 
@@ -332,7 +318,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_group_that_reloads_an_inbox_from_disk_never_reuses_a_committed_seq()
     {
-        var (inboxes, writer) = await OpenAsync(_dir);
+        var (inboxes, writer) = await OpenAsync(_files.Dir);
         var client = NewPlugin();
         await inboxes.OpenAsync(client);
         // Appends do not save the inbox's state each time (only when the reservation is renewed): on disk its next seq is
@@ -359,7 +345,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     [Fact]
     public async Task More_events_of_one_inbox_in_a_group_than_its_tail_holds_reach_a_reader_behind_in_order_before_the_commit()
     {
-        var (inboxes, writer) = await OpenAsync(_dir);
+        var (inboxes, writer) = await OpenAsync(_files.Dir);
         var client = NewPlugin();
         await inboxes.OpenAsync(client);
 
