@@ -53,6 +53,10 @@ public sealed class LiteDbInboxStore : IInboxStore
     // renews the reservation (the next seq after a crash is past the reservation anyway), so a rollback that reloads
     // the state from disk takes its next seq from here.
     private readonly Dictionary<string, long> _committedThrough = new(StringComparer.Ordinal);
+    // Under the writer's group lock only: each inbox's highest committed acknowledgement, under the inbox's number. An
+    // acknowledgement does not save the inbox's state (docs/storage.md, "Acknowledgements"), so a rollback that reloads
+    // the state from disk takes it from here, and a clean stop saves the states it names.
+    private readonly Dictionary<string, (long Number, long Seq)> _acknowledgedThrough = new(StringComparer.Ordinal);
     // Under the writer's group lock only (and the constructor): the next inbox number. Never one given out earlier in this run: a
     // group rolled back after its close reached the disk, or a reader still holding a closed inbox's number, must not
     // meet another inbox under it.
@@ -387,6 +391,8 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// Everything up to <paramref name="seq"/> is handled: the relay may forget it. Ahead of the writer's queue, so a
     /// postponed write of what it covers is skipped. It covers at most the inbox's last seq, which may be one given out but
     /// not handed out yet (a group begun on the caller's thread); that copy is then not stored (<see cref="Write"/>).
+    /// The events it covers leave the file in its group; the inbox's state is not saved for it (docs/storage.md,
+    /// "Acknowledgements"): the next save of the state, or a clean stop, carries it.
     /// </summary>
     public Task AcknowledgeAsync(string inboxId, long seq) => _writer.WriteAheadAsync(ctx =>
     {
@@ -401,7 +407,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             DeleteRange(state, state.FirstSeq, upTo);
             state.FirstSeq = upTo + 1;
         }
-        Save(ctx, state);
+        ctx.OnCommitted(() => _acknowledgedThrough[inboxId] = (state.Number, upTo));
     });
 
     public Task OpenAsync(RelayClient client) => _writer.WriteAsync(ctx => Open(ctx, client));
@@ -440,6 +446,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             _reservedOnDisk.Remove(id);
             _handedThrough.Remove(id);
             _committedThrough.Remove(id);
+            _acknowledgedThrough.Remove(id);
         });
         _events.DeleteMany(Range(state.Number, 0, MaxSeq));
         _inboxes.Delete(id);
@@ -570,20 +577,28 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (onDisk is null) { _states.TryRemove(inboxId, out _); return; }
         if (_handedThrough.TryGetValue(inboxId, out var handed) && handed >= onDisk.NextSeq) onDisk.NextSeq = handed + 1;
         if (_committedThrough.TryGetValue(inboxId, out var committed) && committed >= onDisk.NextSeq) onDisk.NextSeq = committed + 1;
+        // The events a committed acknowledgement covered are gone from the file, though the state on disk may not say so.
+        if (_acknowledgedThrough.TryGetValue(inboxId, out var acked) && acked.Number == onDisk.Number && acked.Seq > onDisk.AckedSeq)
+        {
+            onDisk.AckedSeq = acked.Seq;
+            onDisk.FirstSeq = Math.Max(onDisk.FirstSeq, acked.Seq + 1);
+        }
         _states[inboxId] = onDisk;
     });
 
     /// <summary>
     /// A clean stop (the writer's last write): nothing is handed out any more, so the unused
-    /// reservations are given back and the next start goes on at each inbox's next seq.
+    /// reservations are given back and the next start goes on at each inbox's next seq; and the
+    /// acknowledgements not saved yet are saved.
     /// </summary>
     private void GiveBackReservations(WriteContext ctx)
     {
         foreach (var state in _states.Values)
         {
-            if (state.SeqReservedThrough <= state.LastSeq) continue;
+            var acknowledged = _acknowledgedThrough.TryGetValue(state.InboxId, out var acked) && acked.Number == state.Number;
+            if (state.SeqReservedThrough <= state.LastSeq && !acknowledged) continue;
             Track(ctx, state.InboxId);
-            state.SeqReservedThrough = state.LastSeq;
+            state.SeqReservedThrough = Math.Min(state.SeqReservedThrough, state.LastSeq);
             Persist(state);
         }
     }

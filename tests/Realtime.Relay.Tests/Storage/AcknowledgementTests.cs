@@ -1,0 +1,135 @@
+using Realtime.Pusher;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Inbox;
+using Realtime.Relay.Storage;
+using Realtime.Relay.Tests.Support;
+
+namespace Realtime.Relay.Tests.Storage;
+
+/// <summary>
+/// With LiteDB an acknowledgement deletes the events it covers in its own group but does not save the inbox's state
+/// (docs/storage.md, "Acknowledgements"): what it covers stays gone after a crash, a failed group or a clean stop.
+/// Real LiteDB files; a crash is the file copied while the relay still has it open.
+/// </summary>
+public sealed class AcknowledgementTests : IAsyncLifetime
+{
+    private readonly LiteDbInboxFiles _files = new("acknowledgements");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _files.DisposeAsync();
+
+    private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
+
+    private static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{}");
+
+    private static async Task AppendAsync(LiteDbInboxFile file, RelayClient client, params string[] names)
+    {
+        foreach (var name in names) await file.Inboxes.AppendAsync([client.InboxId], Event(client, name));
+    }
+
+    private static async Task<List<string>> ReadAllAsync(LiteDbInboxFile file, RelayClient client) =>
+        (await file.Inboxes.ReadAfterAsync(client.InboxId, 0, 100)).Select(e => e.Seq + ":" + e.Event).ToList();
+
+    /// <summary>A crash: the files as they are now, opened by a new relay; no shutdown code ran.</summary>
+    private async Task<LiteDbInboxFile> CrashAndRestartAsync()
+    {
+        var crashed = Path.Combine(_files.Dir, "crashed");
+        Directory.CreateDirectory(crashed);
+        foreach (var path in Directory.GetFiles(_files.Dir)) File.Copy(path, Path.Combine(crashed, Path.GetFileName(path)));
+        return await _files.OpenAsync(crashed);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one group with a write that throws: the group is rolled back (inboxes it touched reload from disk), then <paramref name="work"/> runs again on its own.</summary>
+    private static async Task InAFailedGroupAsync(StoreWriter writer, Func<Task> work)
+    {
+        using var release = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
+        await entered.Task; // the writer is busy: what is queued next forms one group
+        var rolledBack = work();
+        var failing = writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
+        release.Set();
+        await held;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        await rolledBack;
+    }
+
+    [Fact]
+    public async Task Events_acknowledged_before_a_crash_are_not_in_the_file_after_it()
+    {
+        var file = await _files.OpenAsync();
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        await AppendAsync(file, client, "e1", "e2", "e3", "e4", "e5");
+        await file.Inboxes.AcknowledgeAsync(client.InboxId, 3);
+
+        var restarted = await CrashAndRestartAsync();
+
+        Assert.Equal(["4:e4", "5:e5"], await ReadAllAsync(restarted, client));
+        Assert.Equal(2, restarted.EventsInFile());
+        // The client's next poll names its cursor, which acknowledges again what the file's state may not say yet.
+        await restarted.Inboxes.AcknowledgeAsync(client.InboxId, 3);
+        var state = restarted.Inboxes.StateOf(client.InboxId)!;
+        Assert.Equal((3L, 4L), (state.AckedSeq, state.FirstSeq));
+    }
+
+    [Fact]
+    public async Task A_failed_group_that_reloads_an_inbox_from_disk_keeps_its_committed_acknowledgement()
+    {
+        var file = await _files.OpenAsync();
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        await AppendAsync(file, client, "e1", "e2", "e3");
+        await file.Inboxes.AcknowledgeAsync(client.InboxId, 2);
+
+        // Rolled back with its neighbour, the subscription write reloads the inbox's state from disk.
+        await InAFailedGroupAsync(file.Writer, () => file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]));
+
+        var state = file.Inboxes.StateOf(client.InboxId)!;
+        Assert.Equal((2L, 3L, 1L), (state.AckedSeq, state.FirstSeq, state.Depth()));
+        Assert.Equal(["private-other"], state.Subscriptions);
+        Assert.Equal(["3:e3"], await ReadAllAsync(file, client));
+    }
+
+    [Fact]
+    public async Task An_inbox_closed_and_opened_again_in_one_group_does_not_take_the_old_ones_acknowledgement_after_a_failed_group()
+    {
+        var file = await _files.OpenAsync();
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        await AppendAsync(file, client, "old1", "old2");
+        await file.Inboxes.AcknowledgeAsync(client.InboxId, 2);
+        // As a session registered again under the same job does: one write closes the inbox and opens it anew.
+        await file.Writer.WriteAsync(ctx =>
+        {
+            file.Inboxes.Close(ctx, client.InboxId);
+            file.Inboxes.Open(ctx, client);
+        });
+        await AppendAsync(file, client, "new1", "new2");
+
+        await InAFailedGroupAsync(file.Writer, () => file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]));
+
+        Assert.Equal(0L, file.Inboxes.StateOf(client.InboxId)!.AckedSeq);
+        Assert.Equal(["1:new1", "2:new2"], await ReadAllAsync(file, client));
+    }
+
+    [Fact]
+    public async Task A_clean_stop_saves_an_acknowledgement_even_when_nothing_else_of_the_inbox_changed()
+    {
+        var file = await _files.OpenAsync();
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        await AppendAsync(file, client, "e1", "e2", "e3");
+        await _files.CloseAsync(file); // gives the reservation back: the next stop has no reservation of it to save
+
+        var second = await _files.OpenAsync();
+        await second.Inboxes.AcknowledgeAsync(client.InboxId, 2);
+        await _files.CloseAsync(second);
+
+        var third = await _files.OpenAsync();
+        var state = third.Inboxes.StateOf(client.InboxId)!;
+        Assert.Equal((2L, 3L, 1L), (state.AckedSeq, state.FirstSeq, state.Depth()));
+        Assert.Equal(["3:e3"], await ReadAllAsync(third, client));
+    }
+}
