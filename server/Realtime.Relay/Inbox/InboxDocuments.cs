@@ -14,11 +14,14 @@ public sealed class InboxState
     public string? GameId { get; set; }
     /// <summary>The seq the next event gets (the first is 1).</summary>
     public long NextSeq { get; set; } = 1;
-    /// <summary>Everything up to here is acknowledged (and deleted).</summary>
+    /// <summary>
+    /// Everything up to here is acknowledged (and deleted). LiteDB saves it with the state's next save, not with each
+    /// acknowledgement: the value on disk may lag (docs/storage.md, "Acknowledgements").
+    /// </summary>
     public long AckedSeq { get; set; }
     /// <summary>Highest seq that retention dropped before it was acknowledged (0: none).</summary>
     public long DroppedThrough { get; set; }
-    /// <summary>Lowest seq still stored (retention and acks move it).</summary>
+    /// <summary>Lowest seq still stored (retention and acks move it; after an acknowledgement LiteDB's value on disk may lag, as <see cref="AckedSeq"/>'s).</summary>
     public long FirstSeq { get; set; } = 1;
     /// <summary>
     /// Seqs up to here may have been handed to a reader before their event was stored (LiteDB,

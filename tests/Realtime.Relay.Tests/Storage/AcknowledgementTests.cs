@@ -9,7 +9,7 @@ namespace Realtime.Relay.Tests.Storage;
 /// <summary>
 /// With LiteDB an acknowledgement deletes the events it covers in its own group but does not save the inbox's state
 /// (docs/storage.md, "Acknowledgements"): what it covers stays gone after a crash, a failed group or a clean stop.
-/// Real LiteDB files; a crash is the file copied while the relay still has it open.
+/// Real LiteDB files; a crash is the files copied while the relay still has them open.
 /// </summary>
 public sealed class AcknowledgementTests : IAsyncLifetime
 {
@@ -32,12 +32,12 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         (await file.Inboxes.ReadAfterAsync(client.InboxId, 0, 100)).Select(e => e.Seq + ":" + e.Event).ToList();
 
     /// <summary>A crash: the files as they are now, opened by a new relay; no shutdown code ran.</summary>
-    private async Task<LiteDbInboxFile> CrashAndRestartAsync()
+    private async Task<LiteDbInboxFile> CrashAndRestartAsync(InboxOptions? options = null)
     {
         var crashed = Path.Combine(_files.Dir, "crashed");
         Directory.CreateDirectory(crashed);
         foreach (var path in Directory.GetFiles(_files.Dir)) File.Copy(path, Path.Combine(crashed, Path.GetFileName(path)));
-        return await _files.OpenAsync(crashed);
+        return await _files.OpenAsync(crashed, options: options);
     }
 
     /// <summary>Runs <paramref name="work"/> in one group with a write that throws: the group is rolled back (inboxes it touched reload from disk), then <paramref name="work"/> runs again on its own.</summary>
@@ -68,10 +68,28 @@ public sealed class AcknowledgementTests : IAsyncLifetime
 
         Assert.Equal(["4:e4", "5:e5"], await ReadAllAsync(restarted, client));
         Assert.Equal(2, restarted.EventsInFile());
-        // The client's next poll names its cursor, which acknowledges again what the file's state may not say yet.
-        await restarted.Inboxes.AcknowledgeAsync(client.InboxId, 3);
+        // The state on disk may name an older acknowledgement; the start takes the first seq from the file.
         var state = restarted.Inboxes.StateOf(client.InboxId)!;
         Assert.Equal((3L, 4L), (state.AckedSeq, state.FirstSeq));
+    }
+
+    [Fact]
+    public async Task After_a_crash_retention_by_count_does_not_report_acknowledged_events_as_dropped()
+    {
+        var options = new InboxOptions { MaxEventsPerClient = 100 };
+        var file = await _files.OpenAsync(options: options);
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        await AppendAsync(file, client, Enumerable.Range(1, 90).Select(n => "e" + n).ToArray());
+        await file.Inboxes.AcknowledgeAsync(client.InboxId, 90);
+
+        var restarted = await CrashAndRestartAsync(options);
+        // The first append after the start (the restart's relay:gap is one) checks the count against the first seq kept.
+        await AppendAsync(restarted, client, "after");
+
+        var state = restarted.Inboxes.StateOf(client.InboxId)!;
+        Assert.Equal(0L, state.DroppedThrough);
+        Assert.Equal(1L, state.Depth());
     }
 
     [Fact]

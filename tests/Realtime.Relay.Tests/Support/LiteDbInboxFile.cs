@@ -21,13 +21,14 @@ internal sealed class LiteDbInboxFile : IAsyncDisposable
     public InboxSignals Signals { get; }
 
     /// <param name="postponeFetchedWrites">How long a fetched copy's write waits (<see cref="LiteDbInboxStore.PostponeFetchedWrites"/>); the relay's own when null.</param>
-    public static async Task<LiteDbInboxFile> OpenAsync(string dbPath, TimeSpan? postponeFetchedWrites = null)
+    /// <param name="options">The inbox limits; the relay's defaults when null.</param>
+    public static async Task<LiteDbInboxFile> OpenAsync(string dbPath, TimeSpan? postponeFetchedWrites = null, InboxOptions? options = null)
     {
         var db = new RelayDatabase(new RelaySettings { DatabasePath = dbPath }, NullLogger<RelayDatabase>.Instance);
         var writer = new StoreWriter(db, NullLogger<StoreWriter>.Instance);
         await writer.StartAsync(default);
         var signals = new InboxSignals();
-        return new LiteDbInboxFile(db, writer, new LiteDbInboxStore(db, writer, signals, new InboxOptions(), new FakeTime())
+        return new LiteDbInboxFile(db, writer, new LiteDbInboxStore(db, writer, signals, options ?? new InboxOptions(), new FakeTime())
         {
             PostponeFetchedWrites = postponeFetchedWrites ?? LiteDbInboxStore.DefaultPostponeFetchedWrites,
         }, signals);

@@ -1,3 +1,5 @@
+using Realtime.Relay.Inbox;
+
 namespace Realtime.Relay.Tests.Support;
 
 /// <summary>
@@ -12,9 +14,10 @@ internal sealed class LiteDbInboxFiles(string prefix) : IAsyncDisposable
 
     /// <param name="dir">Another directory than <see cref="Dir"/> (e.g. a copy of it); <see cref="Dir"/> when null.</param>
     /// <param name="postponeFetchedWrites">As <see cref="LiteDbInboxFile.OpenAsync"/> takes it.</param>
-    public async Task<LiteDbInboxFile> OpenAsync(string? dir = null, TimeSpan? postponeFetchedWrites = null)
+    /// <param name="options">As <see cref="LiteDbInboxFile.OpenAsync"/> takes it.</param>
+    public async Task<LiteDbInboxFile> OpenAsync(string? dir = null, TimeSpan? postponeFetchedWrites = null, InboxOptions? options = null)
     {
-        var file = await LiteDbInboxFile.OpenAsync(Path.Combine(dir ?? Dir, "relay.db"), postponeFetchedWrites);
+        var file = await LiteDbInboxFile.OpenAsync(Path.Combine(dir ?? Dir, "relay.db"), postponeFetchedWrites, options);
         _opened.Add(file);
         return file;
     }

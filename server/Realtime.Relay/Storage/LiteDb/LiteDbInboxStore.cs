@@ -46,13 +46,14 @@ public sealed class LiteDbInboxStore : IInboxStore
     // Under the writer's group lock only (the writer's thread, or an appending thread beginning the next group; StoreWriter):
     // each inbox's reservation as committed, and the highest seq handed out before its commit.
     private readonly Dictionary<string, long> _reservedOnDisk = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _handedThrough = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Number, long Seq)> _handedThrough = new(StringComparer.Ordinal);
     // Under the writer's group lock only: per inbox, copies handed out and fetched whose write was postponed (WriteFetchedLater).
     private readonly Dictionary<string, List<Postponed>> _postponed = new(StringComparer.Ordinal);
     // Under the writer's group lock only: each inbox's highest committed seq. An append saves the inbox's state only when it
     // renews the reservation (the next seq after a crash is past the reservation anyway), so a rollback that reloads
-    // the state from disk takes its next seq from here.
-    private readonly Dictionary<string, long> _committedThrough = new(StringComparer.Ordinal);
+    // the state from disk takes its next seq from here. This, the seqs handed out and the acknowledgements below are kept
+    // under the inbox's number: an inbox closed and opened again under the same id (in one group) takes none of them.
+    private readonly Dictionary<string, (long Number, long Seq)> _committedThrough = new(StringComparer.Ordinal);
     // Under the writer's group lock only: each inbox's highest committed acknowledgement, under the inbox's number. An
     // acknowledgement does not save the inbox's state (docs/storage.md, "Acknowledgements"), so a rollback that reloads
     // the state from disk takes it from here, and a clean stop saves the states it names.
@@ -89,14 +90,30 @@ public sealed class LiteDbInboxStore : IInboxStore
             : 0;
         foreach (var state in states)
         {
-            // After a crash, seqs up to the reservation may have been handed out and not stored: go on past them
-            // (the restart's relay:gap tells the clients). A clean stop gave the unused reservation back (Dispose).
-            if (state.SeqReservedThrough >= state.NextSeq) state.NextSeq = state.SeqReservedThrough + 1;
+            // A clean stop gave the unused reservation back (SaveStatesAtCleanStop); a state that still holds one was
+            // left by a crash.
+            if (state.SeqReservedThrough >= state.NextSeq) RecoverAfterCrash(state);
             _reservedOnDisk[state.InboxId] = state.SeqReservedThrough;
             _states[state.InboxId] = state;
         }
-        writer.OnStopping(GiveBackReservations);
+        writer.OnStopping(SaveStatesAtCleanStop);
         writer.Recovered += ForgetPostponed;
+    }
+
+    /// <summary>
+    /// An inbox whose reservation was not given back by a clean stop. Seqs up to the reservation may have been handed out
+    /// and not stored: it goes on past them (the restart's relay:gap tells the clients). And acknowledgements do not save
+    /// the state (docs/storage.md, "Acknowledgements"): the events one covered are gone from the file, but the state may
+    /// name an older one. Its first seq is taken from the file, and what lies before it counts as acknowledged, so
+    /// retention by count neither drops early nor reports as dropped what the client had.
+    /// </summary>
+    private void RecoverAfterCrash(InboxState state)
+    {
+        state.NextSeq = state.SeqReservedThrough + 1;
+        var firstStored = _eventDocs.Query().Where(Range(state.Number, state.FirstSeq, MaxSeq)).OrderBy("_id").Limit(1).ToDocuments().FirstOrDefault();
+        var first = firstStored is null ? state.NextSeq : firstStored["_id"].AsInt64 & MaxSeq;
+        state.FirstSeq = Math.Max(state.FirstSeq, first);
+        state.AckedSeq = Math.Max(state.AckedSeq, state.FirstSeq - 1);
     }
 
     /// <summary>
@@ -215,7 +232,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             {
                 handedEarly[inboxId] = handedEarly.GetValueOrDefault(inboxId) + 1;
                 run!.HandedOut(position, seq, inboxIds.Count);
-                _handedThrough[inboxId] = seq;
+                _handedThrough[inboxId] = (state.Number, seq);
                 _signals.Pulse(inboxId);
             }
             else heldBack.Add(inboxId);
@@ -381,7 +398,8 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (_states.TryGetValue(inboxId, out var current) && ReferenceEquals(current, state))
         {
             _reservedOnDisk[inboxId] = state.SeqReservedThrough;
-            _committedThrough[inboxId] = Math.Max(stored.Seq, _committedThrough.GetValueOrDefault(inboxId));
+            var before = _committedThrough.TryGetValue(inboxId, out var committed) && committed.Number == state.Number ? committed.Seq : 0;
+            _committedThrough[inboxId] = (state.Number, Math.Max(stored.Seq, before));
             if (!handedOut && stored.Seq >= state.FirstSeq) _tails.Add(inboxId, stored);
         }
         if (!handedOut) _signals.Pulse(inboxId);
@@ -442,7 +460,8 @@ public sealed class LiteDbInboxStore : IInboxStore
         _tails.Forget(id);
         ctx.OnCommitted(() =>
         {
-            if (_states.ContainsKey(id)) return; // opened again in the same group
+            // Opened again in the same group: what is kept under the old number stays, and nothing takes it (the number differs).
+            if (_states.ContainsKey(id)) return;
             _reservedOnDisk.Remove(id);
             _handedThrough.Remove(id);
             _committedThrough.Remove(id);
@@ -559,8 +578,19 @@ public sealed class LiteDbInboxStore : IInboxStore
     private static BsonExpression Range(long number, long from, long to) =>
         BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonDocument { ["0"] = KeyOf(number, from), ["1"] = KeyOf(number, Math.Min(to, MaxSeq)) });
 
-    /// <summary>Saves the state once per group, however many events the group added.</summary>
-    private void Save(WriteContext ctx, InboxState state) => ctx.OnceBeforeCommit("inbox:" + state.InboxId, () => Persist(state));
+    /// <summary>
+    /// Saves the inbox's state once per group, however many events the group added: the state it has when the group
+    /// ends. Not the object given here, which a later write of the group may have closed (its document deleted) or
+    /// replaced by an inbox opened again under the same id (whose document it would overwrite).
+    /// </summary>
+    private void Save(WriteContext ctx, InboxState state)
+    {
+        var inboxId = state.InboxId;
+        ctx.OnceBeforeCommit("inbox:" + inboxId, () =>
+        {
+            if (_states.TryGetValue(inboxId, out var current)) Persist(current);
+        });
+    }
 
     private void Persist(InboxState state) => _inboxDocs.Update(InboxBson.Of(state));
 
@@ -568,15 +598,16 @@ public sealed class LiteDbInboxStore : IInboxStore
 
     /// <summary>
     /// On rollback the cached state is reloaded from what is on disk, except that a seq handed out
-    /// before the failed commit is never given to another event.
+    /// before the failed commit is never given to another event, and a committed acknowledgement (which
+    /// does not save the state) stays.
     /// </summary>
     private void Track(WriteContext ctx, string inboxId) => ctx.OnRolledBack(() =>
     {
         _tails.Forget(inboxId);
         var onDisk = _inboxes.FindById(inboxId);
         if (onDisk is null) { _states.TryRemove(inboxId, out _); return; }
-        if (_handedThrough.TryGetValue(inboxId, out var handed) && handed >= onDisk.NextSeq) onDisk.NextSeq = handed + 1;
-        if (_committedThrough.TryGetValue(inboxId, out var committed) && committed >= onDisk.NextSeq) onDisk.NextSeq = committed + 1;
+        if (_handedThrough.TryGetValue(inboxId, out var handed) && handed.Number == onDisk.Number && handed.Seq >= onDisk.NextSeq) onDisk.NextSeq = handed.Seq + 1;
+        if (_committedThrough.TryGetValue(inboxId, out var committed) && committed.Number == onDisk.Number && committed.Seq >= onDisk.NextSeq) onDisk.NextSeq = committed.Seq + 1;
         // The events a committed acknowledgement covered are gone from the file, though the state on disk may not say so.
         if (_acknowledgedThrough.TryGetValue(inboxId, out var acked) && acked.Number == onDisk.Number && acked.Seq > onDisk.AckedSeq)
         {
@@ -589,9 +620,10 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// <summary>
     /// A clean stop (the writer's last write): nothing is handed out any more, so the unused
     /// reservations are given back and the next start goes on at each inbox's next seq; and the
-    /// acknowledgements not saved yet are saved.
+    /// acknowledgements not saved yet are saved. A state whose reservation was not given back is what a
+    /// start takes for a crash (<see cref="RecoverAfterCrash"/>).
     /// </summary>
-    private void GiveBackReservations(WriteContext ctx)
+    private void SaveStatesAtCleanStop(WriteContext ctx)
     {
         foreach (var state in _states.Values)
         {

@@ -1,0 +1,101 @@
+using Realtime.Pusher;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Inbox;
+using Realtime.Relay.Storage;
+using Realtime.Relay.Storage.LiteDb;
+using Realtime.Relay.Tests.Support;
+
+namespace Realtime.Relay.Tests.Storage;
+
+/// <summary>
+/// With LiteDB, one write may close an inbox and open it again under the same id (a game server registering again
+/// under its job id). What the store remembers of the old inbox for the group's commit or a later rollback — its
+/// state's save, its committed and handed-out seqs — must not reach the new one. Real LiteDB files; a crash is the
+/// files copied while the relay still has them open.
+/// </summary>
+public sealed class InboxOpenedAgainInOneGroupTests : IAsyncLifetime
+{
+    private readonly LiteDbInboxFiles _files = new("reopened-inbox");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _files.DisposeAsync();
+
+    private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
+
+    private static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{}");
+
+    private static Task CloseAndOpenAgainAsync(LiteDbInboxFile file, RelayClient client) => file.Writer.WriteAsync(ctx =>
+    {
+        file.Inboxes.Close(ctx, client.InboxId);
+        file.Inboxes.Open(ctx, client);
+    });
+
+    /// <summary>Runs the writes <paramref name="queue"/> starts as one group: the writer is held busy while they are queued.</summary>
+    private static async Task InOneGroupAsync(StoreWriter writer, Func<IEnumerable<Task>> queue)
+    {
+        using var release = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
+        await entered.Task;
+        var writes = queue().ToList();
+        release.Set();
+        await held;
+        await Task.WhenAll(writes);
+    }
+
+    [Fact]
+    public async Task The_old_inboxs_state_saved_in_that_group_does_not_overwrite_the_new_one()
+    {
+        var file = await _files.OpenAsync();
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        await Task.WhenAll(Enumerable.Range(1, (int)(LiteDbInboxStore.SeqReserveBlock / 2)).Select(n => file.Inboxes.AppendAsync([client.InboxId], Event(client, "old" + n))));
+        await InOneGroupAsync(file.Writer, () =>
+        [
+            file.Inboxes.AppendAsync([client.InboxId], Event(client, "old-last")), // renews the reservation: saves the state at the group's end
+            CloseAndOpenAgainAsync(file, client),
+        ]);
+        await file.Inboxes.AppendAsync([client.InboxId], Event(client, "new1"));
+
+        // A crash: the files as they are now. The new inbox's state on disk must be its own (its number, its seqs).
+        var crashed = Path.Combine(_files.Dir, "crashed");
+        Directory.CreateDirectory(crashed);
+        foreach (var path in Directory.GetFiles(_files.Dir)) File.Copy(path, Path.Combine(crashed, Path.GetFileName(path)));
+        var restarted = await _files.OpenAsync(crashed);
+
+        Assert.Equal(["new1"], (await restarted.Inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => e.Event));
+    }
+
+    [Fact]
+    public async Task Failed_groups_after_it_do_not_give_the_new_inbox_the_old_ones_next_seq()
+    {
+        var file = await _files.OpenAsync();
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        for (var n = 1; n <= 5; n++) await file.Inboxes.AppendAsync([client.InboxId], Event(client, "old" + n));
+        await CloseAndOpenAgainAsync(file, client);
+
+        await ReloadInAFailedGroupAsync(file, client); // before the new inbox has an event of its own
+        await file.Inboxes.AppendAsync([client.InboxId], Event(client, "new1"));
+        await ReloadInAFailedGroupAsync(file, client); // after it has one
+        await file.Inboxes.AppendAsync([client.InboxId], Event(client, "new2"));
+
+        Assert.Equal([(1L, "new1"), (2L, "new2")], (await file.Inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => (e.Seq, e.Event)));
+    }
+
+    /// <summary>A subscription write rolled back with a bad neighbour: it reloads the inbox's state from disk.</summary>
+    private static async Task ReloadInAFailedGroupAsync(LiteDbInboxFile file, RelayClient client)
+    {
+        using var release = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = file.Writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
+        await entered.Task;
+        var subscribe = file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]);
+        var failing = file.Writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
+        release.Set();
+        await held;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        await subscribe;
+    }
+}
