@@ -12,7 +12,7 @@ public sealed class DeployedRuntimeTests
     [Fact]
     public void The_service_unit_sets_the_gen0_budget_the_benchmarks_measured()
     {
-        Assert.Equal("0x4000000", DeployedRuntime.Settings().GetValueOrDefault("DOTNET_GCgen0size"));
+        Assert.Equal("0x8000000", DeployedRuntime.Settings().GetValueOrDefault("DOTNET_GCgen0size"));
     }
 
     [Fact]
