@@ -2,6 +2,7 @@ using Realtime.Pusher;
 using Realtime.Relay.Clients;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage;
+using Realtime.Relay.Storage.LiteDb;
 using Realtime.Relay.Tests.Support;
 
 namespace Realtime.Relay.Tests.Storage;
@@ -90,6 +91,47 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         var state = restarted.Inboxes.StateOf(client.InboxId)!;
         Assert.Equal(0L, state.DroppedThrough);
         Assert.Equal(1L, state.Depth());
+    }
+
+    [Fact]
+    public async Task A_failed_group_after_a_crashed_start_keeps_what_the_start_found_in_the_file()
+    {
+        var options = new InboxOptions { MaxEventsPerClient = 50 };
+        var file = await _files.OpenAsync(options: options);
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        await AppendAsync(file, client, Enumerable.Range(1, 50).Select(n => "e" + n).ToArray());
+        await file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-x"]); // the state on disk: next seq 51, first seq 1
+        await file.Inboxes.AcknowledgeAsync(client.InboxId, 50); // deletes 1..50; the state is not saved
+
+        var restarted = await CrashAndRestartAsync(options);
+        // Rolled back with a bad neighbour, the subscription write reloads the inbox's state from disk.
+        await InAFailedGroupAsync(restarted.Writer, () => restarted.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-y"]));
+        await AppendAsync(restarted, client, "after");
+
+        var state = restarted.Inboxes.StateOf(client.InboxId)!;
+        Assert.Equal((0L, 1L), (state.DroppedThrough, state.Depth()));
+        Assert.Equal([LiteDbInboxStore.SeqReserveBlock + 1], (await restarted.Inboxes.ReadAfterAsync(client.InboxId, 0, 100)).Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task A_crash_after_a_clean_restart_with_acknowledgements_and_no_append_is_recovered_too()
+    {
+        var options = new InboxOptions { MaxEventsPerClient = 50 };
+        var first = await _files.OpenAsync(options: options);
+        var client = NewPlugin();
+        await first.Inboxes.OpenAsync(client);
+        await AppendAsync(first, client, Enumerable.Range(1, 50).Select(n => "e" + n).ToArray());
+        await _files.CloseAsync(first); // a clean stop gives the reservation back: the state on disk looks clean
+
+        var second = await _files.OpenAsync(options: options);
+        await second.Inboxes.AcknowledgeAsync(client.InboxId, 50); // the client's next poll, before any append
+
+        var restarted = await CrashAndRestartAsync(options);
+        await AppendAsync(restarted, client, "after");
+
+        var state = restarted.Inboxes.StateOf(client.InboxId)!;
+        Assert.Equal((0L, 1L), (state.DroppedThrough, state.Depth()));
     }
 
     [Fact]

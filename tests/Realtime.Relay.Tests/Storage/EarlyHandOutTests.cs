@@ -279,6 +279,37 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_crash_a_failed_group_that_reloads_an_inbox_from_disk_keeps_it_past_its_reservation()
+    {
+        var (inboxes, _) = await OpenAsync(_files.Dir);
+        var client = NewPlugin();
+        await inboxes.OpenAsync(client);
+        for (var i = 1; i <= 10; i++) await inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
+        await inboxes.SetSubscriptionsAsync(client.InboxId, ["private-x"]); // the state on disk: next seq 11
+        for (var i = 11; i <= 20; i++) await inboxes.AppendAsync([client.InboxId], Event(client, "e" + i)); // stored, state not saved
+
+        var crashed = Path.Combine(_files.Dir, "crashed");
+        Directory.CreateDirectory(crashed);
+        foreach (var file in Directory.GetFiles(_files.Dir)) File.Copy(file, Path.Combine(crashed, Path.GetFileName(file)));
+        var (restarted, writer) = await OpenAsync(crashed);
+        using (var release = new ManualResetEventSlim())
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var held = Hold(writer, entered, release);
+            await entered.Task;
+            var subscribe = restarted.SetSubscriptionsAsync(client.InboxId, ["private-y"]); // rolled back with its neighbour: reloads the state
+            var failing = writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
+            release.Set();
+            await held;
+            await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+            await subscribe;
+        }
+        await restarted.AppendAsync([client.InboxId], Event(client, "after"));
+
+        Assert.Equal([LiteDbInboxStore.SeqReserveBlock + 1], (await restarted.ReadAfterAsync(client.InboxId, 20, 10)).Select(e => e.Seq));
+    }
+
+    [Fact]
     public async Task After_a_clean_stop_seqs_go_on_without_a_hole()
     {
         var file = await OpenFileAsync(_files.Dir);

@@ -95,6 +95,34 @@ public sealed class EventKeyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_under_string_keys_stored_after_the_states_last_save_are_moved_too()
+    {
+        // As the relay left a file between 2026-12-02 and 2026-12-03 after a crash: the state saved when its reservation
+        // was renewed (next seq 3), events 3..5 stored after that without a save.
+        var client = NewServer("job-a");
+        using (var db = new LiteDatabase(new ConnectionString { Filename = DbPath }))
+        {
+            var stateDoc = InboxBson.Of(new InboxState
+            {
+                InboxId = client.InboxId, Kind = client.Kind, ClientId = client.Id, GameId = client.GameId,
+                NextSeq = 3, SeqReservedThrough = 1026, CreatedAt = DateTime.UtcNow,
+            });
+            stateDoc.Remove(nameof(InboxState.Number));
+            db.GetCollection("inboxes").Insert(stateDoc);
+            for (var seq = 1L; seq <= 5; seq++)
+            {
+                var doc = InboxBson.Of(new StoredEvent { InboxId = client.InboxId, Seq = seq, Channel = client.OwnChannel, Event = "e" + seq, Data = "{}", At = DateTime.UtcNow });
+                doc["_id"] = client.InboxId + "/" + seq.ToString("D19");
+                db.GetCollection("inbox_events").Insert(doc);
+            }
+        }
+
+        var store = await OpenAsync();
+
+        Assert.Equal([(1L, "e1"), (2L, "e2"), (3L, "e3"), (4L, "e4"), (5L, "e5")], await ReadAsync(store, client));
+    }
+
+    [Fact]
     public async Task A_closed_inboxs_number_is_not_given_to_another_inbox_while_the_relay_runs()
     {
         var store = await OpenAsync();

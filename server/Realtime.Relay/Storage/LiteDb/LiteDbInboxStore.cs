@@ -27,6 +27,9 @@ public sealed class LiteDbInboxStore : IInboxStore
     private const string EventsCollection = "events";
     /// <summary>Files written before 2026-12-03 keep events here, keyed by "inboxId/seq" strings: moved at start.</summary>
     private const string LegacyEventsCollection = "inbox_events";
+    /// <summary>What the store notes about the file itself: a clean stop's mark (<see cref="CleanStopMark"/>).</summary>
+    private const string MetaCollection = "inbox_meta";
+    private const string CleanStopMark = "clean_stop";
     private const int TailTotal = 200_000;
 
     private static readonly Prometheus.Counter Stored = Prometheus.Metrics.CreateCounter(
@@ -39,6 +42,7 @@ public sealed class LiteDbInboxStore : IInboxStore
     // The same collections, written with hand-made documents on the hot path (InboxBson).
     private readonly ILiteCollection<BsonDocument> _inboxDocs;
     private readonly ILiteCollection<BsonDocument> _eventDocs;
+    private readonly ILiteCollection<BsonDocument> _metaDocs;
     private readonly InboxSignals _signals;
     private readonly InboxOptions _options;
     private readonly TimeProvider _clock;
@@ -83,16 +87,18 @@ public sealed class LiteDbInboxStore : IInboxStore
         _events = db.Collection<StoredEvent>(EventsCollection);
         _inboxDocs = db.Database.GetCollection("inboxes");
         _eventDocs = db.Database.GetCollection(EventsCollection);
+        _metaDocs = db.Database.GetCollection(MetaCollection);
         var states = _inboxes.FindAll().ToList();
         NumberInboxes(db.Database, states);
         _highestNumberStored = _eventDocs.Query().OrderByDescending("_id").Limit(1).ToDocuments().FirstOrDefault()?["_id"] is { IsInt64: true } highestKey
             ? highestKey.AsInt64 >> SeqBits
             : 0;
+        // A clean stop saved every state and left its mark (SaveStatesAtCleanStop); taken away now, so that a crash in
+        // this run finds none. Files of earlier versions have no mark: their first start recovers every inbox once.
+        var stoppedCleanly = _metaDocs.Delete(CleanStopMark);
         foreach (var state in states)
         {
-            // A clean stop gave the unused reservation back (SaveStatesAtCleanStop); a state that still holds one was
-            // left by a crash.
-            if (state.SeqReservedThrough >= state.NextSeq) RecoverAfterCrash(state);
+            if (!stoppedCleanly) RecoverAfterCrash(state);
             _reservedOnDisk[state.InboxId] = state.SeqReservedThrough;
             _states[state.InboxId] = state;
         }
@@ -101,19 +107,23 @@ public sealed class LiteDbInboxStore : IInboxStore
     }
 
     /// <summary>
-    /// An inbox whose reservation was not given back by a clean stop. Seqs up to the reservation may have been handed out
-    /// and not stored: it goes on past them (the restart's relay:gap tells the clients). And acknowledgements do not save
-    /// the state (docs/storage.md, "Acknowledgements"): the events one covered are gone from the file, but the state may
-    /// name an older one. Its first seq is taken from the file, and what lies before it counts as acknowledged, so
-    /// retention by count neither drops early nor reports as dropped what the client had.
+    /// An inbox of a file the relay did not stop cleanly. Seqs up to its reservation (when not given back) may have been
+    /// handed out and not stored: it goes on past them (the restart's relay:gap tells the clients). And acknowledgements
+    /// do not save the state (docs/storage.md, "Acknowledgements"): the events one covered are gone from the file, but
+    /// the state may name an older one. Its first seq is taken from the file, and what lies before it counts as
+    /// acknowledged, so retention by count neither drops early nor reports as dropped what the client had. What this
+    /// finds is kept as a committed seq and acknowledgement are, so a rolled-back group's reload from disk keeps it and a
+    /// clean stop saves it.
     /// </summary>
     private void RecoverAfterCrash(InboxState state)
     {
-        state.NextSeq = state.SeqReservedThrough + 1;
+        if (state.SeqReservedThrough >= state.NextSeq) state.NextSeq = state.SeqReservedThrough + 1;
         var firstStored = _eventDocs.Query().Where(Range(state.Number, state.FirstSeq, MaxSeq)).OrderBy("_id").Limit(1).ToDocuments().FirstOrDefault();
         var first = firstStored is null ? state.NextSeq : firstStored["_id"].AsInt64 & MaxSeq;
         state.FirstSeq = Math.Max(state.FirstSeq, first);
         state.AckedSeq = Math.Max(state.AckedSeq, state.FirstSeq - 1);
+        _committedThrough[state.InboxId] = (state.Number, state.LastSeq);
+        _acknowledgedThrough[state.InboxId] = (state.Number, state.AckedSeq);
     }
 
     /// <summary>
@@ -143,7 +153,9 @@ public sealed class LiteDbInboxStore : IInboxStore
                     // An event whose inbox is gone, or outside its inbox's range, was left behind by a close or a drop: not moved.
                     if (!byId.TryGetValue(doc[nameof(StoredEvent.InboxId)].AsString, out var state)) continue;
                     var seq = doc[nameof(StoredEvent.Seq)].AsInt64;
-                    if (seq < state.FirstSeq || seq > state.LastSeq) continue;
+                    // The state's next seq may lag its events after a crash (it is saved with the reservation): what was
+                    // stored lies within the reservation.
+                    if (seq < state.FirstSeq || seq > Math.Max(state.LastSeq, state.SeqReservedThrough)) continue;
                     doc["_id"] = KeyOf(state.Number, seq);
                     _eventDocs.Upsert(doc);
                 }
@@ -619,12 +631,13 @@ public sealed class LiteDbInboxStore : IInboxStore
 
     /// <summary>
     /// A clean stop (the writer's last write): nothing is handed out any more, so the unused
-    /// reservations are given back and the next start goes on at each inbox's next seq; and the
-    /// acknowledgements not saved yet are saved. A state whose reservation was not given back is what a
-    /// start takes for a crash (<see cref="RecoverAfterCrash"/>).
+    /// reservations are given back and the next start goes on at each inbox's next seq; the
+    /// acknowledgements not saved yet are saved; and the file gets the clean stop's mark. A start
+    /// that finds no mark recovers every inbox (<see cref="RecoverAfterCrash"/>).
     /// </summary>
     private void SaveStatesAtCleanStop(WriteContext ctx)
     {
+        _metaDocs.Upsert(new BsonDocument { ["_id"] = CleanStopMark, ["At"] = _clock.GetUtcNow().UtcDateTime });
         foreach (var state in _states.Values)
         {
             var acknowledged = _acknowledgedThrough.TryGetValue(state.InboxId, out var acked) && acked.Number == state.Number;
