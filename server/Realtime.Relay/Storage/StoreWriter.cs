@@ -91,6 +91,17 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         lock (_lastWrites) _lastWrites.Add(work);
     }
 
+    /// <summary>
+    /// Work run in every group's transaction before its writes, so that whatever commits first in a run also commits it
+    /// (e.g. taking away a clean stop's mark). Registered at start-up; it must be cheap when it has nothing to do.
+    /// </summary>
+    public void AtEveryGroupStart(Action<WriteContext> work)
+    {
+        lock (_lastWrites) _atGroupStart = [.. _atGroupStart, work];
+    }
+
+    private volatile Action<WriteContext>[] _atGroupStart = [];
+
     /// <summary>Raised (on the writer's thread) when storage works again after a failure.</summary>
     public event Action? Recovered;
 
@@ -420,6 +431,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         try
         {
             db.Database.BeginTrans();
+            foreach (var work in _atGroupStart) work(ctx);
             foreach (var item in group) item.Run(ctx);
             foreach (var flush in ctx.BeforeCommit.Values) flush();
             try { db.Database.Commit(); }

@@ -1,5 +1,9 @@
 using System.Net;
 using Newtonsoft.Json.Linq;
+using Realtime.Pusher;
+using Realtime.Relay.Clients;
+using Realtime.Relay.Inbox;
+using Realtime.Relay.Storage;
 using Realtime.Relay.Tests.Processes;
 using Realtime.Relay.Tests.Support;
 using Realtime.Testing;
@@ -27,6 +31,36 @@ public sealed class DiskFullTests : IAsyncLifetime
     {
         await _soketi.DisposeAsync();
         _disk.Dispose();
+    }
+
+    [Fact]
+    public async Task A_relay_stopped_cleanly_starts_on_a_full_disk_and_writes_again_once_space_is_freed()
+    {
+        var path = Path.Combine(_disk.Path, "relay.db");
+        var client = new RelayClient(ClientKind.Plugin, ClientTokens.NewId(), null);
+        var first = await LiteDbInboxFile.OpenAsync(path);
+        await first.Inboxes.OpenAsync(client);
+        for (var i = 1; i <= 5; i++) await first.Inboxes.AppendAsync([client.InboxId], new IncomingEvent(client.OwnChannel, "e" + i, "{}"));
+        await first.DisposeAsync(); // a clean stop: its mark is in the file
+
+        _disk.Fill();
+        // A start only reads (the mark goes with the run's first write): writes fail with storage_unavailable until
+        // space is freed, as above.
+        var second = await LiteDbInboxFile.OpenAsync(path);
+        try
+        {
+            _disk.Free();
+            await Wait.UntilAsync(async () =>
+            {
+                try { await second.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-x"]); return true; }
+                catch (StorageUnavailableException) { return false; }
+            }, TimeSpan.FromSeconds(30), "a write to work once space is freed");
+            Assert.Equal(5, (await second.Inboxes.ReadAfterAsync(client.InboxId, 0, 100)).Count);
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
     }
 
     [Fact]

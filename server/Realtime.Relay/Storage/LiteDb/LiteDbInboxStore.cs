@@ -68,6 +68,9 @@ public sealed class LiteDbInboxStore : IInboxStore
     private long _nextNumber = 1;
     // The highest inbox number with events in the file at start: an open under a higher number has nothing to clear.
     private readonly long _highestNumberStored;
+    // Under the writer's group lock only (and the constructor): the clean stop's mark is still in the file. The first
+    // group of the run takes it away (TakeAwayCleanStopMark), in its own transaction.
+    private bool _cleanStopMarkInFile;
 
     /// <summary>
     /// How long after its group a copy a reader already fetched is written, unless acknowledged by then
@@ -93,12 +96,14 @@ public sealed class LiteDbInboxStore : IInboxStore
         _highestNumberStored = _eventDocs.Query().OrderByDescending("_id").Limit(1).ToDocuments().FirstOrDefault()?["_id"] is { IsInt64: true } highestKey
             ? highestKey.AsInt64 >> SeqBits
             : 0;
-        // A clean stop saved every state and left its mark (SaveStatesAtCleanStop); taken away now, so that a crash in
-        // this run finds none. Files of earlier versions have no mark: their first start recovers every inbox once.
-        var stoppedCleanly = _metaDocs.Delete(CleanStopMark);
+        // A clean stop saved every state and left its mark (SaveStatesAtCleanStop). Files of earlier versions have no
+        // mark: their first start recovers every inbox once. Only read here: a start writes nothing, so a full disk does
+        // not stop the relay from starting (the writer's probe waits for space as for any write).
+        _cleanStopMarkInFile = _metaDocs.FindById(CleanStopMark) is not null;
+        writer.AtEveryGroupStart(TakeAwayCleanStopMark);
         foreach (var state in states)
         {
-            if (!stoppedCleanly) RecoverAfterCrash(state);
+            if (!_cleanStopMarkInFile) RecoverAfterCrash(state);
             _reservedOnDisk[state.InboxId] = state.SeqReservedThrough;
             _states[state.InboxId] = state;
         }
@@ -124,6 +129,18 @@ public sealed class LiteDbInboxStore : IInboxStore
         state.AckedSeq = Math.Max(state.AckedSeq, state.FirstSeq - 1);
         _committedThrough[state.InboxId] = (state.Number, state.LastSeq);
         _acknowledgedThrough[state.InboxId] = (state.Number, state.AckedSeq);
+    }
+
+    /// <summary>
+    /// The mark says the states on disk are as a clean stop saved them; the first write of the run makes that untrue, so
+    /// it goes in the same transaction (a crash after that group finds no mark and recovers every inbox). A group that
+    /// fails takes it away again when it is retried, or the next one does.
+    /// </summary>
+    private void TakeAwayCleanStopMark(WriteContext ctx)
+    {
+        if (!_cleanStopMarkInFile) return;
+        _metaDocs.Delete(CleanStopMark);
+        ctx.OnCommitted(() => _cleanStopMarkInFile = false);
     }
 
     /// <summary>
@@ -154,7 +171,8 @@ public sealed class LiteDbInboxStore : IInboxStore
                     if (!byId.TryGetValue(doc[nameof(StoredEvent.InboxId)].AsString, out var state)) continue;
                     var seq = doc[nameof(StoredEvent.Seq)].AsInt64;
                     // The state's next seq may lag its events after a crash (it is saved with the reservation): what was
-                    // stored lies within the reservation.
+                    // stored lies within the reservation. (A close deleted its inbox's events in the same transaction, so
+                    // nothing of an earlier inbox under this id is left above its seqs.)
                     if (seq < state.FirstSeq || seq > Math.Max(state.LastSeq, state.SeqReservedThrough)) continue;
                     doc["_id"] = KeyOf(state.Number, seq);
                     _eventDocs.Upsert(doc);
@@ -638,6 +656,7 @@ public sealed class LiteDbInboxStore : IInboxStore
     private void SaveStatesAtCleanStop(WriteContext ctx)
     {
         _metaDocs.Upsert(new BsonDocument { ["_id"] = CleanStopMark, ["At"] = _clock.GetUtcNow().UtcDateTime });
+        ctx.OnCommitted(() => _cleanStopMarkInFile = true);
         foreach (var state in _states.Values)
         {
             var acknowledged = _acknowledgedThrough.TryGetValue(state.InboxId, out var acked) && acked.Number == state.Number;
