@@ -32,30 +32,6 @@ public sealed class AcknowledgementTests : IAsyncLifetime
     private static async Task<List<string>> ReadAllAsync(LiteDbInboxFile file, RelayClient client) =>
         (await file.Inboxes.ReadAfterAsync(client.InboxId, 0, 100)).Select(e => e.Seq + ":" + e.Event).ToList();
 
-    /// <summary>A crash: the files as they are now, opened by a new relay; no shutdown code ran.</summary>
-    private async Task<LiteDbInboxFile> CrashAndRestartAsync(InboxOptions? options = null)
-    {
-        var crashed = Path.Combine(_files.Dir, "crashed");
-        Directory.CreateDirectory(crashed);
-        foreach (var path in Directory.GetFiles(_files.Dir)) File.Copy(path, Path.Combine(crashed, Path.GetFileName(path)));
-        return await _files.OpenAsync(crashed, options: options);
-    }
-
-    /// <summary>Runs <paramref name="work"/> in one group with a write that throws: the group is rolled back (inboxes it touched reload from disk), then <paramref name="work"/> runs again on its own.</summary>
-    private static async Task InAFailedGroupAsync(StoreWriter writer, Func<Task> work)
-    {
-        using var release = new ManualResetEventSlim();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
-        await entered.Task; // the writer is busy: what is queued next forms one group
-        var rolledBack = work();
-        var failing = writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
-        release.Set();
-        await held;
-        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
-        await rolledBack;
-    }
-
     [Fact]
     public async Task Events_acknowledged_before_a_crash_are_not_in_the_file_after_it()
     {
@@ -65,7 +41,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         await AppendAsync(file, client, "e1", "e2", "e3", "e4", "e5");
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 3);
 
-        var restarted = await CrashAndRestartAsync();
+        var restarted = await _files.OpenCrashCopyAsync();
 
         Assert.Equal(["4:e4", "5:e5"], await ReadAllAsync(restarted, client));
         Assert.Equal(2, restarted.EventsInFile());
@@ -84,7 +60,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         await AppendAsync(file, client, Enumerable.Range(1, 90).Select(n => "e" + n).ToArray());
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 90);
 
-        var restarted = await CrashAndRestartAsync(options);
+        var restarted = await _files.OpenCrashCopyAsync(options);
         // The first append after the start (the restart's relay:gap is one) checks the count against the first seq kept.
         await AppendAsync(restarted, client, "after");
 
@@ -104,9 +80,9 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         await file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-x"]); // the state on disk: next seq 51, first seq 1
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 50); // deletes 1..50; the state is not saved
 
-        var restarted = await CrashAndRestartAsync(options);
+        var restarted = await _files.OpenCrashCopyAsync(options);
         // Rolled back with a bad neighbour, the subscription write reloads the inbox's state from disk.
-        await InAFailedGroupAsync(restarted.Writer, () => restarted.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-y"]));
+        await StoreGroups.InAFailedGroupAsync(restarted.Writer, () => restarted.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-y"]));
         await AppendAsync(restarted, client, "after");
 
         var state = restarted.Inboxes.StateOf(client.InboxId)!;
@@ -127,7 +103,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         var second = await _files.OpenAsync(options: options);
         await second.Inboxes.AcknowledgeAsync(client.InboxId, 50); // the client's next poll, before any append
 
-        var restarted = await CrashAndRestartAsync(options);
+        var restarted = await _files.OpenCrashCopyAsync(options);
         await AppendAsync(restarted, client, "after");
 
         var state = restarted.Inboxes.StateOf(client.InboxId)!;
@@ -144,7 +120,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 2);
 
         // Rolled back with its neighbour, the subscription write reloads the inbox's state from disk.
-        await InAFailedGroupAsync(file.Writer, () => file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]));
+        await StoreGroups.InAFailedGroupAsync(file.Writer, () => file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]));
 
         var state = file.Inboxes.StateOf(client.InboxId)!;
         Assert.Equal((2L, 3L, 1L), (state.AckedSeq, state.FirstSeq, state.Depth()));
@@ -168,7 +144,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         });
         await AppendAsync(file, client, "new1", "new2");
 
-        await InAFailedGroupAsync(file.Writer, () => file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]));
+        await StoreGroups.InAFailedGroupAsync(file.Writer, () => file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]));
 
         Assert.Equal(0L, file.Inboxes.StateOf(client.InboxId)!.AckedSeq);
         Assert.Equal(["1:new1", "2:new2"], await ReadAllAsync(file, client));

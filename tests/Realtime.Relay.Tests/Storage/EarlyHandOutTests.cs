@@ -265,11 +265,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         await inboxes.OpenAsync(client);
         for (var i = 1; i <= 3; i++) await inboxes.AppendAsync([client.InboxId], Event(client, "e" + i));
 
-        // A crash: the file as it is now, opened by a new relay; no shutdown code ran.
-        var crashed = Path.Combine(_files.Dir, "crashed");
-        Directory.CreateDirectory(crashed);
-        foreach (var file in Directory.GetFiles(_files.Dir)) File.Copy(file, Path.Combine(crashed, Path.GetFileName(file)));
-        var (restarted, _) = await OpenAsync(crashed);
+        var restarted = (await _files.OpenCrashCopyAsync()).Inboxes;
         await restarted.AppendAsync([client.InboxId], Event(client, "after"));
 
         var events = await restarted.ReadAfterAsync(client.InboxId, 0, 10);
@@ -288,25 +284,12 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         await inboxes.SetSubscriptionsAsync(client.InboxId, ["private-x"]); // the state on disk: next seq 11
         for (var i = 11; i <= 20; i++) await inboxes.AppendAsync([client.InboxId], Event(client, "e" + i)); // stored, state not saved
 
-        var crashed = Path.Combine(_files.Dir, "crashed");
-        Directory.CreateDirectory(crashed);
-        foreach (var file in Directory.GetFiles(_files.Dir)) File.Copy(file, Path.Combine(crashed, Path.GetFileName(file)));
-        var (restarted, writer) = await OpenAsync(crashed);
-        using (var release = new ManualResetEventSlim())
-        {
-            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var held = Hold(writer, entered, release);
-            await entered.Task;
-            var subscribe = restarted.SetSubscriptionsAsync(client.InboxId, ["private-y"]); // rolled back with its neighbour: reloads the state
-            var failing = writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
-            release.Set();
-            await held;
-            await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
-            await subscribe;
-        }
-        await restarted.AppendAsync([client.InboxId], Event(client, "after"));
+        var restarted = await _files.OpenCrashCopyAsync();
+        // Rolled back with a bad neighbour, the subscription write reloads the state from disk.
+        await StoreGroups.InAFailedGroupAsync(restarted.Writer, () => restarted.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-y"]));
+        await restarted.Inboxes.AppendAsync([client.InboxId], Event(client, "after"));
 
-        Assert.Equal([LiteDbInboxStore.SeqReserveBlock + 1], (await restarted.ReadAfterAsync(client.InboxId, 20, 10)).Select(e => e.Seq));
+        Assert.Equal([LiteDbInboxStore.SeqReserveBlock + 1], (await restarted.Inboxes.ReadAfterAsync(client.InboxId, 20, 10)).Select(e => e.Seq));
     }
 
     [Fact]

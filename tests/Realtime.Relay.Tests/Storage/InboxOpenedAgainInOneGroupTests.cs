@@ -31,19 +31,6 @@ public sealed class InboxOpenedAgainInOneGroupTests : IAsyncLifetime
         file.Inboxes.Open(ctx, client);
     });
 
-    /// <summary>Runs the writes <paramref name="queue"/> starts as one group: the writer is held busy while they are queued.</summary>
-    private static async Task InOneGroupAsync(StoreWriter writer, Func<IEnumerable<Task>> queue)
-    {
-        using var release = new ManualResetEventSlim();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
-        await entered.Task;
-        var writes = queue().ToList();
-        release.Set();
-        await held;
-        await Task.WhenAll(writes);
-    }
-
     [Fact]
     public async Task The_old_inboxs_state_saved_in_that_group_does_not_overwrite_the_new_one()
     {
@@ -51,18 +38,15 @@ public sealed class InboxOpenedAgainInOneGroupTests : IAsyncLifetime
         var client = NewPlugin();
         await file.Inboxes.OpenAsync(client);
         await Task.WhenAll(Enumerable.Range(1, (int)(LiteDbInboxStore.SeqReserveBlock / 2)).Select(n => file.Inboxes.AppendAsync([client.InboxId], Event(client, "old" + n))));
-        await InOneGroupAsync(file.Writer, () =>
+        await StoreGroups.InOneGroupAsync(file.Writer, () =>
         [
             file.Inboxes.AppendAsync([client.InboxId], Event(client, "old-last")), // renews the reservation: saves the state at the group's end
             CloseAndOpenAgainAsync(file, client),
         ]);
         await file.Inboxes.AppendAsync([client.InboxId], Event(client, "new1"));
 
-        // A crash: the files as they are now. The new inbox's state on disk must be its own (its number, its seqs).
-        var crashed = Path.Combine(_files.Dir, "crashed");
-        Directory.CreateDirectory(crashed);
-        foreach (var path in Directory.GetFiles(_files.Dir)) File.Copy(path, Path.Combine(crashed, Path.GetFileName(path)));
-        var restarted = await _files.OpenAsync(crashed);
+        // A crash: the new inbox's state on disk must be its own (its number, its seqs).
+        var restarted = await _files.OpenCrashCopyAsync();
 
         Assert.Equal(["new1"], (await restarted.Inboxes.ReadAfterAsync(client.InboxId, 0, 10)).Select(e => e.Event));
     }
@@ -85,17 +69,6 @@ public sealed class InboxOpenedAgainInOneGroupTests : IAsyncLifetime
     }
 
     /// <summary>A subscription write rolled back with a bad neighbour: it reloads the inbox's state from disk.</summary>
-    private static async Task ReloadInAFailedGroupAsync(LiteDbInboxFile file, RelayClient client)
-    {
-        using var release = new ManualResetEventSlim();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = file.Writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
-        await entered.Task;
-        var subscribe = file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]);
-        var failing = file.Writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
-        release.Set();
-        await held;
-        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
-        await subscribe;
-    }
+    private static Task ReloadInAFailedGroupAsync(LiteDbInboxFile file, RelayClient client) =>
+        StoreGroups.InAFailedGroupAsync(file.Writer, () => file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]));
 }

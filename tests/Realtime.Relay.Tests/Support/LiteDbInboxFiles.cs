@@ -22,6 +22,18 @@ internal sealed class LiteDbInboxFiles(string prefix) : IAsyncDisposable
         return file;
     }
 
+    /// <summary>
+    /// A crash: the files of <see cref="Dir"/> as they are now, copied while the store has them open and opened by a new
+    /// store; no shutdown code ran.
+    /// </summary>
+    public async Task<LiteDbInboxFile> OpenCrashCopyAsync(InboxOptions? options = null)
+    {
+        var crashed = Path.Combine(Dir, "crashed-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(crashed);
+        foreach (var path in Directory.GetFiles(Dir)) File.Copy(path, Path.Combine(crashed, Path.GetFileName(path)));
+        return await OpenAsync(crashed, options: options);
+    }
+
     /// <summary>Closes one before the end (a restart); it is not closed again.</summary>
     public async Task CloseAsync(LiteDbInboxFile file)
     {
