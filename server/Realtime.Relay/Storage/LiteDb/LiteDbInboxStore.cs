@@ -428,7 +428,7 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (_states.TryGetValue(inboxId, out var current) && ReferenceEquals(current, state))
         {
             _reservedOnDisk[inboxId] = state.SeqReservedThrough;
-            var before = _committedThrough.TryGetValue(inboxId, out var committed) && committed.Number == state.Number ? committed.Seq : 0;
+            var before = Kept(_committedThrough, inboxId, state.Number, out var committed) ? committed : 0;
             _committedThrough[inboxId] = (state.Number, Math.Max(stored.Seq, before));
             if (!handedOut && stored.Seq >= state.FirstSeq) _tails.Add(inboxId, stored);
         }
@@ -627,6 +627,17 @@ public sealed class LiteDbInboxStore : IInboxStore
     private void Wake(WriteContext ctx, string inboxId) => ctx.OnCommitted(() => _signals.Pulse(inboxId));
 
     /// <summary>
+    /// The seq kept for the inbox in _handedThrough, _committedThrough or _acknowledgedThrough, if kept under this number: what is
+    /// kept for an inbox closed and opened again under the same id belongs to its predecessor.
+    /// </summary>
+    private static bool Kept(Dictionary<string, (long Number, long Seq)> kept, string inboxId, long number, out long seq)
+    {
+        var found = kept.TryGetValue(inboxId, out var entry) && entry.Number == number;
+        seq = found ? entry.Seq : 0;
+        return found;
+    }
+
+    /// <summary>
     /// On rollback the cached state is reloaded from what is on disk, except that a seq handed out
     /// before the failed commit is never given to another event, and a committed acknowledgement (which
     /// does not save the state) stays.
@@ -636,13 +647,13 @@ public sealed class LiteDbInboxStore : IInboxStore
         _tails.Forget(inboxId);
         var onDisk = _inboxes.FindById(inboxId);
         if (onDisk is null) { _states.TryRemove(inboxId, out _); return; }
-        if (_handedThrough.TryGetValue(inboxId, out var handed) && handed.Number == onDisk.Number && handed.Seq >= onDisk.NextSeq) onDisk.NextSeq = handed.Seq + 1;
-        if (_committedThrough.TryGetValue(inboxId, out var committed) && committed.Number == onDisk.Number && committed.Seq >= onDisk.NextSeq) onDisk.NextSeq = committed.Seq + 1;
+        if (Kept(_handedThrough, inboxId, onDisk.Number, out var handed) && handed >= onDisk.NextSeq) onDisk.NextSeq = handed + 1;
+        if (Kept(_committedThrough, inboxId, onDisk.Number, out var committed) && committed >= onDisk.NextSeq) onDisk.NextSeq = committed + 1;
         // The events a committed acknowledgement covered are gone from the file, though the state on disk may not say so.
-        if (_acknowledgedThrough.TryGetValue(inboxId, out var acked) && acked.Number == onDisk.Number && acked.Seq > onDisk.AckedSeq)
+        if (Kept(_acknowledgedThrough, inboxId, onDisk.Number, out var acked) && acked > onDisk.AckedSeq)
         {
-            onDisk.AckedSeq = acked.Seq;
-            onDisk.FirstSeq = Math.Max(onDisk.FirstSeq, acked.Seq + 1);
+            onDisk.AckedSeq = acked;
+            onDisk.FirstSeq = Math.Max(onDisk.FirstSeq, acked + 1);
         }
         _states[inboxId] = onDisk;
     });
@@ -659,8 +670,7 @@ public sealed class LiteDbInboxStore : IInboxStore
         ctx.OnCommitted(() => _cleanStopMarkInFile = true);
         foreach (var state in _states.Values)
         {
-            var acknowledged = _acknowledgedThrough.TryGetValue(state.InboxId, out var acked) && acked.Number == state.Number;
-            if (state.SeqReservedThrough <= state.LastSeq && !acknowledged) continue;
+            if (state.SeqReservedThrough <= state.LastSeq && !Kept(_acknowledgedThrough, state.InboxId, state.Number, out _)) continue;
             Track(ctx, state.InboxId);
             state.SeqReservedThrough = Math.Min(state.SeqReservedThrough, state.LastSeq);
             Persist(state);
