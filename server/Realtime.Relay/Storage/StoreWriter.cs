@@ -112,11 +112,16 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
         return item.Task;
     }
 
-    /// <summary>Queues the write for the writer's thread, or fails it at once while storage is unavailable or after the stop.</summary>
-    private void Queue(WorkItem item)
+    /// <summary>
+    /// Queues the write for the writer's thread (on <paramref name="lane"/>, the queue when null), or fails it at once
+    /// while storage is unavailable or after the stop. True when it is queued.
+    /// </summary>
+    private bool Queue(WorkItem item, ChannelWriter<WorkItem>? lane = null)
     {
         if (db.UnavailableReason is { } reason) item.Fail(new StorageUnavailableException(reason));
-        else if (!_queue.Writer.TryWrite(item)) item.Fail(Stopped());
+        else if (!(lane ?? _queue.Writer).TryWrite(item)) item.Fail(Stopped());
+        else return true;
+        return false;
     }
 
     private static InvalidOperationException Stopped() => new("The store writer has stopped.");
@@ -158,11 +163,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     /// </summary>
     private bool BeginOnCallersThread(WorkItem item)
     {
-        if (!_queue.Writer.TryWrite(item))
-        {
-            item.Fail(Stopped());
-            return true;
-        }
+        if (!Queue(item)) return true;
         var ctx = new WriteContext();
         try { item.Begin(ctx); }
         catch (Exception)
@@ -185,9 +186,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     public Task WriteAheadAsync(Action<WriteContext> work)
     {
         var item = new WorkItem<bool>(ctx => { work(ctx); return true; });
-        if (db.UnavailableReason is { } reason) item.Fail(new StorageUnavailableException(reason));
-        else if (!_ahead.Writer.TryWrite(item)) item.Fail(Stopped());
-        else _queue.Writer.TryWrite(WakeUp.Instance); // refused only while stopping, and the stop runs what is ahead
+        if (Queue(item, _ahead.Writer)) _queue.Writer.TryWrite(WakeUp.Instance); // refused only while stopping, and the stop runs what is ahead
         return item.Task;
     }
 
