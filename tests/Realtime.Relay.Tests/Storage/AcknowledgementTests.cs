@@ -29,16 +29,25 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         foreach (var name in names) await file.Inboxes.AppendAsync([client.InboxId], Event(client, name));
     }
 
+    private static string[] Names(int count) => Enumerable.Range(1, count).Select(n => "e" + n).ToArray();
+
+    /// <summary>A fresh file with one open plugin inbox holding these events.</summary>
+    private async Task<(LiteDbInboxFile File, RelayClient Client)> InboxWithEventsAsync(InboxOptions? options, params string[] names)
+    {
+        var file = await _files.OpenAsync(options: options);
+        var client = NewPlugin();
+        await file.Inboxes.OpenAsync(client);
+        await AppendAsync(file, client, names);
+        return (file, client);
+    }
+
     private static async Task<List<string>> ReadAllAsync(LiteDbInboxFile file, RelayClient client) =>
         (await file.Inboxes.ReadAfterAsync(client.InboxId, 0, 100)).Select(e => e.Seq + ":" + e.Event).ToList();
 
     [Fact]
     public async Task Events_acknowledged_before_a_crash_are_not_in_the_file_after_it()
     {
-        var file = await _files.OpenAsync();
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
-        await AppendAsync(file, client, "e1", "e2", "e3", "e4", "e5");
+        var (file, client) = await InboxWithEventsAsync(null, "e1", "e2", "e3", "e4", "e5");
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 3);
 
         var restarted = await _files.OpenCrashCopyAsync();
@@ -54,10 +63,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
     public async Task After_a_crash_retention_by_count_does_not_report_acknowledged_events_as_dropped()
     {
         var options = new InboxOptions { MaxEventsPerClient = 100 };
-        var file = await _files.OpenAsync(options: options);
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
-        await AppendAsync(file, client, Enumerable.Range(1, 90).Select(n => "e" + n).ToArray());
+        var (file, client) = await InboxWithEventsAsync(options, Names(90));
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 90);
 
         var restarted = await _files.OpenCrashCopyAsync(options);
@@ -73,10 +79,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
     public async Task A_failed_group_after_a_crashed_start_keeps_what_the_start_found_in_the_file()
     {
         var options = new InboxOptions { MaxEventsPerClient = 50 };
-        var file = await _files.OpenAsync(options: options);
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
-        await AppendAsync(file, client, Enumerable.Range(1, 50).Select(n => "e" + n).ToArray());
+        var (file, client) = await InboxWithEventsAsync(options, Names(50));
         await file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-x"]); // the state on disk: next seq 51, first seq 1
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 50); // deletes 1..50; the state is not saved
 
@@ -94,10 +97,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
     public async Task A_crash_after_a_clean_restart_with_acknowledgements_and_no_append_is_recovered_too()
     {
         var options = new InboxOptions { MaxEventsPerClient = 50 };
-        var first = await _files.OpenAsync(options: options);
-        var client = NewPlugin();
-        await first.Inboxes.OpenAsync(client);
-        await AppendAsync(first, client, Enumerable.Range(1, 50).Select(n => "e" + n).ToArray());
+        var (first, client) = await InboxWithEventsAsync(options, Names(50));
         await _files.CloseAsync(first); // a clean stop gives the reservation back: the state on disk looks clean
 
         var second = await _files.OpenAsync(options: options);
@@ -113,10 +113,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_group_that_reloads_an_inbox_from_disk_keeps_its_committed_acknowledgement()
     {
-        var file = await _files.OpenAsync();
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
-        await AppendAsync(file, client, "e1", "e2", "e3");
+        var (file, client) = await InboxWithEventsAsync(null, "e1", "e2", "e3");
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 2);
 
         // Rolled back with its neighbour, the subscription write reloads the inbox's state from disk.
@@ -131,17 +128,9 @@ public sealed class AcknowledgementTests : IAsyncLifetime
     [Fact]
     public async Task An_inbox_closed_and_opened_again_in_one_group_does_not_take_the_old_ones_acknowledgement_after_a_failed_group()
     {
-        var file = await _files.OpenAsync();
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
-        await AppendAsync(file, client, "old1", "old2");
+        var (file, client) = await InboxWithEventsAsync(null, "old1", "old2");
         await file.Inboxes.AcknowledgeAsync(client.InboxId, 2);
-        // As a session registered again under the same job does: one write closes the inbox and opens it anew.
-        await file.Writer.WriteAsync(ctx =>
-        {
-            file.Inboxes.Close(ctx, client.InboxId);
-            file.Inboxes.Open(ctx, client);
-        });
+        await file.CloseAndOpenAgainAsync(client);
         await AppendAsync(file, client, "new1", "new2");
 
         await StoreGroups.InAFailedGroupAsync(file.Writer, () => file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]));
@@ -153,10 +142,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
     [Fact]
     public async Task A_clean_stop_saves_an_acknowledgement_even_when_nothing_else_of_the_inbox_changed()
     {
-        var file = await _files.OpenAsync();
-        var client = NewPlugin();
-        await file.Inboxes.OpenAsync(client);
-        await AppendAsync(file, client, "e1", "e2", "e3");
+        var (file, client) = await InboxWithEventsAsync(null, "e1", "e2", "e3");
         await _files.CloseAsync(file); // gives the reservation back: the next stop has no reservation of it to save
 
         var second = await _files.OpenAsync();

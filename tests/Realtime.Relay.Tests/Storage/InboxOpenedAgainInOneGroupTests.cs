@@ -25,12 +25,6 @@ public sealed class InboxOpenedAgainInOneGroupTests : IAsyncLifetime
 
     private static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{}");
 
-    private static Task CloseAndOpenAgainAsync(LiteDbInboxFile file, RelayClient client) => file.Writer.WriteAsync(ctx =>
-    {
-        file.Inboxes.Close(ctx, client.InboxId);
-        file.Inboxes.Open(ctx, client);
-    });
-
     [Fact]
     public async Task The_old_inboxs_state_saved_in_that_group_does_not_overwrite_the_new_one()
     {
@@ -41,7 +35,7 @@ public sealed class InboxOpenedAgainInOneGroupTests : IAsyncLifetime
         await StoreGroups.InOneGroupAsync(file.Writer, () =>
         [
             file.Inboxes.AppendAsync([client.InboxId], Event(client, "old-last")), // renews the reservation: saves the state at the group's end
-            CloseAndOpenAgainAsync(file, client),
+            file.CloseAndOpenAgainAsync(client),
         ]);
         await file.Inboxes.AppendAsync([client.InboxId], Event(client, "new1"));
 
@@ -58,7 +52,7 @@ public sealed class InboxOpenedAgainInOneGroupTests : IAsyncLifetime
         var client = NewPlugin();
         await file.Inboxes.OpenAsync(client);
         for (var n = 1; n <= 5; n++) await file.Inboxes.AppendAsync([client.InboxId], Event(client, "old" + n));
-        await CloseAndOpenAgainAsync(file, client);
+        await file.CloseAndOpenAgainAsync(client);
 
         await ReloadInAFailedGroupAsync(file, client); // before the new inbox has an event of its own
         await file.Inboxes.AppendAsync([client.InboxId], Event(client, "new1"));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Realtime.Relay.Clients;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage;
@@ -33,6 +34,16 @@ internal sealed class LiteDbInboxFile : IAsyncDisposable
             PostponeFetchedWrites = postponeFetchedWrites ?? LiteDbInboxStore.DefaultPostponeFetchedWrites,
         }, signals);
     }
+
+    /// <summary>
+    /// One write that closes the client's inbox and opens it again under the same id, as a game server registering again
+    /// under its job id does.
+    /// </summary>
+    public Task CloseAndOpenAgainAsync(RelayClient client) => Writer.WriteAsync(ctx =>
+    {
+        Inboxes.Close(ctx, client.InboxId);
+        Inboxes.Open(ctx, client);
+    });
 
     /// <summary>The events the file holds (not what memory has).</summary>
     public int EventsInFile() => Db.Database.GetCollection("events").Count();
