@@ -147,6 +147,9 @@ public sealed class RestartAndCleanStopTests : IAsyncLifetime
         var takenOver = new HashSet<string>(StringComparer.Ordinal);
         a.Ownership.TookOver += channels => { lock (takenOver) takenOver.UnionWith(channels); };
         a.ConfirmSubscriptions = false; // node-a takes the offers but Pusher does not confirm in time
+        // Counted from here: a loaded machine may have let a 1 s lease lapse while the two nodes shared the channels.
+        var before = new Dictionary<string, int>();
+        foreach (var plugin in plugins) before[plugin.InboxId] = (await GapsAsync(plugin, "node_failed")).Count;
 
         await b.StopCleanlyAsync();
         Assert.NotEmpty(moving.Except(a.Ownership.Owned)); // not handed over: released by node-b
@@ -155,7 +158,7 @@ public sealed class RestartAndCleanStopTests : IAsyncLifetime
         await Wait.UntilAsync(() => Task.FromResult(moving.All(c => { lock (takenOver) return takenOver.Contains(c); })), Patience.Step,
             "node-a to take over node-b's released channels");
         foreach (var plugin in plugins.Where(p => moving.Contains(p.OwnChannel)))
-            Assert.Single(await GapsAsync(plugin, "node_failed"));
+            Assert.Equal(before[plugin.InboxId] + 1, (await GapsAsync(plugin, "node_failed")).Count);
     }
 
     [Fact]
