@@ -212,6 +212,36 @@ public sealed class BenchEnvironment : IAsyncDisposable
         return total;
     }
 
+    /// <summary>
+    /// The relays' garbage collector so far (summed), from the runtime's counters on /metrics: what a figure's time went
+    /// to when it was not the relay's own code (e.g. a fan-out whose new polls all survive their first collections).
+    /// </summary>
+    public async Task<GcSample> RelayGcAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var values = new Dictionary<string, double>();
+        foreach (var relay in _relays.Where(r => !r.Process.HasExited))
+        {
+            string text;
+            try { text = await http.GetStringAsync(relay.Url + "/metrics"); }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { continue; } // a figure, not a reason to stop
+            foreach (var line in text.Split('\n'))
+            {
+                if (line.Length == 0 || line[0] == '#') continue;
+                var space = line.LastIndexOf(' ');
+                if (space > 0 && double.TryParse(line[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var value))
+                    values[line[..space]] = values.GetValueOrDefault(line[..space]) + value;
+            }
+        }
+        double Of(string name) => values.GetValueOrDefault(name);
+        return new GcSample(
+            (long)Of("system_runtime_dotnet_gc_heap_total_allocated"),
+            (long)Of("dotnet_collection_count_total{generation=\"0\"}"),
+            (long)Of("dotnet_collection_count_total{generation=\"1\"}"),
+            (long)Of("dotnet_collection_count_total{generation=\"2\"}"),
+            Of("system_runtime_dotnet_gc_pause_time"));
+    }
+
     /// <summary>CPU seconds (user + system) used so far by the relays (summed), soketi and this process.</summary>
     public CpuSample Cpu() => new(
         _relays.Sum(r => ProcStats.CpuSeconds(r.Process.Id)),
@@ -229,6 +259,18 @@ public sealed class BenchEnvironment : IAsyncDisposable
         await Soketi.DisposeAsync();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+}
+
+/// <summary>
+/// The relays' GC counters at one moment: bytes allocated, collections by generation (each counts in every generation
+/// it collected, as the runtime counts them) and seconds paused.
+/// </summary>
+public sealed record GcSample(long Allocated, long Gen0, long Gen1, long Gen2, double PausedSeconds)
+{
+    /// <summary>What happened between <paramref name="start"/> and this sample, as one line.</summary>
+    public string Since(GcSample start) =>
+        $"{(Allocated - start.Allocated) / (1024.0 * 1024):0} MiB allocated, {Gen0 - start.Gen0} collections " +
+        $"(gen 1: {Gen1 - start.Gen1}, gen 2: {Gen2 - start.Gen2}), {PausedSeconds - start.PausedSeconds:0.00} s paused";
 }
 
 /// <summary>One relay process and the node id it runs as (RELAY_NODE_ID on Redis).</summary>

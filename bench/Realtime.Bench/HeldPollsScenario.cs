@@ -48,6 +48,9 @@ public static class HeldPollsScenario
         var firstErrors = new List<string>();
         var loops = new List<Task>(n);
         var wokenAt = new long[1];
+        // When each poll returned the fan-out event, in the order they returned: the spread says whether the
+        // relay starts answering late (a write in front of every answer) or answers slowly (the cost per answer).
+        var wokenTimes = new long[n];
         long fanoutSent = 0, fanoutExpected = long.MaxValue;
 
         async Task PollLoop(Session session, RelayApi client)
@@ -65,7 +68,10 @@ public static class HeldPollsScenario
                     if (!sawFanout && answer.Events.Any(e => e.Event == "bench-fanout"))
                     {
                         sawFanout = true;
-                        if (Interlocked.Increment(ref woken) == Interlocked.Read(ref fanoutExpected)) wokenAt[0] = Stopwatch.GetTimestamp();
+                        var now = Stopwatch.GetTimestamp();
+                        var order = Interlocked.Increment(ref woken);
+                        if (order <= wokenTimes.Length) wokenTimes[order - 1] = now;
+                        if (order == Interlocked.Read(ref fanoutExpected)) wokenAt[0] = now;
                     }
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
@@ -140,12 +146,14 @@ public static class HeldPollsScenario
                               $"peak (VmHWM) {ProcStats.MiB(peak)}, outstanding polls {minHeld}..{maxHeld}, CPU {env.Cpu().Since(cpuStart)}");
 
         // One event heard by every session (the game's own channel): each held poll should return it.
+        var gcBefore = await env.RelayGcAsync();
         Interlocked.Exchange(ref fanoutExpected, Interlocked.Read(ref registered));
         Interlocked.Exchange(ref fanoutSent, Stopwatch.GetTimestamp());
         await env.Backend.TriggerAsync("private-game-" + GameId, "bench-fanout", """{"id":-3}""");
         var wakeDeadline = DateTime.UtcNow.AddSeconds(60);
         while (Interlocked.Read(ref woken) < registered && DateTime.UtcNow < wakeDeadline) await Task.Delay(50);
         var allWoken = Interlocked.Read(ref woken) >= registered;
+        var gcDuring = (await env.RelayGcAsync()).Since(gcBefore); // sampled once all were woken (or the wait gave up)
         var fanoutSeconds = allWoken ? Stopwatch.GetElapsedTime(fanoutSent, wokenAt[0]).TotalSeconds : double.NaN;
         var (afterRss, afterPeak) = env.RelayMemory();
         Report.Progress(name, $"one event to all sessions: {woken}/{registered} polls returned it" +
@@ -174,6 +182,13 @@ public static class HeldPollsScenario
         Report.Add(new Figure(name, "transport", transport));
         Report.Add(new Figure(name, "errors (register + poll)", $"{totalErrors}", "0", totalErrors == 0));
         Report.Add(new Figure(name, "registration rate", $"{registered / registerSeconds:0} sessions/s"));
+        if (allWoken && woken > 0)
+        {
+            double At(double share) => Stopwatch.GetElapsedTime(fanoutSent, wokenTimes[(int)Math.Min(woken - 1, Math.Ceiling(share * woken) - 1)]).TotalSeconds;
+            Report.Add(new Figure(name, "fan-out: first / 10 % / 50 % / 90 % answered after",
+                $"{Stopwatch.GetElapsedTime(fanoutSent, wokenTimes[0]).TotalSeconds:0.000} / {At(0.1):0.000} / {At(0.5):0.000} / {At(0.9):0.000} s"));
+        }
+        Report.Add(new Figure(name, "fan-out: the relay's GC meanwhile", gcDuring));
         Report.Add(new Figure(name, "one event to every held poll", allWoken ? $"{woken} returned it in {fanoutSeconds:0.00} s" : $"{woken}/{registered} in 60 s",
             $"all {n:N0} in <= 1 s", allWoken && registered == n && fanoutSeconds <= 1.0));
     }
