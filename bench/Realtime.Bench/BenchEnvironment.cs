@@ -214,32 +214,40 @@ public sealed class BenchEnvironment : IAsyncDisposable
 
     /// <summary>
     /// The relays' garbage collector so far (summed), from the runtime's counters on /metrics: what a figure's time went
-    /// to when it was not the relay's own code (e.g. a fan-out whose new polls all survive their first collections).
+    /// to when it was not the relay's own code. Null when a relay has exited, could not be read or lacks a counter: a
+    /// sum over fewer relays, or a counter read as 0, would make a difference between two samples wrong.
     /// </summary>
-    public async Task<GcSample> RelayGcAsync()
+    public async Task<GcSample?> RelayGcAsync()
     {
+        string[] names =
+        [
+            "system_runtime_dotnet_gc_heap_total_allocated",
+            "dotnet_collection_count_total{generation=\"0\"}",
+            "dotnet_collection_count_total{generation=\"1\"}",
+            "dotnet_collection_count_total{generation=\"2\"}",
+            "system_runtime_dotnet_gc_pause_time",
+        ];
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var values = new Dictionary<string, double>();
-        foreach (var relay in _relays.Where(r => !r.Process.HasExited))
+        var totals = new double[names.Length];
+        foreach (var relay in _relays)
         {
+            if (relay.Process.HasExited) return null;
             string text;
             try { text = await http.GetStringAsync(relay.Url + "/metrics"); }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { continue; } // a figure, not a reason to stop
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return null; } // a figure, not a reason to stop
+            var found = new bool[names.Length];
             foreach (var line in text.Split('\n'))
             {
-                if (line.Length == 0 || line[0] == '#') continue;
                 var space = line.LastIndexOf(' ');
-                if (space > 0 && double.TryParse(line[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var value))
-                    values[line[..space]] = values.GetValueOrDefault(line[..space]) + value;
+                if (space <= 0 || line[0] == '#') continue;
+                var i = Array.IndexOf(names, line[..space]);
+                if (i < 0 || !double.TryParse(line[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var value)) continue;
+                totals[i] += value;
+                found[i] = true;
             }
+            if (found.Contains(false)) return null;
         }
-        double Of(string name) => values.GetValueOrDefault(name);
-        return new GcSample(
-            (long)Of("system_runtime_dotnet_gc_heap_total_allocated"),
-            (long)Of("dotnet_collection_count_total{generation=\"0\"}"),
-            (long)Of("dotnet_collection_count_total{generation=\"1\"}"),
-            (long)Of("dotnet_collection_count_total{generation=\"2\"}"),
-            Of("system_runtime_dotnet_gc_pause_time"));
+        return new GcSample((long)totals[0], (long)totals[1], (long)totals[2], (long)totals[3], totals[4]);
     }
 
     /// <summary>CPU seconds (user + system) used so far by the relays (summed), soketi and this process.</summary>
@@ -262,15 +270,16 @@ public sealed class BenchEnvironment : IAsyncDisposable
 }
 
 /// <summary>
-/// The relays' GC counters at one moment: bytes allocated, collections by generation (each counts in every generation
-/// it collected, as the runtime counts them) and seconds paused.
+/// The relays' GC counters at one moment: bytes allocated, collections (as the runtime counts them: every collection
+/// counts in generation 0, those of generation 1 or 2 also in 1, those of 2 also in 2) and seconds paused.
 /// </summary>
-public sealed record GcSample(long Allocated, long Gen0, long Gen1, long Gen2, double PausedSeconds)
+public sealed record GcSample(long Allocated, long Collections, long Gen1OrHigher, long Gen2, double PausedSeconds)
 {
-    /// <summary>What happened between <paramref name="start"/> and this sample, as one line.</summary>
-    public string Since(GcSample start) =>
-        $"{(Allocated - start.Allocated) / (1024.0 * 1024):0} MiB allocated, {Gen0 - start.Gen0} collections " +
-        $"(gen 1: {Gen1 - start.Gen1}, gen 2: {Gen2 - start.Gen2}), {PausedSeconds - start.PausedSeconds:0.00} s paused";
+    /// <summary>What happened between two samples, as one line; "n/a" when either could not be taken.</summary>
+    public static string Between(GcSample? start, GcSample? end) => start is null || end is null
+        ? "n/a (a relay's /metrics could not be read)"
+        : $"{(end.Allocated - start.Allocated) / (1024.0 * 1024):0} MiB allocated, {end.Collections - start.Collections} collections " +
+          $"(of gen 1 or 2: {end.Gen1OrHigher - start.Gen1OrHigher}, of gen 2: {end.Gen2 - start.Gen2}), {end.PausedSeconds - start.PausedSeconds:0.00} s paused";
 }
 
 /// <summary>One relay process and the node id it runs as (RELAY_NODE_ID on Redis).</summary>

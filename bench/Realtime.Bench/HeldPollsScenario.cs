@@ -153,7 +153,7 @@ public static class HeldPollsScenario
         var wakeDeadline = DateTime.UtcNow.AddSeconds(60);
         while (Interlocked.Read(ref woken) < registered && DateTime.UtcNow < wakeDeadline) await Task.Delay(50);
         var allWoken = Interlocked.Read(ref woken) >= registered;
-        var gcDuring = (await env.RelayGcAsync()).Since(gcBefore); // sampled once all were woken (or the wait gave up)
+        var gcDuring = GcSample.Between(gcBefore, await env.RelayGcAsync()); // sampled once all were woken (or the wait gave up)
         var fanoutSeconds = allWoken ? Stopwatch.GetElapsedTime(fanoutSent, wokenAt[0]).TotalSeconds : double.NaN;
         var (afterRss, afterPeak) = env.RelayMemory();
         Report.Progress(name, $"one event to all sessions: {woken}/{registered} polls returned it" +
@@ -184,6 +184,8 @@ public static class HeldPollsScenario
         Report.Add(new Figure(name, "registration rate", $"{registered / registerSeconds:0} sessions/s"));
         if (allWoken && woken > 0)
         {
+            // Each time was taken just before its poll was counted, so the order of counting is not quite the order in time.
+            Array.Sort(wokenTimes, 0, (int)Math.Min(woken, wokenTimes.Length));
             double At(double share) => Stopwatch.GetElapsedTime(fanoutSent, wokenTimes[(int)Math.Min(woken - 1, Math.Ceiling(share * woken) - 1)]).TotalSeconds;
             Report.Add(new Figure(name, "fan-out: first / 10 % / 50 % / 90 % answered after",
                 $"{Stopwatch.GetElapsedTime(fanoutSent, wokenTimes[0]).TotalSeconds:0.000} / {At(0.1):0.000} / {At(0.5):0.000} / {At(0.9):0.000} s"));

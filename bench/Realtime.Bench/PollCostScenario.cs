@@ -70,7 +70,8 @@ public static class PollCostScenario
         Report.Progress(ScenarioName, $"{count} polls answered in {seconds:0.0} s; CPU {cpuEnd.Since(cpuStart)}");
         Report.Add(new Figure(ScenarioName, "polls answered (wait=0, one event)", $"{count / seconds:0} /s over {loops} connections"));
         Report.Add(new Figure(ScenarioName, "relay CPU per answered poll", count == 0 ? "n/a" : $"{(cpuEnd.Relay - cpuStart.Relay) / count * 1e6:0} µs"));
-        Report.Add(new Figure(ScenarioName, "relay allocated per answered poll", count == 0 ? "n/a" : $"{(gcEnd.Allocated - gcStart.Allocated) / (double)count / 1024:0.0} KiB ({gcEnd.Since(gcStart)})"));
+        Report.Add(new Figure(ScenarioName, "relay allocated per answered poll", count == 0 || gcStart is null || gcEnd is null ? "n/a"
+            : $"{(gcEnd.Allocated - gcStart.Allocated) / (double)count / 1024:0.0} KiB ({GcSample.Between(gcStart, gcEnd)})"));
         Report.Add(new Figure(ScenarioName, "bench CPU per answered poll", count == 0 ? "n/a" : $"{(cpuEnd.Bench - cpuStart.Bench) / count * 1e6:0} µs"));
         Report.Add(new Figure(ScenarioName, "errors", $"{Interlocked.Read(ref errors)}", "0", Interlocked.Read(ref errors) == 0));
     }
