@@ -203,12 +203,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var total = 0.0;
         foreach (var relay in _relays.Where(r => !r.Process.HasExited))
-        {
-            var text = await http.GetStringAsync(relay.Url + "/metrics");
-            foreach (var line in text.Split('\n'))
-                if (line.StartsWith(name + " ", StringComparison.Ordinal) || line.StartsWith(name + "{", StringComparison.Ordinal))
-                    total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        }
+            total += PrometheusText.Sum(await http.GetStringAsync(relay.Url + "/metrics"), name);
         return total;
     }
 
@@ -235,17 +230,11 @@ public sealed class BenchEnvironment : IAsyncDisposable
             string text;
             try { text = await http.GetStringAsync(relay.Url + "/metrics"); }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return null; } // a figure, not a reason to stop
-            var found = new bool[names.Length];
-            foreach (var line in text.Split('\n'))
+            for (var i = 0; i < names.Length; i++)
             {
-                var space = line.LastIndexOf(' ');
-                if (space <= 0 || line[0] == '#') continue;
-                var i = Array.IndexOf(names, line[..space]);
-                if (i < 0 || !double.TryParse(line[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var value)) continue;
+                if (PrometheusText.Value(text, names[i]) is not { } value) return null;
                 totals[i] += value;
-                found[i] = true;
             }
-            if (found.Contains(false)) return null;
         }
         return new GcSample((long)totals[0], (long)totals[1], (long)totals[2], (long)totals[3], totals[4]);
     }

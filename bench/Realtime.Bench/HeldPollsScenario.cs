@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
+using Realtime.Testing;
 
 namespace Realtime.Bench;
 
@@ -213,12 +213,8 @@ public static class HeldPollsScenario
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            var text = await http.GetStringAsync(relayUrl + "/metrics");
-            foreach (var line in text.Split('\n'))
-                if (line.StartsWith("dotnet_total_memory_bytes ", StringComparison.Ordinal))
-                    return (long)double.Parse(line["dotnet_total_memory_bytes ".Length..], CultureInfo.InvariantCulture);
+            return (long)(PrometheusText.Value(await http.GetStringAsync(relayUrl + "/metrics"), "dotnet_total_memory_bytes") ?? 0);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or FormatException) { }
-        return 0;
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or FormatException) { return 0; }
     }
 }

@@ -96,12 +96,7 @@ public sealed class SoketiServer : IAsyncDisposable
     public async Task<int> ConnectedSocketsAsync()
     {
         using var http = new HttpClient();
-        var text = await http.GetStringAsync($"http://{Host}:{MetricsPort}/metrics");
-        var total = 0.0;
-        foreach (var line in text.Split('\n'))
-            if (line.StartsWith("soketi_connected{", StringComparison.Ordinal) || line.StartsWith("soketi_connected ", StringComparison.Ordinal))
-                total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        return (int)total;
+        return (int)PrometheusText.Sum(await http.GetStringAsync($"http://{Host}:{MetricsPort}/metrics"), "soketi_connected");
     }
 
     /// <summary>Ends the process at once (SIGKILL): connected clients see the connection drop.</summary>

@@ -121,9 +121,7 @@ public sealed class PusherFeedTests : IAsyncLifetime
 
     private async Task<double> DroppedCountAsync()
     {
-        var metrics = await _relay.CreateClient().GetStringAsync("/metrics");
-        return metrics.Split('\n').Where(l => l.StartsWith("relay_pusher_events_dropped_total{", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        return PrometheusText.Sum(await _relay.CreateClient().GetStringAsync("/metrics"), "relay_pusher_events_dropped_total");
     }
 
     public async Task DisposeAsync()
