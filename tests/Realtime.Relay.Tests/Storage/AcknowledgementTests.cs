@@ -4,6 +4,7 @@ using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage;
 using Realtime.Relay.Storage.LiteDb;
 using Realtime.Relay.Tests.Support;
+using static Realtime.Relay.Tests.Support.StoreSamples;
 
 namespace Realtime.Relay.Tests.Storage;
 
@@ -19,10 +20,6 @@ public sealed class AcknowledgementTests : IAsyncLifetime
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await _files.DisposeAsync();
-
-    private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
-
-    private static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{}");
 
     private static async Task AppendAsync(LiteDbInboxFile file, RelayClient client, params string[] names)
     {

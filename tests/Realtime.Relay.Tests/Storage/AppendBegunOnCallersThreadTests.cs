@@ -3,6 +3,7 @@ using Realtime.Relay.Clients;
 using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage.LiteDb;
 using Realtime.Relay.Tests.Support;
+using static Realtime.Relay.Tests.Support.StoreSamples;
 
 namespace Realtime.Relay.Tests.Storage;
 
@@ -21,9 +22,6 @@ public sealed class AppendBegunOnCallersThreadTests : IAsyncLifetime
     public async Task DisposeAsync() => await _files.DisposeAsync();
 
     private Task<LiteDbInboxFile> OpenFileAsync(TimeSpan? postpone = null) => _files.OpenAsync(postponeFetchedWrites: postpone);
-
-    private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
-    private static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{}");
 
     /// <summary>Inbox ids whose enumeration runs <paramref name="between"/> once the first id's copy got its seq (inside HandOut).</summary>
     private sealed class IdsWithHook(string[] ids, Action between) : IReadOnlyCollection<string>

@@ -4,6 +4,7 @@ using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage;
 using Realtime.Relay.Storage.LiteDb;
 using Realtime.Relay.Tests.Support;
+using static Realtime.Relay.Tests.Support.StoreSamples;
 
 namespace Realtime.Relay.Tests.Storage;
 
@@ -28,10 +29,6 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     }
 
     private Task<LiteDbInboxFile> OpenFileAsync(string dir, TimeSpan? postponeFetchedWrites = null) => _files.OpenAsync(dir, postponeFetchedWrites);
-
-    private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
-
-    private static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{}");
 
     /// <summary>Queues a write that holds its group open until <paramref name="release"/> is set; completes <paramref name="entered"/> when it runs.</summary>
     private static Task Hold(StoreWriter writer, TaskCompletionSource entered, ManualResetEventSlim release) =>

@@ -4,6 +4,7 @@ using Realtime.Relay.Inbox;
 using Realtime.Relay.Storage;
 using Realtime.Relay.Storage.LiteDb;
 using Realtime.Relay.Tests.Support;
+using static Realtime.Relay.Tests.Support.StoreSamples;
 
 namespace Realtime.Relay.Tests.Storage;
 
@@ -20,10 +21,6 @@ public sealed class InboxOpenedAgainInOneGroupTests : IAsyncLifetime
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await _files.DisposeAsync();
-
-    private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
-
-    private static IncomingEvent Event(RelayClient client, string name) => new(client.OwnChannel, name, "{}");
 
     [Fact]
     public async Task The_old_inboxs_state_saved_in_that_group_does_not_overwrite_the_new_one()

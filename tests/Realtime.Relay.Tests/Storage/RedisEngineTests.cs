@@ -6,6 +6,7 @@ using Realtime.Relay.Storage;
 using Realtime.Relay.Storage.Redis;
 using Realtime.Relay.Tests.Storage.Contract;
 using Realtime.Relay.Tests.Support;
+using static Realtime.Relay.Tests.Support.StoreSamples;
 using Realtime.Testing;
 
 namespace Realtime.Relay.Tests.Storage;
@@ -20,8 +21,6 @@ public sealed class RedisEngineTests(RedisFixture shared)
 {
     private static readonly InboxOptions Options = new() { MaxEventsPerClient = 100, RetentionSeconds = 3600 };
     private readonly FakeTime _time = new();
-
-    private static RelayClient NewPlugin() => new(ClientKind.Plugin, ClientTokens.NewId(), null);
 
     [Fact]
     public async Task An_append_on_one_node_wakes_a_reader_waiting_on_another_which_then_reads_it()
