@@ -20,7 +20,15 @@ public static class AuthenticationSetup
     /// <summary>Platform users authenticate with an HS256 JWT signed with AUTH_JWT_SECRET.</summary>
     public static IServiceCollection AddPlatformAuthentication(this IServiceCollection services)
     {
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // No default scheme to authenticate with: every endpoint names its scheme (the policies below, and the relay
+        // clients' filter), so the authentication middleware has nothing to run on a request. With the JWT scheme as the
+        // default it ran on every long-poll too, only to skip the client's opaque token (README, "Benchmarks").
+        // Challenges and refusals without a scheme of their own still answer as the platform's JWT scheme does.
+        services.AddAuthentication(options =>
+        {
+            options.DefaultChallengeScheme = JwtBearerDefaults.AuthenticationScheme;
+            options.DefaultForbidScheme = JwtBearerDefaults.AuthenticationScheme;
+        }).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<JwtSettings>((options, jwt) =>
             {
