@@ -17,24 +17,48 @@ public sealed class ClientTokenAuthentication(
     public const string SchemeName = "RelayClientToken";
     private const string ClientItemKey = "relay.client";
 
+    // What a request authenticated as a relay client says of itself, one per kind, made once: the client is in the
+    // request's items (ClientOf), and nothing reads an id from the claims, so a principal per request was only garbage
+    // on every long-poll round (README, "Benchmarks").
+    private static readonly ClaimsPrincipal PluginPrincipal = PrincipalOf(ClientKind.Plugin);
+    private static readonly ClaimsPrincipal GameServerPrincipal = PrincipalOf(ClientKind.GameServer);
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
-        var token = header["Bearer ".Length..].Trim();
-        if (token.Count(c => c == '.') == 2) return AuthenticateResult.NoResult();
+        var (client, failure) = await AuthenticateAsync(Context, tokens, activity);
+        if (client is null) return failure is null ? AuthenticateResult.NoResult() : AuthenticateResult.Fail(failure);
+        return AuthenticateResult.Success(new AuthenticationTicket(PrincipalOf(client), SchemeName));
+    }
+
+    /// <summary>
+    /// The scheme's check, callable without the authentication service: <see cref="RelayClientEndpointAttribute"/> runs it
+    /// on every client request, where the service's handler lookup, handler, ticket and properties were a tenth of what
+    /// a long-poll round allocated (README, "Benchmarks"). On success the request's client is set (<see cref="ClientOf"/>).
+    /// No client and no failure: the request carries no relay token (none, or a platform JWT).
+    /// </summary>
+    public static async ValueTask<(RelayClient? Client, string? Failure)> AuthenticateAsync(
+        HttpContext http, IClientCredentialStore tokens, IClientActivity activity)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return (null, null);
+        var token = header.AsSpan("Bearer ".Length).Trim();
+        if (token.Count('.') == 2) return (null, null);
         var client = await tokens.FindAsync(ClientTokens.Hash(token));
         if (client is null)
         {
             Monitoring.AuthRefusals.Count(Monitoring.AuthRefusals.ClientTokenInvalid);
-            return AuthenticateResult.Fail("unknown or revoked token");
+            return (null, "unknown or revoked token");
         }
-        Context.Items[ClientItemKey] = client;
+        http.Items[ClientItemKey] = client;
         activity.Touch(client); // any authenticated call keeps a game-server session alive
-        var identity = new ClaimsIdentity(
-            [new Claim("client_kind", client.KindName), new Claim("client_id", client.Id)], SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        return (client, null);
     }
+
+    /// <summary>The user a request authenticated as <paramref name="client"/> is.</summary>
+    public static ClaimsPrincipal PrincipalOf(RelayClient client) => client.Kind == ClientKind.Plugin ? PluginPrincipal : GameServerPrincipal;
+
+    private static ClaimsPrincipal PrincipalOf(ClientKind kind) =>
+        new(new ClaimsIdentity([new Claim("client_kind", kind == ClientKind.Plugin ? "plugin" : "server")], SchemeName));
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         Problems.WriteAsync(Context, 401, ErrorCodes.Unauthorized, "A relay token is required (Authorization: Bearer <token>); it may have been revoked.");

@@ -19,7 +19,19 @@ public static class ClientTokens
         prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>The stored form: hex SHA-256. Lookups compare hashes, never tokens.</summary>
-    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    public static string Hash(string token) => Hash(token.AsSpan());
+
+    /// <inheritdoc cref="Hash(string)"/>
+    public static string Hash(ReadOnlySpan<char> token)
+    {
+        // Checked on every client request: the token's bytes and the hash are not kept, so no arrays for them
+        // unless a (foreign) token is too long for the stack.
+        var length = Encoding.UTF8.GetMaxByteCount(token.Length);
+        Span<byte> bytes = length <= 512 ? stackalloc byte[length] : new byte[length];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(token, bytes)], hash);
+        return Convert.ToHexStringLower(hash);
+    }
 
     /// <summary>A short random id for plugins and sessions, safe in channel names.</summary>
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));

@@ -24,13 +24,15 @@ public sealed class RelayClientEndpointAttribute : Attribute, IAsyncAuthorizatio
     public async Task OnAuthorizationAsync(AuthorizationFilterContext context)
     {
         var http = context.HttpContext;
-        var result = await http.AuthenticateAsync(ClientTokenAuthentication.SchemeName);
-        if (!result.Succeeded)
+        var services = http.RequestServices;
+        var (client, _) = await ClientTokenAuthentication.AuthenticateAsync(
+            http, services.GetRequiredService<IClientCredentialStore>(), services.GetRequiredService<IClientActivity>());
+        if (client is null)
         {
             context.Result = new ChallengeResult(ClientTokenAuthentication.SchemeName);
             return;
         }
-        http.User = result.Principal;
+        http.User = ClientTokenAuthentication.PrincipalOf(client);
         if (RelayClientAccess.Authorize(http, context.RouteData.Values, out var refusal) is null)
             context.Result = refusal;
     }

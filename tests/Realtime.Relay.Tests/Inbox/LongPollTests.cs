@@ -120,6 +120,17 @@ public sealed class LongPollTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
     }
 
+    [Fact]
+    public async Task A_token_too_long_to_hash_on_the_stack_is_401_like_any_unknown_one()
+    {
+        var (client, _) = await _inbox.NewClientAsync();
+        var http = _relay.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", "rbp_" + new string('x', 4_000));
+        var res = await http.GetAsync($"{client.BasePath}/events?wait=0");
+        Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
+        Assert.Equal("unauthorized", (string?)JObject.Parse(await res.Content.ReadAsStringAsync())["code"]);
+    }
+
     [Theory]
     [InlineData("after=-1")]
     [InlineData("wait=26")]
