@@ -47,6 +47,9 @@ public static class LoggingSetup
         app.UseSerilogRequestLogging(o =>
         {
             o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} -> {StatusCode} in {Elapsed:0} ms";
+            // The relay's logger, named once: without it the middleware makes a logger for its source context on every
+            // request, every long-poll round among them (README, "Benchmarks").
+            o.Logger = app.ApplicationServices.GetService<Serilog.ILogger>();
             // Long-polls and probes are routine: keep them out of the info stream. A failing
             // readiness probe is not a server error either: ReadinessLog reports the change once.
             o.GetLevel = (http, _, ex) =>
