@@ -20,14 +20,15 @@ public sealed class ClientTokenAuthentication(
     // What a request authenticated as a relay client says of itself, one per kind, made once: the client is in the
     // request's items (ClientOf), and nothing reads an id from the claims, so a principal per request was only garbage
     // on every long-poll round (README, "Benchmarks").
-    private static readonly ClaimsPrincipal PluginPrincipal = PrincipalOf(ClientKind.Plugin);
-    private static readonly ClaimsPrincipal GameServerPrincipal = PrincipalOf(ClientKind.GameServer);
+    private static readonly ClaimsPrincipal PluginPrincipal = NewPrincipal(ClientKind.Plugin);
+    private static readonly ClaimsPrincipal GameServerPrincipal = NewPrincipal(ClientKind.GameServer);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var (client, failure) = await AuthenticateAsync(Context, tokens, activity);
         if (client is null) return failure is null ? AuthenticateResult.NoResult() : AuthenticateResult.Fail(failure);
-        return AuthenticateResult.Success(new AuthenticationTicket(PrincipalOf(client), SchemeName));
+        // A principal of its own: the authentication service hands it to claims transformations, which may change it.
+        return AuthenticateResult.Success(new AuthenticationTicket(NewPrincipal(client.Kind), SchemeName));
     }
 
     /// <summary>
@@ -57,7 +58,7 @@ public sealed class ClientTokenAuthentication(
     /// <summary>The user a request authenticated as <paramref name="client"/> is.</summary>
     public static ClaimsPrincipal PrincipalOf(RelayClient client) => client.Kind == ClientKind.Plugin ? PluginPrincipal : GameServerPrincipal;
 
-    private static ClaimsPrincipal PrincipalOf(ClientKind kind) =>
+    private static ClaimsPrincipal NewPrincipal(ClientKind kind) =>
         new(new ClaimsIdentity([new Claim("client_kind", kind == ClientKind.Plugin ? "plugin" : "server")], SchemeName));
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>

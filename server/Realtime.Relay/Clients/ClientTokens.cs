@@ -19,7 +19,11 @@ public static class ClientTokens
         prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>The stored form: hex SHA-256. Lookups compare hashes, never tokens.</summary>
-    public static string Hash(string token) => Hash(token.AsSpan());
+    public static string Hash(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return Hash(token.AsSpan());
+    }
 
     /// <inheritdoc cref="Hash(string)"/>
     public static string Hash(ReadOnlySpan<char> token)

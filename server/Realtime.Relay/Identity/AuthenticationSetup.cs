@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.IdentityModel.Tokens;
 using Realtime.Relay.Configuration;
 using Realtime.Relay.Infrastructure;
@@ -77,6 +78,8 @@ public static class AuthenticationSetup
         // Both policies decide on PlatformUser's one reading of the claims, the same object the
         // endpoints then use: what the policy allows, the endpoint can read (no null, no 500).
         services.AddAuthorizationBuilder()
+            // A bare [Authorize] (none today) asks for a platform user, as it did while JWT was the default scheme.
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().Build())
             .AddPolicy(PlatformUserPolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAssertion(ctx => PlatformUser.From(ctx.User) is not null))
