@@ -99,7 +99,10 @@ public sealed class RedisRelayProcessTests(SoketiRedisAndRelay env) : IClassFixt
     [Fact]
     public async Task A_node_killed_and_started_again_on_the_same_redis_delivers_what_was_stored_and_tells_the_gap()
     {
-        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, env.NodeEnvironment("node-kill"));
+        // A Redis of its own: beside the class's node-a, whichever node took the channel's lease would decide whether
+        // the restart owes a gap (node-a hearing it all along means none; docs/cluster.md, "Restarts"). Alone, it does.
+        await using var redis = await RedisServer.StartAsync();
+        await using var relay = await RelayProcess.StartAsync(SoketiAndRelay.RelayDll, RelayProcess.RedisNodeEnvironment(env.Soketi, redis, "node-kill"));
         var plugin = await PairedPlugin.PairAsync(relay.BaseUrl);
         await env.UntilPusherHasAsync(plugin.Channel);
         var backend = new PusherNodeBackend(env.Soketi);
