@@ -8,7 +8,7 @@ namespace Realtime.Bench;
 /// (answered at once with that event, nothing acknowledged) for a fixed time, over one HTTP/1.1
 /// connection each. The figure is the relay's CPU time per answered poll, read from /proc: what
 /// the held-polls fan-out and the throughput run pay per round besides the wake-up and the store.
-/// No target: it is the measure for changes to the request path (README, "Benchmarks").
+/// No target: it is the measure for changes to the request path (docs/performance.md).
 /// </summary>
 public static class PollCostScenario
 {

@@ -112,7 +112,7 @@ public static class StoreScenario
             Report.Add(new Figure(Name, "appends stored", $"{total / appendSeconds:0} events/s"));
             Report.Add(new Figure(Name, "every event once, in order", $"{Interlocked.Read(ref breaks)} out of place", "0", Interlocked.Read(ref breaks) == 0));
             Report.Add(new Figure(Name, "this process's CPU meanwhile", $"{cpu:0.00} cores (of {Environment.ProcessorCount})"));
-            // The bench's own appenders and readers allocate too, but little next to LiteDB (README, "Where the time goes").
+            // The bench's own appenders and readers allocate too, but little next to LiteDB (docs/performance.md, "Where the time goes").
             Report.Add(new Figure(Name, "allocated per event (store and bench)", $"{allocated / 1024.0 / total:0.0} KiB"));
             Report.Add(new Figure(Name, "GC: paused / collections gen0 / gen1 / gen2", $"{paused.TotalSeconds / seconds:P0} of the time / {collections}"));
         }

@@ -174,7 +174,7 @@ public static class ThroughputScenario
         // The same load on channels no relay hears (soketi has no subscriber for them, so the relay sees nothing):
         // soketi and this process's REST client start with the relay, and both are cold too. soketi answers every
         // REST call on a new connection, and in the warm-up round it often took the offered 12,000 events/s down to
-        // 7,000-10,000 (README, "Benchmarks"). Pusher is never cold: the cold round is about the relay.
+        // 7,000-10,000 (docs/performance.md). Pusher is never cold: the cold round is about the relay.
         async Task WarmPublisherAsync(int count)
         {
             var (seconds, _) = await SendPacedAsync(0, count, async ids =>

@@ -12,7 +12,7 @@ namespace Realtime.Pusher.Client;
 /// </summary>
 internal sealed class SubscriptionTable(object gate)
 {
-    // Changed only under the gate; read without it by Get, which every frame of the connection asks (README, "Benchmarks").
+    // Changed only under the gate; read without it by Get, which every frame of the connection asks (docs/performance.md).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PusherSubscription> _subs = new(StringComparer.Ordinal);
     private readonly Dictionary<PusherSubscription, PusherSession> _sentOn = new();
     private readonly HashSet<string> _gapPending = new(StringComparer.Ordinal);

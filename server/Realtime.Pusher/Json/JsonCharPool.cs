@@ -6,7 +6,7 @@ namespace Realtime.Pusher.Json;
 /// <summary>
 /// Newtonsoft's readers and writers take their character buffers from here instead of allocating
 /// them per use: every Pusher frame is parsed once, and those buffers were the largest single share
-/// of the relay's allocations under load (README, "Benchmarks").
+/// of the relay's allocations under load (docs/performance.md).
 /// </summary>
 public sealed class JsonCharPool : IArrayPool<char>
 {

@@ -19,7 +19,7 @@ public sealed class ClientTokenAuthentication(
 
     // What a request authenticated as a relay client says of itself, one per kind, made once: the client is in the
     // request's items (ClientOf), and nothing reads an id from the claims, so a principal per request was only garbage
-    // on every long-poll round (README, "Benchmarks").
+    // on every long-poll round (docs/performance.md).
     private static readonly ClaimsPrincipal PluginPrincipal = NewPrincipal(ClientKind.Plugin);
     private static readonly ClaimsPrincipal GameServerPrincipal = NewPrincipal(ClientKind.GameServer);
 
@@ -34,7 +34,7 @@ public sealed class ClientTokenAuthentication(
     /// <summary>
     /// The scheme's check, callable without the authentication service: <see cref="RelayClientEndpointAttribute"/> runs it
     /// on every client request, where the service's handler lookup, handler, ticket and properties were a tenth of what
-    /// a long-poll round allocated (README, "Benchmarks"). On success the request's client is set (<see cref="ClientOf"/>).
+    /// a long-poll round allocated (docs/performance.md). On success the request's client is set (<see cref="ClientOf"/>).
     /// No client and no failure: the request carries no relay token (none, or a platform JWT).
     /// </summary>
     public static async ValueTask<(RelayClient? Client, string? Failure)> AuthenticateAsync(

@@ -14,7 +14,7 @@ public sealed record RelayClient(ClientKind Kind, string Id, string? GameId)
 {
     /// <summary>
     /// The inbox's key: <c>plugin:&lt;pluginId&gt;</c> or <c>server:&lt;gameId&gt;:&lt;jobId&gt;</c>. Made once: a
-    /// long-poll looks it up several times per round, for tens of thousands of held polls (README, "Benchmarks").
+    /// long-poll looks it up several times per round, for tens of thousands of held polls (docs/performance.md).
     /// </summary>
     public string InboxId { get; } = Kind == ClientKind.Plugin ? "plugin:" + Id : $"server:{GameId}:{Id}";
 

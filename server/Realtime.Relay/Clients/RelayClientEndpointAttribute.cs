@@ -14,7 +14,7 @@ namespace Realtime.Relay.Clients;
 /// <para>
 /// An MVC filter that authenticates the relay token itself, not an <see cref="AuthorizeAttribute"/>: a policy made the
 /// authorization middleware authenticate the request again, combine the policy and run the authorization service
-/// on every request, a sixth of the relay's CPU per long-poll round (README, "Benchmarks"). The answers are the
+/// on every request, a sixth of the relay's CPU per long-poll round (docs/performance.md). The answers are the
 /// same: the token scheme's challenge (401), then <see cref="RelayClientAccess"/>'s refusal (403).
 /// </para>
 /// </summary>

@@ -23,7 +23,7 @@ public static class AuthenticationSetup
     {
         // No default scheme to authenticate with: every endpoint names its scheme (the policies below, and the relay
         // clients' filter), so the authentication middleware has nothing to run on a request. With the JWT scheme as the
-        // default it ran on every long-poll too, only to skip the client's opaque token (README, "Benchmarks").
+        // default it ran on every long-poll too, only to skip the client's opaque token (docs/performance.md).
         // Challenges and refusals without a scheme of their own still answer as the platform's JWT scheme does.
         services.AddAuthentication(options =>
         {

@@ -6,7 +6,7 @@ namespace Realtime.Relay.Inbox;
 /// Says whether a Pusher payload is JSON that Newtonsoft would write back exactly as it is: no whitespace, no
 /// duplicate member names, strings with only the escapes Newtonsoft writes itself, numbers in the form Newtonsoft
 /// writes them. Such a payload goes into a poll's answer as it came, instead of being parsed and serialized again
-/// (a tenth of the relay's CPU under load; README, "Benchmarks"). Anything else answers <c>false</c> and takes the
+/// (a tenth of the relay's CPU under load; docs/performance.md). Anything else answers <c>false</c> and takes the
 /// parse-and-serialize path, which stays the definition of the wire format (<see cref="InboxEnvelope.ParseData"/>).
 /// </summary>
 internal static class CanonicalJson

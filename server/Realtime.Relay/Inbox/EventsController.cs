@@ -36,7 +36,7 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
     {
         // The client, the cancellation token and the query are taken from the request rather than bound as parameters:
         // MVC binds and validates each parameter with objects of its own, on every round of tens of thousands of held
-        // polls (a tenth of the relay's CPU per round; README, "Benchmarks").
+        // polls (a tenth of the relay's CPU per round; docs/performance.md).
         var client = ClientTokenAuthentication.ClientOf(HttpContext) ?? throw new InvalidOperationException("[RelayClientEndpoint] lets only a relay client in.");
         var ct = HttpContext.RequestAborted;
         var query = PollQuery.Read(Request.Query);
@@ -55,7 +55,7 @@ public sealed class EventsController(IInboxStore inboxes, InboxReader reader, In
         cursor = resume.From;
 
         // One timed wait per round, on the time left: no linked cancellation source and timer per held
-        // poll (there are tens of thousands; README, "Benchmarks").
+        // poll (there are tens of thousands; docs/performance.md).
         var waitStarted = Stopwatch.GetTimestamp();
         HeldRequestLimits.HeldPoll? held = null; // counted against the client's held polls once it waits
         try

@@ -59,7 +59,7 @@ public sealed class HeldRequestLimits(InboxOptions options, InboxSignals signals
     /// Holds a poll for the inbox. If newer polls push it out, it is marked <see cref="HeldPoll.IsCut"/>
     /// and the inbox's signal is pulsed, so a poll waiting on <see cref="InboxSignals.Current"/> wakes
     /// (its neighbours wake too, find nothing new and wait again). One small object per held poll:
-    /// there are tens of thousands (README, "Benchmarks"). Dispose when the poll answers.
+    /// there are tens of thousands (docs/performance.md). Dispose when the poll answers.
     /// </summary>
     public HeldPoll HoldPoll(string inboxId)
     {

@@ -6,7 +6,7 @@ namespace Realtime.Relay.Infrastructure;
 /// One logger per category. Serilog's logger factory makes a new logger, with its own caches, on
 /// every <see cref="CreateLogger"/>, and ASP.NET Core's authentication handlers are made per request
 /// and ask for one each time: a held long-poll kept two of them (about 2 KB) for its whole wait
-/// (README, "Benchmarks").
+/// (docs/performance.md).
 /// </summary>
 public sealed class CachingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
 {

@@ -48,7 +48,7 @@ public static class LoggingSetup
         {
             o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} -> {StatusCode} in {Elapsed:0} ms";
             // The relay's logger, named once: without it the middleware makes a logger for its source context on every
-            // request, every long-poll round among them (README, "Benchmarks").
+            // request, every long-poll round among them (docs/performance.md).
             o.Logger = app.ApplicationServices.GetService<Serilog.ILogger>();
             // Long-polls and probes are routine: keep them out of the info stream. A failing
             // readiness probe is not a server error either: ReadinessLog reports the change once.
@@ -62,7 +62,7 @@ public static class LoggingSetup
 
     /// <summary>
     /// A long-poll answered with its events (one per delivered event and client, so at the information
-    /// level it was a console line and the console's lock per event; README, "Benchmarks"), or one whose
+    /// level it was a console line and the console's lock per event; docs/performance.md), or one whose
     /// client went away while it was held (every server that stops).
     /// </summary>
     private static bool IsRoutineLongPoll(HttpContext http) =>

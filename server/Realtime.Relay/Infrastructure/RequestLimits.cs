@@ -5,7 +5,7 @@ namespace Realtime.Relay.Infrastructure;
 
 /// <summary>
 /// Bodies over 64 KB are refused with 413 (docs/api.md, "Conventions"). Kestrel is set for tens of
-/// thousands of held long-polls (README, "Benchmarks"): no cap on connections (each held poll over HTTP/1.1 is one; the open files limit is the cap),
+/// thousands of held long-polls (docs/performance.md): no cap on connections (each held poll over HTTP/1.1 is one; the open files limit is the cap),
 /// and a listen backlog deep enough for every game server re-polling at once after a restart.
 /// The socket transport continues a read or a send on the thread it completed on instead of queueing it
 /// once more: one event answers every held poll and each re-polls at once, and on two cores those extra

@@ -5,7 +5,7 @@ namespace Realtime.Relay.OpenApi;
 
 /// <summary>
 /// For an action that reads a query value itself instead of having MVC bind it (the long-poll: binding cost more per
-/// round than the rest of the action; README, "Benchmarks"): the parameter the OpenAPI document lists, as MVC would have.
+/// round than the rest of the action; docs/performance.md): the parameter the OpenAPI document lists, as MVC would have.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class DocumentedQueryAttribute(string name, Type type) : Attribute

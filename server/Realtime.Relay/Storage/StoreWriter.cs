@@ -208,7 +208,7 @@ public sealed class StoreWriter(RelayDatabase db, ILogger<StoreWriter> log) : Ba
     /// <summary>
     /// The writer runs on a thread of its own, not the thread pool's: a group is synchronous work (LiteDB, the disk's
     /// flush) that would hold a pool thread for its whole length, and the pool answers that by starting more threads,
-    /// which then compete with the writer for the cores (README, "Benchmarks").
+    /// which then compete with the writer for the cores (docs/performance.md).
     /// </summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -7,7 +7,7 @@ namespace Realtime.Relay.Tests.Identity;
 
 /// <summary>
 /// The relay has no default authentication scheme (nothing is authenticated before an endpoint asks): every
-/// endpoint that needs a user names a policy, and those name their scheme (README, "Benchmarks").
+/// endpoint that needs a user names a policy, and those name their scheme (docs/performance.md).
 /// </summary>
 public sealed class AuthorizationPoliciesTests : IDisposable
 {

@@ -6,7 +6,7 @@ namespace Realtime.Relay.Storage.LiteDb;
 /// <summary>
 /// The two documents the store writer saves for every event (the event's copy in an inbox, and
 /// the inbox's state), written by hand: LiteDB's reflection mapper cost a fifth of the writer's
-/// time under load (README, "Benchmarks"). The same fields as <see cref="RelayDatabase.Mapper"/>
+/// time under load (docs/performance.md). The same fields as <see cref="RelayDatabase.Mapper"/>
 /// writes, so both read back through the mapper as before; a test compares the two.
 /// </summary>
 internal static class InboxBson

@@ -576,7 +576,7 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// <summary>
     /// Deletes the inbox's events <paramref name="from"/>..<paramref name="to"/>. A few (the usual
     /// acknowledgement of one poll's answer) are deleted by key: a range query parses its expression
-    /// on every call, which cost more than the deletes themselves (README, "Benchmarks").
+    /// on every call, which cost more than the deletes themselves (docs/performance.md).
     /// </summary>
     private void DeleteRange(InboxState state, long from, long to)
     {

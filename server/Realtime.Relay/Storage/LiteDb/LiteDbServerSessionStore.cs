@@ -10,7 +10,7 @@ namespace Realtime.Relay.Storage.LiteDb;
 /// its token hash and its inbox in one <see cref="StoreWriter"/> write, so one transaction.
 /// The per-game limit is checked against a count of each game's live sessions kept next to the
 /// collection (<see cref="LiveSessionsOf"/>), so a registration costs the same with one session
-/// in its game or 20,000 (README, "Benchmarks"). A last-seen time is written only when the file's is at least
+/// in its game or 20,000 (docs/performance.md). A last-seen time is written only when the file's is at least
 /// half a session timeout older; newer ones are kept in memory and every read here answers with the newer of the two
 /// (docs/storage.md, "Last-seen times").
 /// </summary>
