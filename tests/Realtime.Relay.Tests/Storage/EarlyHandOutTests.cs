@@ -34,46 +34,6 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     private static Task Hold(StoreWriter writer, TaskCompletionSource entered, ManualResetEventSlim release) =>
         writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
 
-    /// <summary>
-    /// The writes <paramref name="queue"/> starts, run as one group that has not committed yet when this completes: the
-    /// writer is held busy while they are queued, and a write queued after them holds their group open until
-    /// <see cref="OpenGroup.CommitAsync"/>.
-    /// </summary>
-    private static async Task<OpenGroup> RunUncommittedAsync(StoreWriter writer, Func<IEnumerable<Task>> queue)
-    {
-        var group = new OpenGroup();
-        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var secondEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        group.Writes.Add(Hold(writer, firstEntered, group.ReleaseFirst));
-        await firstEntered.Task; // the writer is busy: what is queued next forms one group
-        group.Writes.AddRange(queue());
-        group.Writes.Add(Hold(writer, secondEntered, group.ReleaseSecond));
-        group.ReleaseFirst.Set();
-        await secondEntered.Task; // the queued writes ran, their group has not committed
-        return group;
-    }
-
-    private sealed class OpenGroup : IDisposable
-    {
-        public ManualResetEventSlim ReleaseFirst { get; } = new();
-        public ManualResetEventSlim ReleaseSecond { get; } = new();
-        public List<Task> Writes { get; } = [];
-
-        public async Task CommitAsync()
-        {
-            ReleaseSecond.Set();
-            await Task.WhenAll(Writes);
-        }
-
-        public void Dispose()
-        {
-            ReleaseFirst.Set();
-            ReleaseSecond.Set();
-            ReleaseFirst.Dispose();
-            ReleaseSecond.Dispose();
-        }
-    }
-
     [Fact]
     public async Task A_reader_gets_an_event_while_its_group_commits_and_the_append_completes_once_it_is_stored()
     {
@@ -82,7 +42,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         await inboxes.OpenAsync(client);
 
         Task append = null!;
-        using var group = await RunUncommittedAsync(writer, () => [append = inboxes.AppendAsync([client.InboxId], Event(client, "early"))]);
+        using var group = await StoreGroups.RunUncommittedAsync(writer, () => [append = inboxes.AppendAsync([client.InboxId], Event(client, "early"))]);
 
         var read = await inboxes.ReadAfterAsync(client.InboxId, 0, 10);
         Assert.Equal([(1L, "early")], read.Select(e => (e.Seq, e.Event)));
@@ -138,7 +98,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
     private static async Task<Task> AppendFetchedAsync(LiteDbInboxFile file, RelayClient client, string name)
     {
         Task append = null!;
-        var group = await RunUncommittedAsync(file.Writer, () => [append = file.Inboxes.AppendAsync([client.InboxId], Event(client, name))]);
+        var group = await StoreGroups.RunUncommittedAsync(file.Writer, () => [append = file.Inboxes.AppendAsync([client.InboxId], Event(client, name))]);
         var read = await file.Inboxes.ReadAfterAsync(client.InboxId, 0, 100);
         Assert.Contains(name, read.Select(e => e.Event));
         group.ReleaseSecond.Set();
@@ -212,7 +172,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         Assert.Equal(0, file.EventsInFile());
 
         // The 33rd may not push the first out of memory: before its commit a reader from the start still gets 1..32.
-        using (var group = await RunUncommittedAsync(file.Writer, () => [file.Inboxes.AppendAsync([client.InboxId], Event(client, "e33"))]))
+        using (var group = await StoreGroups.RunUncommittedAsync(file.Writer, () => [file.Inboxes.AppendAsync([client.InboxId], Event(client, "e33"))]))
         {
             var before = await file.Inboxes.ReadAfterAsync(client.InboxId, 0, 100);
             Assert.Equal(Enumerable.Range(1, 32).Select(i => ((long)i, "e" + i)), before.Select(e => (e.Seq, e.Event)));
@@ -242,7 +202,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
 
         // The tail went with the rollback and the postponed event is in neither tail nor file: the next event may not be
         // handed out before its commit, which writes the postponed one too.
-        using (var next = await RunUncommittedAsync(file.Writer, () => [file.Inboxes.AppendAsync([client.InboxId], Event(client, "next"))]))
+        using (var next = await StoreGroups.RunUncommittedAsync(file.Writer, () => [file.Inboxes.AppendAsync([client.InboxId], Event(client, "next"))]))
         {
             Assert.Empty(await file.Inboxes.ReadAfterAsync(client.InboxId, 0, 10));
             await next.CommitAsync();
@@ -361,7 +321,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
         await inboxes.OpenAsync(client);
 
         // Queued together, as the Pusher feed queues a busy channel's events: one group, twice what an inbox's tail holds.
-        using var group = await RunUncommittedAsync(writer,
+        using var group = await StoreGroups.RunUncommittedAsync(writer,
             () => Enumerable.Range(1, 64).Select(n => inboxes.AppendAsync([client.InboxId], Event(client, "e" + n))).ToList());
 
         var read = await inboxes.ReadAfterAsync(client.InboxId, 0, 1000);

@@ -35,4 +35,48 @@ internal static class StoreGroups
         await held;
         return writes;
     }
+
+    /// <summary>
+    /// The writes <paramref name="queue"/> starts, run as one group that has not committed yet when this completes: the
+    /// writer is held busy while they are queued, and a write queued after them holds their group open until
+    /// <see cref="OpenGroup.CommitAsync"/>.
+    /// </summary>
+    public static async Task<OpenGroup> RunUncommittedAsync(StoreWriter writer, Func<IEnumerable<Task>> queue)
+    {
+        var group = new OpenGroup();
+        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        group.Writes.Add(HoldOpen(writer, firstEntered, group.ReleaseFirst));
+        await firstEntered.Task; // the writer is busy: what is queued next forms one group
+        group.Writes.AddRange(queue());
+        group.Writes.Add(HoldOpen(writer, secondEntered, group.ReleaseSecond));
+        group.ReleaseFirst.Set();
+        await secondEntered.Task; // the queued writes ran, their group has not committed
+        return group;
+    }
+
+    public sealed class OpenGroup : IDisposable
+    {
+        public ManualResetEventSlim ReleaseFirst { get; } = new();
+        public ManualResetEventSlim ReleaseSecond { get; } = new();
+        public List<Task> Writes { get; } = [];
+
+        public async Task CommitAsync()
+        {
+            ReleaseSecond.Set();
+            await Task.WhenAll(Writes);
+        }
+
+        public void Dispose()
+        {
+            ReleaseFirst.Set();
+            ReleaseSecond.Set();
+            ReleaseFirst.Dispose();
+            ReleaseSecond.Dispose();
+        }
+    }
+
+    /// <summary>Queues a write that holds its group open until <paramref name="release"/> is set; completes <paramref name="entered"/> when it runs.</summary>
+    private static Task HoldOpen(StoreWriter writer, TaskCompletionSource entered, ManualResetEventSlim release) =>
+        writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
 }

@@ -48,8 +48,9 @@ public sealed class LiteDbInboxStore : IInboxStore
     private readonly TimeProvider _clock;
     private readonly InboxTails _tails = new(TailPerInbox, TailTotal);
     // Under the writer's group lock only (the writer's thread, or an appending thread beginning the next group; StoreWriter):
-    // each inbox's reservation as committed, and the highest seq handed out before its commit.
-    private readonly Dictionary<string, long> _reservedOnDisk = new(StringComparer.Ordinal);
+    // each inbox's reservation as committed, and the highest seq handed out before its commit, under the inbox's number (an
+    // inbox closed and opened again in one group is not on disk until that group commits: nothing of it goes out early).
+    private readonly Dictionary<string, (long Number, long Seq)> _reservedOnDisk = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long Number, long Seq)> _handedThrough = new(StringComparer.Ordinal);
     // Under the writer's group lock only: per inbox, copies handed out and fetched whose write was postponed (WriteFetchedLater).
     private readonly Dictionary<string, List<Postponed>> _postponed = new(StringComparer.Ordinal);
@@ -104,7 +105,7 @@ public sealed class LiteDbInboxStore : IInboxStore
         foreach (var state in states)
         {
             if (!_cleanStopMarkInFile) RecoverAfterCrash(state);
-            _reservedOnDisk[state.InboxId] = state.SeqReservedThrough;
+            _reservedOnDisk[state.InboxId] = (state.Number, state.SeqReservedThrough);
             _states[state.InboxId] = state;
         }
         writer.OnStopping(SaveStatesAtCleanStop);
@@ -246,7 +247,7 @@ public sealed class LiteDbInboxStore : IInboxStore
             if (!_states.TryGetValue(inboxId, out var state)) continue; // closed meanwhile
             Track(ctx, inboxId);
             // Run again after its group failed: an inbox that already had this event keeps the seq it was handed out with.
-            var again = run?.SeqAt(position) ?? 0;
+            var again = run?.SeqAt(position, state.Number) ?? 0;
             var seq = again > 0 ? again : state.NextSeq++;
             if (seq >= state.NextSeq) state.NextSeq = seq + 1;
             var stored = new StoredEvent
@@ -255,13 +256,13 @@ public sealed class LiteDbInboxStore : IInboxStore
                 Channel = e.Channel, Event = e.Event, Data = e.Data, UserId = e.UserId, At = now, Payload = payload,
             };
             var early = run is not null && again == 0 && !heldBack.Contains(inboxId)
-                        && seq <= _reservedOnDisk.GetValueOrDefault(inboxId)
+                        && Kept(_reservedOnDisk, inboxId, state.Number, out var reserved) && seq <= reserved
                         && handedEarly.GetValueOrDefault(inboxId) < TailPerInbox && WithinTailOfPostponed(inboxId, seq)
                         && _tails.Add(inboxId, stored);
             if (early)
             {
                 handedEarly[inboxId] = handedEarly.GetValueOrDefault(inboxId) + 1;
-                run!.HandedOut(position, seq, inboxIds.Count);
+                run!.HandedOut(position, state.Number, seq, inboxIds.Count);
                 _handedThrough[inboxId] = (state.Number, seq);
                 _signals.Pulse(inboxId);
             }
@@ -427,7 +428,7 @@ public sealed class LiteDbInboxStore : IInboxStore
     {
         if (_states.TryGetValue(inboxId, out var current) && ReferenceEquals(current, state))
         {
-            _reservedOnDisk[inboxId] = state.SeqReservedThrough;
+            _reservedOnDisk[inboxId] = (state.Number, state.SeqReservedThrough);
             var before = Kept(_committedThrough, inboxId, state.Number, out var committed) ? committed : 0;
             _committedThrough[inboxId] = (state.Number, Math.Max(stored.Seq, before));
             if (!handedOut && stored.Seq >= state.FirstSeq) _tails.Add(inboxId, stored);
@@ -475,7 +476,7 @@ public sealed class LiteDbInboxStore : IInboxStore
         if (fresh.Number <= _highestNumberStored) _events.DeleteMany(Range(fresh.Number, 0, MaxSeq));
         _inboxes.Insert(fresh);
         _states[id] = fresh;
-        ctx.OnCommitted(() => _reservedOnDisk[id] = fresh.SeqReservedThrough);
+        ctx.OnCommitted(() => _reservedOnDisk[id] = (fresh.Number, fresh.SeqReservedThrough));
         ctx.OnRolledBack(() => _states.TryRemove(new KeyValuePair<string, InboxState>(id, fresh)));
     }
 
@@ -680,11 +681,15 @@ public sealed class LiteDbInboxStore : IInboxStore
     /// <summary>The seqs one append handed out before its commit, by position in its inbox list (kept for a run after a failed group).</summary>
     private sealed class AppendRun
     {
-        private long[]? _seqs;
+        private (long Number, long Seq)[]? _handedOut;
 
-        public long SeqAt(int position) => _seqs is null ? 0 : _seqs[position];
+        /// <summary>
+        /// The seq the inbox at this position was handed out with, when it is still the inbox of that number (one closed
+        /// and opened again since is another inbox: its seqs start afresh); otherwise 0.
+        /// </summary>
+        public long SeqAt(int position, long number) => _handedOut?[position] is { Seq: > 0 } given && given.Number == number ? given.Seq : 0;
 
-        public void HandedOut(int position, long seq, int inboxes) => (_seqs ??= new long[inboxes])[position] = seq;
+        public void HandedOut(int position, long number, long seq, int inboxes) => (_handedOut ??= new (long, long)[inboxes])[position] = (number, seq);
 
         /// <summary>What <see cref="HandOut"/> gave out, for the write's second part.</summary>
         public List<Copy>? Copies { get; set; }
