@@ -20,7 +20,20 @@ namespace Realtime.Relay.Tests.Cluster;
 /// </summary>
 public sealed class ClusterHarness : IAsyncLifetime
 {
-    public static readonly ClusterOptions ShortLeases = new() { LeaseSeconds = 1, RenewSeconds = 0.2, PresenceLeaseSeconds = 1, StopHandOverSeconds = 2 };
+    /// <summary>
+    /// Short enough that a takeover comes in seconds, long enough that a live node never loses a lease: renewed every
+    /// 0.2 s, a lease lapses only if its node is starved for 2.8 s. With 1 s leases (0.8 s of starvation), a node under
+    /// the parallel suite's load sometimes lost its own channels for a round, and a test about another node's death
+    /// then saw gaps (lease_lost) it did not cause. A test about a lapse makes one on purpose (LeaseLapseTests).
+    /// </summary>
+    public static readonly ClusterOptions ShortLeases = new() { LeaseSeconds = 3, RenewSeconds = 0.2, PresenceLeaseSeconds = 3, StopHandOverSeconds = 2 };
+
+    /// <summary>
+    /// For nodes whose rounds a test runs by hand: the two subscribers of a channel in hand-over dedupe what they hear
+    /// for 4.5 s (three renewals) instead of 0.6 s. The dedupe keys live in Redis on real time, and a test's steps between
+    /// hearing an event on one node and draining it on the other took longer than 0.6 s under the parallel suite's load.
+    /// </summary>
+    public static readonly ClusterOptions HandOverByHand = ShortLeases with { RenewSeconds = 1.5 };
 
     private readonly List<Node> _nodes = [];
     public RedisServer Redis { get; private set; } = null!;
@@ -53,9 +66,10 @@ public sealed class ClusterHarness : IAsyncLifetime
     }
 
     /// <param name="clock">The node's channel ownership clock (lease lifetimes stay real: Redis keeps them).</param>
-    public async Task<Node> StartNodeAsync(string id, bool runLoops = true, TimeProvider? clock = null)
+    /// <param name="options">Its timings; <see cref="ShortLeases"/> unless given.</param>
+    public async Task<Node> StartNodeAsync(string id, bool runLoops = true, TimeProvider? clock = null, ClusterOptions? options = null)
     {
-        var node = new Node(this, id, await ConnectionMultiplexer.ConnectAsync(Redis.ConfigurationString), clock ?? TimeProvider.System);
+        var node = new Node(this, id, await ConnectionMultiplexer.ConnectAsync(Redis.ConfigurationString), clock ?? TimeProvider.System, options ?? ShortLeases);
         _nodes.Add(node);
         // As the relay does at start: routes from the stored inboxes, and relay:gap where nobody heard the channels meanwhile.
         await new RestartGapReporter(node.Router, new RedisRestartGapScope(node.Redis, node.Membership), NullLogger<RestartGapReporter>.Instance)
@@ -85,15 +99,15 @@ public sealed class ClusterHarness : IAsyncLifetime
         private readonly ConcurrentDictionary<string, bool> _subscribed = new(StringComparer.Ordinal);
         private bool _stopped;
 
-        public Node(ClusterHarness cluster, string id, ConnectionMultiplexer redis, TimeProvider clock)
+        public Node(ClusterHarness cluster, string id, ConnectionMultiplexer redis, TimeProvider clock, ClusterOptions options)
         {
             _cluster = cluster;
             Id = id;
             Redis = redis;
             Router = new ChannelRouter(cluster.Stores.Inboxes, new StorageThatNeverFails(), NullLogger<ChannelRouter>.Instance);
-            Membership = new RedisNodeMembership(redis, new NodeIdentity(id), ShortLeases);
-            Ownership = new RedisChannelOwnership(redis, cluster.Fences, Membership, Router, ShortLeases, clock, NullLogger<RedisChannelOwnership>.Instance);
-            RouteSync = new RedisRouteSync(redis, Router, cluster.Stores.Inboxes, Membership, ShortLeases, NullLogger<RedisRouteSync>.Instance);
+            Membership = new RedisNodeMembership(redis, new NodeIdentity(id), options);
+            Ownership = new RedisChannelOwnership(redis, cluster.Fences, Membership, Router, options, clock, NullLogger<RedisChannelOwnership>.Instance);
+            RouteSync = new RedisRouteSync(redis, Router, cluster.Stores.Inboxes, Membership, options, NullLogger<RedisRouteSync>.Instance);
             foreach (var channel in Ownership.Follow(OnChange, IsSubscribed)) OnChange(new ChannelDemandChange(channel, true));
         }
 
