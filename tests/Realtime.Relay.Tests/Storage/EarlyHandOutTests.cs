@@ -30,10 +30,6 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
 
     private Task<LiteDbInboxFile> OpenFileAsync(string dir, TimeSpan? postponeFetchedWrites = null) => _files.OpenAsync(dir, postponeFetchedWrites);
 
-    /// <summary>Queues a write that holds its group open until <paramref name="release"/> is set; completes <paramref name="entered"/> when it runs.</summary>
-    private static Task Hold(StoreWriter writer, TaskCompletionSource entered, ManualResetEventSlim release) =>
-        writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
-
     [Fact]
     public async Task A_reader_gets_an_event_while_its_group_commits_and_the_append_completes_once_it_is_stored()
     {
@@ -191,7 +187,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
 
         using var release = new ManualResetEventSlim();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = Hold(file.Writer, entered, release);
+        var held = StoreGroups.Hold(file.Writer, entered, release);
         await entered.Task;
         var subscribe = file.Inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]); // rolled back with its neighbour: reloads the state
         var failing = file.Writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
@@ -273,7 +269,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
 
         using var releaseFirst = new ManualResetEventSlim();
         var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = Hold(writer, firstEntered, releaseFirst);
+        var first = StoreGroups.Hold(writer, firstEntered, releaseFirst);
         await firstEntered.Task;
         var append = inboxes.AppendAsync([client.InboxId], Event(client, "kept"));
         var failing = writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));
@@ -299,7 +295,7 @@ public sealed class EarlyHandOutTests : IAsyncLifetime
 
         using var release = new ManualResetEventSlim();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = Hold(writer, entered, release);
+        var held = StoreGroups.Hold(writer, entered, release);
         await entered.Task;
         var subscribe = inboxes.SetSubscriptionsAsync(client.InboxId, ["private-other"]); // rolled back with its neighbour: reloads the state
         var failing = writer.WriteAsync(_ => throw new InvalidOperationException("a bad neighbour"));

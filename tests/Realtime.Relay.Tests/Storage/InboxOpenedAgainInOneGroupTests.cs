@@ -11,7 +11,7 @@ namespace Realtime.Relay.Tests.Storage;
 /// <summary>
 /// With LiteDB, one write may close an inbox and open it again under the same id (a game server registering again
 /// under its job id). What the store remembers of the old inbox for the group's commit or a later rollback — its
-/// state's save, its committed and handed-out seqs — must not reach the new one. Real LiteDB files; a crash is the
+/// state's save, its committed and handed-out seqs, its reservation on disk — must not reach the new one. Real LiteDB files; a crash is the
 /// files copied while the relay still has them open.
 /// </summary>
 public sealed class InboxOpenedAgainInOneGroupTests : IAsyncLifetime

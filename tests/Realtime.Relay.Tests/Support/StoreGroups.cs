@@ -28,7 +28,7 @@ internal static class StoreGroups
     {
         using var release = new ManualResetEventSlim();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
+        var held = Hold(writer, entered, release);
         await entered.Task; // the writer is busy: what is queued next forms one group
         var writes = queue().ToList();
         release.Set();
@@ -46,10 +46,10 @@ internal static class StoreGroups
         var group = new OpenGroup();
         var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var secondEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        group.Writes.Add(HoldOpen(writer, firstEntered, group.ReleaseFirst));
+        group.Writes.Add(Hold(writer, firstEntered, group.ReleaseFirst));
         await firstEntered.Task; // the writer is busy: what is queued next forms one group
         group.Writes.AddRange(queue());
-        group.Writes.Add(HoldOpen(writer, secondEntered, group.ReleaseSecond));
+        group.Writes.Add(Hold(writer, secondEntered, group.ReleaseSecond));
         group.ReleaseFirst.Set();
         await secondEntered.Task; // the queued writes ran, their group has not committed
         return group;
@@ -77,6 +77,6 @@ internal static class StoreGroups
     }
 
     /// <summary>Queues a write that holds its group open until <paramref name="release"/> is set; completes <paramref name="entered"/> when it runs.</summary>
-    private static Task HoldOpen(StoreWriter writer, TaskCompletionSource entered, ManualResetEventSlim release) =>
+    public static Task Hold(StoreWriter writer, TaskCompletionSource entered, ManualResetEventSlim release) =>
         writer.WriteAsync(_ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(30)); });
 }

@@ -491,7 +491,8 @@ public sealed class LiteDbInboxStore : IInboxStore
         _tails.Forget(id);
         ctx.OnCommitted(() =>
         {
-            // Opened again in the same group: what is kept under the old number stays, and nothing takes it (the number differs).
+            // Opened again in the same group: what is kept under the old number stays until the new inbox's own replaces it, and
+            // nothing takes it meanwhile (the number differs).
             if (_states.ContainsKey(id)) return;
             _reservedOnDisk.Remove(id);
             _handedThrough.Remove(id);
@@ -628,7 +629,7 @@ public sealed class LiteDbInboxStore : IInboxStore
     private void Wake(WriteContext ctx, string inboxId) => ctx.OnCommitted(() => _signals.Pulse(inboxId));
 
     /// <summary>
-    /// The seq kept for the inbox in _handedThrough, _committedThrough or _acknowledgedThrough, if kept under this number: what is
+    /// The seq kept for the inbox in _reservedOnDisk, _handedThrough, _committedThrough or _acknowledgedThrough, if kept under this number: what is
     /// kept for an inbox closed and opened again under the same id belongs to its predecessor.
     /// </summary>
     private static bool Kept(Dictionary<string, (long Number, long Seq)> kept, string inboxId, long number, out long seq)
