@@ -92,8 +92,16 @@ public sealed class PusherJsClient : IAsyncDisposable
     /// Binds a named handler for <paramref name="eventName"/> on a subscribed channel: it reports
     /// <c>{type:"bound_event", channel, event, data, userId}</c>. pusher-js passes metadata
     /// (the sender's <c>user_id</c> on presence channels) only to named handlers, not to bind_global.
+    /// Completes once the handler is in place: an event sent after that reaches it (the command and Pusher's frames
+    /// race in the Node process otherwise).
     /// </summary>
-    public void Bind(string channel, string eventName) => Send(new { op = "bind", channel, @event = eventName });
+    public async Task BindAsync(string channel, string eventName, TimeSpan? timeout = null)
+    {
+        var from = MessageCount;
+        Send(new { op = "bind", channel, @event = eventName });
+        await WaitForAsync(m => (string?)m["type"] == "bound" && (string?)m["channel"] == channel && (string?)m["event"] == eventName,
+            timeout ?? Patience.Step, $"pusher-js to bind {eventName} on {channel}", from);
+    }
 
     public Task<JObject> NextBoundEventAsync(string channel, string eventName, TimeSpan? timeout = null) =>
         WaitForAsync(m => (string?)m["type"] == "bound_event" && (string?)m["channel"] == channel && (string?)m["event"] == eventName,

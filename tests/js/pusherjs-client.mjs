@@ -11,6 +11,7 @@
 //   | {type:"subscription_error", channel, status, error} | {type:"event", channel, event, data, userId}
 //   | {type:"member_added"|"member_removed", channel, id, info} | {type:"members", channel, members}
 //   | {type:"triggered", channel, event, ok} | {type:"signed_in", userData} | {type:"error", message}
+//   | {type:"bound", channel, event} (the handler of "bind" is in place)
 //   | {type:"bound_event", channel, event, data, userId} (from "bind")
 import { createRequire } from 'node:module';
 import readline from 'node:readline';
@@ -87,6 +88,7 @@ rl.on('line', (line) => {
     case 'bind':
       pusher.channel(cmd.channel)?.bind(cmd.event, (data, metadata) =>
         emit({ type: 'bound_event', channel: cmd.channel, event: cmd.event, data, userId: metadata?.user_id ?? null }));
+      emit({ type: 'bound', channel: cmd.channel, event: cmd.event });
       break;
     case 'members': emit({ type: 'members', channel: cmd.channel, members: membersOf(pusher.channel(cmd.channel) ?? {}) }); break;
     case 'signin': pusher.signin(); break;

@@ -66,7 +66,7 @@ public sealed class PusherConnectionTests(ClientSoketiFixture env) : IClassFixtu
         Assert.Equal("subscribed", (string?)(await js.SubscribeAsync(presenceChannel))["type"]);
 
         // Ours → pusher-js.
-        js.Bind(presenceChannel, "client-from-dotnet");
+        await js.BindAsync(presenceChannel, "client-from-dotnet");
         await connection.TriggerAsync(privateChannel, "client-from-dotnet", new { text = "hi js" });
         await pres.TriggerAsync("client-from-dotnet", new { text = "hi presence" });
         var seen = await js.NextEventAsync(privateChannel, "client-from-dotnet");
